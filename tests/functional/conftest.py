@@ -1,0 +1,38 @@
+"""Fixtures: a fresh emulator per test on a free port, and ansible runs bound to it."""
+
+import functools
+
+import pytest
+
+from tests.emulator.harness import Emulator
+from tests.functional.playbook import run_command, run_playbook
+
+
+@pytest.fixture
+def emulator_factory():
+    started = []
+
+    def start(**options):
+        emulator = Emulator(**options).start()
+        started.append(emulator)
+        return emulator
+
+    yield start
+    for emulator in started:
+        emulator.stop()
+
+
+@pytest.fixture
+def emulator(emulator_factory):
+    return emulator_factory()
+
+
+@pytest.fixture
+def play(emulator):
+    """play(tasks, **kwargs): run a playbook against the test's emulator (write key by default)."""
+    return functools.partial(run_playbook, emulator=emulator)
+
+
+@pytest.fixture
+def command(emulator):
+    return functools.partial(run_command, emulator=emulator)

@@ -1,0 +1,104 @@
+"""Run real ansible-playbook / ansible-inventory processes against an emulator, for the tests."""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CALLBACKS = os.path.join(ROOT, "tests", "functional", "callback_plugins")
+BIN = os.path.dirname(sys.executable)
+
+
+def collections_path():
+    """A symlink farm ansible_collections/hostupcloud/cloud -> this checkout (made once)."""
+    farm = os.path.join(ROOT, ".cache", "collections")
+    link = os.path.join(farm, "ansible_collections", "hostupcloud", "cloud")
+    if not os.path.exists(link):
+        os.makedirs(os.path.dirname(link), exist_ok=True)
+        try:
+            os.symlink(os.path.join("..", "..", "..", ".."), link)
+        except FileExistsError:
+            pass
+    return farm
+
+
+class Run:
+    """One finished ansible process: rc, output and the recorded task results."""
+
+    def __init__(self, rc, stdout, stderr, records):
+        self.rc = rc
+        self.stdout = stdout
+        self.stderr = stderr
+        self.records = records
+
+    @property
+    def output(self):
+        return self.stdout + self.stderr
+
+    def task(self, name):
+        """The result dict of the (last) task with this name."""
+        found = [r for r in self.records if r["task"] == name]
+        assert found, "no task %r ran; tasks: %s\n%s" % (name, [r["task"] for r in self.records], self.output)
+        return found[-1]["result"]
+
+    def status(self, name):
+        return [r for r in self.records if r["task"] == name][-1]["status"]
+
+    def __repr__(self):
+        return "<Run rc=%s>\n%s" % (self.rc, self.output[-4000:])
+
+
+def base_env(emulator=None, key=None, extra=None):
+    """Environment of a child ansible process: clean of the caller's HUC_* and ANSIBLE_* settings."""
+    env = dict((k, v) for k, v in os.environ.items() if not k.startswith(("HUC_", "ANSIBLE_")))
+    env.update({
+        "ANSIBLE_COLLECTIONS_PATH": collections_path(),
+        "ANSIBLE_CALLBACK_PLUGINS": CALLBACKS,
+        "ANSIBLE_CALLBACKS_ENABLED": "huc_record",
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_RETRY_FILES_ENABLED": "0",
+        "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
+        "ANSIBLE_LOCALHOST_WARNING": "0",
+        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
+        "PATH": BIN + os.pathsep + env.get("PATH", ""),
+    })
+    if emulator is not None:
+        env["HUC_API_URL"] = emulator.api_url
+        env["HUC_API_KEY"] = key or emulator.write_key
+    env.update(extra or {})
+    return env
+
+
+def run_playbook(tasks, emulator=None, key=None, env=None, args=(), vars=None, play=None, timeout=600):
+    """Run a one-play playbook on localhost made of tasks (a list of task dicts).
+
+    play adds keys to the play (module_defaults, ...); args go to ansible-playbook as they are
+    (--check, --diff, -vvvv, -e ...).
+    """
+    workdir = tempfile.mkdtemp(prefix="huc-play-")
+    play_def = {"name": "test", "hosts": "localhost", "connection": "local", "gather_facts": False,
+                "vars": vars or {}, "tasks": tasks}
+    play_def.update(play or {})
+    playbook = os.path.join(workdir, "play.yml")
+    with open(playbook, "w") as handle:
+        yaml.safe_dump([play_def], handle, sort_keys=False)
+    return run_command([os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", playbook] + list(args),
+                       emulator, key, env, workdir, timeout)
+
+
+def run_command(argv, emulator=None, key=None, env=None, workdir=None, timeout=600):
+    """Run an ansible command and collect its recorded task results."""
+    workdir = workdir or tempfile.mkdtemp(prefix="huc-cmd-")
+    record = os.path.join(workdir, "record.jsonl")
+    child_env = base_env(emulator, key, env)
+    child_env["HUC_RECORD_FILE"] = record
+    proc = subprocess.run(argv, cwd=workdir, env=child_env, capture_output=True, text=True, timeout=timeout, check=False)
+    records = []
+    if os.path.exists(record):
+        with open(record) as handle:
+            records = [json.loads(line) for line in handle if line.strip()]
+    return Run(proc.returncode, proc.stdout, proc.stderr, records)

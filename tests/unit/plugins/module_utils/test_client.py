@@ -1,0 +1,141 @@
+"""Unit tests for the pure logic of the API client (no network)."""
+
+import email.utils
+import os
+import re
+
+import pytest
+
+from ansible_collections.hostupcloud.cloud.plugins.module_utils import _client
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import (
+    HucApiError,
+    HucClient,
+    backoff,
+    camel_to_snake,
+    looks_like_id,
+    mask_secrets,
+    rate_limit_delay,
+    snake_to_camel,
+    to_snake,
+)
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import poll_intervals
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._version import COLLECTION_VERSION
+
+SECRET = "huc_" + "Ab3dEfGhIjKlMnOpQrStUvWxYz0123456789abcd"
+
+
+def test_mask_keeps_only_the_prefix():
+    text = "Bearer %s failed for %s" % (SECRET, SECRET)
+    masked = mask_secrets(text)
+    assert SECRET not in masked
+    assert masked.count("huc_Ab3d\u2026") == 2
+
+
+def test_error_text_never_carries_a_key():
+    error = HucApiError("bad key %s" % SECRET, status=401, code="something_else")
+    assert SECRET not in str(error)
+    assert SECRET not in repr(error.failure())
+
+
+@pytest.mark.parametrize("camel,snake", [("memoryMb", "memory_mb"), ("sshKeyIds", "ssh_key_ids"),
+                                         ("ipv4", "ipv4"), ("createdAt", "created_at"), ("id", "id")])
+def test_case_conversion_round_trip(camel, snake):
+    assert camel_to_snake(camel) == snake
+    assert snake_to_camel(snake) == camel
+
+
+def test_to_snake_keeps_label_keys():
+    obj = {"memoryMb": 512, "labels": {"myLabel": "x"}, "nested": [{"diskGb": 10}]}
+    assert to_snake(obj) == {"memory_mb": 512, "labels": {"myLabel": "x"}, "nested": [{"disk_gb": 10}]}
+
+
+def test_uuid_shape_is_an_id_and_names_are_not():
+    assert looks_like_id("7d3c2a4e-0b1f-4c55-9a51-2f6a1c0e8b90")
+    assert not looks_like_id("production")
+    assert not looks_like_id("7d3c2a4e")
+
+
+@pytest.mark.parametrize("url", ["http://api.example.com/api", "http://10.0.0.5:8080/api"])
+def test_plain_http_refused_for_remote_hosts(url):
+    with pytest.raises(HucApiError) as info:
+        HucClient(SECRET, url)
+    assert info.value.code == "insecure_api_url"
+    assert SECRET not in str(info.value)
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8080/api", "http://localhost:1/api", "http://[::1]:5/api",
+                                 "https://console.hostupcloud.com/api"])
+def test_loopback_http_and_https_accepted(url):
+    assert HucClient(SECRET, url).api_url == url.rstrip("/")
+
+
+def test_missing_key_is_a_clear_error():
+    with pytest.raises(HucApiError) as info:
+        HucClient("", "https://console.hostupcloud.com/api")
+    assert "HUC_API_KEY" in str(info.value)
+
+
+def test_check_mode_client_refuses_writes_before_sending():
+    client = HucClient(SECRET, "http://127.0.0.1:9/api", read_only=True)
+    with pytest.raises(HucApiError) as info:
+        client.post("/instances", {"name": "x"})
+    assert info.value.code == "check_mode_write"
+    assert client.request_count == 0
+
+
+def test_backoff_grows_and_is_capped():
+    for attempt in range(8):
+        delay = backoff(attempt, base=1.0, cap=30.0)
+        ceiling = min(30.0, 2 ** attempt)
+        assert ceiling / 2 <= delay <= ceiling
+
+
+def test_rate_limit_delay_prefers_retry_after():
+    assert rate_limit_delay({"Retry-After": "7", "X-RateLimit-Reset": "999999"}) == 7.0
+
+
+def test_rate_limit_delay_uses_reset_on_the_server_clock():
+    server_now = email.utils.parsedate_to_datetime("Thu, 26 Nov 2026 10:00:00 GMT")
+    reset = int(server_now.timestamp()) + 12
+    assert rate_limit_delay({"X-RateLimit-Reset": str(reset)}, server_now) == 12.0
+
+
+def test_rate_limit_delay_falls_back_to_backoff():
+    delay = rate_limit_delay({}, None, attempt=2)
+    assert 2.0 <= delay <= 4.0
+
+
+def test_describe_names_options_for_api_fields():
+    error = HucApiError("invalid", status=422, code="validation_error",
+                        details={"memoryMb": "must be a multiple of 512", "nodeId": "unknown node"})
+    text = error.describe({"nodeId": "node"})
+    assert "memory_mb: must be a multiple of 512" in text
+    assert "node: unknown node" in text
+
+
+def test_describe_read_only_key():
+    text = HucApiError("forbidden", status=403, code="forbidden", method="POST", path="/instances").describe()
+    assert "Read permission only" in text and "needs Write" in text
+
+
+def test_poll_intervals_grow_and_stop_at_the_deadline():
+    steps = list(poll_intervals(20))
+    assert steps[0] == 1.0
+    assert all(b >= a for a, b in zip(steps, steps[1:-1]))
+    assert abs(sum(steps) - 20) < 1e-9
+    assert len(steps) <= 8
+    assert max(poll_intervals(600)) == 15.0
+
+
+def test_version_matches_galaxy_yml():
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))))))
+    with open(os.path.join(root, "galaxy.yml")) as handle:
+        version = re.search(r"^version:\s*(\S+)", handle.read(), re.M).group(1)
+    assert COLLECTION_VERSION == version
+
+
+def test_user_agent_carries_the_version():
+    client = HucClient(SECRET, "http://127.0.0.1:9/api")
+    assert ("hostupcloud.cloud/%s" % COLLECTION_VERSION) in client.session.headers["User-Agent"]
+    assert _client.HAS_REQUESTS

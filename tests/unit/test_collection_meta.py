@@ -1,0 +1,17 @@
+"""Collection metadata that must follow the code: the action group lists every module."""
+
+import os
+
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def test_action_group_lists_every_module():
+    with open(os.path.join(ROOT, "meta", "runtime.yml")) as handle:
+        group = set(yaml.safe_load(handle)["action_groups"]["huc"])
+    modules = set(name[:-3] for name in os.listdir(os.path.join(ROOT, "plugins", "modules"))
+                  if name.endswith(".py") and not name.startswith("_"))
+    assert modules, "no modules found"
+    assert group == modules, "meta/runtime.yml action group huc differs: missing %s, extra %s" % (
+        sorted(modules - group), sorted(group - modules))
