@@ -99,7 +99,7 @@ class HucApiError(Exception):
             text = "this API key has the Read permission only; this task needs Write (forbidden)"
         elif self.status == 404:
             text = "not found: %s" % self.api_message
-        elif self.details and isinstance(self.details, dict):
+        elif self.details and isinstance(self.details, dict) and self.status in (400, 422):
             fields = "; ".join(
                 "%s: %s" % (field_names.get(k, camel_to_snake(k)), v) for k, v in sorted(self.details.items()))
             text = "invalid input (%s): %s" % (self.code or self.status, fields)

@@ -14,8 +14,7 @@ short_description: List HostUpCloud projects
 version_added: 0.1.0
 description:
   - Lists the projects the API key can see, or finds one by O(name) or O(id).
-  - Project ids are what O(hostupcloud.cloud.huc_instance#module:project) and the inventory
-    plugin accept besides names.
+  - Every module option and inventory setting that names a project accepts its name or its id.
 author:
   - HostUpCloud collection maintainers (@hostupcloud)
 options:

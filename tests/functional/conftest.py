@@ -4,8 +4,15 @@ import functools
 
 import pytest
 
+from ansible.plugins.loader import init_plugin_loader
+from ansible.utils.collection_loader import AnsibleCollectionConfig
+
 from tests.emulator.harness import Emulator
-from tests.functional.playbook import run_command, run_playbook
+from tests.functional.playbook import collections_path, run_command, run_playbook
+
+# Tests that drive the client directly import it from ansible_collections.hostupcloud.cloud.
+if AnsibleCollectionConfig.collection_finder is None:
+    init_plugin_loader([collections_path()])
 
 
 @pytest.fixture

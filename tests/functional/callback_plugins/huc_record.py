@@ -36,7 +36,8 @@ class CallbackModule(CallbackBase):
             "action": result._task.action,
             "host": result._host.get_name(),
             "status": status,
-            "result": result._result,
+            # ansible-core 2.19 no longer keeps "failed" in the result it hands to callbacks.
+            "result": dict(result._result, failed=status == "failed"),
         }
         with open(path, "a") as handle:
             handle.write(json.dumps(entry, default=str) + "\n")

@@ -1,0 +1,185 @@
+"""The shared API client against the emulator over real HTTP, driven by its fault controls.
+
+Waits go through an injected sleep that advances the emulator's clock instead of the wall
+clock, so rate-limit windows and Retry-After are honoured deterministically and instantly.
+"""
+
+import pytest
+
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError, HucClient
+
+
+class ClockSleep:
+    """A sleep that moves the emulator's clock: the client waits, the test does not."""
+
+    def __init__(self, emulator):
+        self.emulator = emulator
+        self.slept = []
+
+    def __call__(self, seconds):
+        self.slept.append(seconds)
+        self.emulator.advance(seconds)
+
+
+def client_for(emulator, key=None, **kwargs):
+    sleep = ClockSleep(emulator)
+    kwargs.setdefault("sleep", sleep)
+    return HucClient(key or emulator.write_key, emulator.api_url, **kwargs), sleep
+
+
+def api_log(emulator, path_prefix="/api"):
+    return [r for r in emulator.requests() if r["path"].startswith(path_prefix)]
+
+
+def test_429_with_retry_after_is_waited_out(emulator):
+    emulator.fault(status=429, count=2, headers={"Retry-After": "3"}, pathPrefix="/api/projects")
+    client, sleep = client_for(emulator)
+    projects = client.list("/projects")
+    assert [p["name"] for p in projects] == ["default"]
+    assert sleep.slept == [3.0, 3.0]
+    assert [r["status"] for r in api_log(emulator)] == [429, 429, 200]
+
+
+def test_429_without_retry_after_backs_off_then_succeeds(emulator):
+    emulator.fault(status=429, count=2, pathPrefix="/api/projects")
+    client, sleep = client_for(emulator)
+    assert client.list("/projects")
+    assert len(sleep.slept) == 2 and all(s > 0 for s in sleep.slept)
+    assert sleep.slept[1] >= 1.0  # the second wait comes from a longer backoff step
+
+
+def test_real_rate_limit_is_waited_out(emulator_factory):
+    emulator = emulator_factory(rate_limit=5, rate_window=60)
+    client, sleep = client_for(emulator)
+    for _ in range(12):
+        client.get("/projects")
+    statuses = [r["status"] for r in api_log(emulator)]
+    assert statuses.count(200) == 12
+    assert statuses.count(429) >= 2
+    assert sleep.slept and client.rate_waited <= 130
+
+
+def test_429_past_rate_limit_timeout_fails_clearly(emulator):
+    emulator.fault(status=429, headers={"Retry-After": "20"}, pathPrefix="/api/projects")
+    client, sleep = client_for(emulator, rate_limit_timeout=50)
+    with pytest.raises(HucApiError) as info:
+        client.get("/projects")
+    assert info.value.status == 429
+    assert "rate limit still exceeded after waiting 40 seconds" in str(info.value)
+    assert sleep.slept == [20.0, 20.0]
+
+
+def test_503_then_success(emulator):
+    emulator.fault(status=503, count=2, methods=["GET"])
+    client, sleep = client_for(emulator)
+    assert client.get("/projects")
+    assert [r["status"] for r in api_log(emulator)] == [503, 503, 200]
+    assert len(sleep.slept) == 2
+
+
+def test_503_past_retries_fails_naming_the_attempts(emulator):
+    emulator.fault(status=503, methods=["GET"])
+    client, _sleep = client_for(emulator, retries=2)
+    with pytest.raises(HucApiError) as info:
+        client.get("/projects")
+    assert info.value.status == 503
+    assert "after 2 retries" in str(info.value)
+    assert len(api_log(emulator)) == 3
+
+
+def test_dropped_connection_on_get_is_retried(emulator):
+    emulator.fault(drop=True, count=1, methods=["GET"])
+    client, _sleep = client_for(emulator)
+    assert client.get("/projects")
+    assert len(api_log(emulator)) == 2
+
+
+def test_post_without_idempotency_key_is_never_retried(emulator):
+    for rule in ({"status": 503}, {"drop": True}):
+        emulator.clear_requests()
+        emulator.fault(methods=["POST"], count=1, **rule)
+        client, sleep = client_for(emulator)
+        with pytest.raises(HucApiError):
+            client.post("/api-keys", {"name": "once", "permissions": ["read"]})
+        posts = [r for r in api_log(emulator) if r["method"] == "POST"]
+        assert len(posts) == 1 and not sleep.slept
+    assert not [k for k in emulator.state()["apiKeys"] if k["name"] == "once"]
+
+
+def test_post_with_idempotency_key_is_retried_once_created(emulator):
+    emulator.fault(status=503, methods=["POST"], count=1)
+    client, _sleep = client_for(emulator)
+    key = client.post("/api-keys", {"name": "retried", "permissions": ["read"]}, idempotent=True)
+    assert key["name"] == "retried"
+    posts = [r for r in api_log(emulator) if r["method"] == "POST"]
+    assert len(posts) == 2 and posts[0]["idempotencyKey"] == posts[1]["idempotencyKey"]
+    assert len([k for k in emulator.state()["apiKeys"] if k["name"] == "retried"]) == 1
+
+
+def test_post_retry_looks_up_before_sending_again(emulator):
+    emulator.fault(drop=True, methods=["POST"], count=1)
+    client, _sleep = client_for(emulator)
+    found = {"id": "looked-up"}
+    result = client.post("/api-keys", {"name": "x", "permissions": ["read"]}, idempotent=True,
+                         before_retry=lambda: found)
+    assert result is found
+    assert len([r for r in api_log(emulator) if r["method"] == "POST"]) == 1
+
+
+def test_250_items_in_3_requests(emulator_factory):
+    emulator = emulator_factory(seed_projects=1, seed_instances=250)
+    project = [p for p in emulator.state()["projects"] if p["name"] != "default"][0]
+    client, _sleep = client_for(emulator)
+    instances = client.list("/instances", {"projectId": project["id"]})
+    assert len(instances) == 250 and len(set(i["id"] for i in instances)) == 250
+    assert len(api_log(emulator)) == 3
+
+
+def _error(emulator, method, path, key=None, body=None):
+    client, _sleep = client_for(emulator, key=key, retries=0)
+    with pytest.raises(HucApiError) as info:
+        client.request(method, path, body=body)
+    return info.value
+
+
+def test_error_messages_in_user_terms(emulator):
+    cases = [
+        (_error(emulator, "GET", "/projects", key="huc_" + "x" * 40), 401, "not accepted (invalid_api_key)"),
+        (_error(emulator, "POST", "/api-keys", key=emulator.read_key, body={"name": "n", "permissions": ["read"]}),
+         403, "Read permission only; this task needs Write"),
+        (_error(emulator, "GET", "/instances/7d3c2a4e-0b1f-4c55-9a51-2f6a1c0e8b90"), 404, "not found"),
+        (_error(emulator, "POST", "/instances", body={"projectId": emulator.project_id, "name": "x", "vcpus": 0}),
+         422, "vcpus:"),
+    ]
+    for error, status, text in cases:
+        assert error.status == status and text in str(error), str(error)
+        assert error.method and error.path
+
+
+def test_revoked_and_expired_keys(emulator):
+    revoked = emulator.create_key(name="r", permissions=["read"], status="revoked")
+    error = _error(emulator, "GET", "/projects", key=revoked["key"])
+    assert error.code == "api_key_revoked" and "revoked" in str(error)
+    expiring = emulator.create_key(name="e", permissions=["read"], expiresAt="2099-01-01T00:00:00Z")
+    client, _sleep = client_for(emulator, key=expiring["key"])
+    assert client.get("/projects")
+    emulator.advance(80 * 365 * 86400)
+    error = _error(emulator, "GET", "/projects", key=expiring["key"])
+    assert error.code == "api_key_expired" and "expired" in str(error)
+    for key in (revoked["key"], expiring["key"]):
+        assert key not in str(error) and key not in repr(error.failure())
+
+
+def test_conflict_message(emulator):
+    client, _sleep = client_for(emulator)
+    body = {"projectId": emulator.project_id, "name": "dup", "nodeId": emulator.node_id,
+            "osTemplate": emulator.os_template, "vcpus": 1, "memoryMb": 1024, "diskGb": 20}
+    client.post("/instances", body)
+    error = _error(emulator, "POST", "/instances", body=body)
+    assert error.status == 409 and "dup" in str(error)
+
+
+def test_non_json_error_body_reported_with_status(emulator):
+    emulator.fault(status=500, count=1, body="<html>upstream exploded</html>")
+    error = _error(emulator, "GET", "/projects")
+    assert error.status == 500 and "500" in str(error) and "upstream exploded" in str(error)
