@@ -1,0 +1,188 @@
+# -*- coding: utf-8 -*-
+# Copyright: HostUpCloud collection contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""API key helpers of huc_api_key and huc_api_key_info. Private to this collection.
+
+Times are counted on the API's clock (the Date header of its last answer), so a skewed controller
+clock never makes a key look fresher or older than the API thinks it is.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import tempfile
+from datetime import datetime, timedelta, timezone
+
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError, to_snake
+
+KEY_FIELDS = ("id", "name", "prefix", "permissions", "status", "expires_at", "created_at", "last_used_at")
+DIFF_FIELDS = ("id", "name", "prefix", "permissions", "status", "expires_at")
+ISO_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+DAY = 86400.0
+
+
+def parse_time(text):
+    """An aware UTC datetime from an ISO 8601 date or date-time; no offset means UTC. ValueError if unreadable."""
+    value = str(text).strip()
+    if value[-1:] in ("Z", "z"):
+        value = value[:-1] + "+00:00"
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).replace(microsecond=0)
+
+
+def format_time(moment):
+    return moment.astimezone(timezone.utc).strftime(ISO_FORMAT)
+
+
+def normalize_time(text):
+    """The API form (2027-01-31T00:00:00Z) of an ISO 8601 date or date-time; None stays None."""
+    return None if text in (None, "") else format_time(parse_time(text))
+
+
+def normalize_permissions(permissions):
+    """Write implies read, as the API stores it."""
+    return ["read", "write"] if "write" in (permissions or []) else ["read"]
+
+
+def api_now(client):
+    """The API's clock from the Date header of its last answer; the local clock only if it sent none."""
+    now = client.server_time
+    if now is None:
+        return datetime.now(timezone.utc)
+    return now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+
+
+def in_days(now, days):
+    return format_time(now + timedelta(days=days))
+
+
+def days_left(key, now):
+    """Days until an API key object expires (negative once expired); None when it never does."""
+    if not key.get("expiresAt"):
+        return None
+    return (parse_time(key["expiresAt"]) - now).total_seconds() / DAY
+
+
+def same_lifetime(key, now):
+    """An expiry as far from now as the key's was from its creation; None for a key without expiry."""
+    if not key.get("expiresAt") or not key.get("createdAt"):
+        return None
+    return format_time(now + (parse_time(key["expiresAt"]) - parse_time(key["createdAt"])))
+
+
+def key_view(key):
+    """The result form of an API key object: the documented fields in snake_case, never a secret."""
+    if key is None:
+        return None
+    snake = to_snake(key)
+    return dict((field, snake.get(field)) for field in KEY_FIELDS)
+
+
+def diff_view(key):
+    """What a diff shows of a key: its identity and managed fields, no times of use, never a secret."""
+    view = key_view(key)
+    return dict((field, view[field]) for field in DIFF_FIELDS) if view else None
+
+
+def select_key(keys, key_id, name):
+    """(the key meant, the other keys of its name, a message when it is ambiguous).
+
+    Keys replaced with old_key=revoke keep their name, so among keys of one name the single active
+    one is meant, or the newest when all are revoked; several active keys are ambiguous.
+    """
+    if key_id:
+        return next((key for key in keys if key.get("id") == key_id), None), [], None
+    named = sorted((key for key in keys if key.get("name") == name), key=lambda key: key.get("createdAt") or "")
+    active = [key for key in named if key.get("status") == "active"]
+    if len(active) > 1:
+        return None, [], "%d active API keys are named %r: %s; set id to choose one" % (
+            len(active), name, ", ".join("%s (prefix %s)" % (key.get("id"), key.get("prefix")) for key in named))
+    chosen = active[0] if active else (named[-1] if named else None)
+    return chosen, [key for key in named if key is not chosen], None
+
+
+def fixed_changes(key, name, permissions, expires_at):
+    """How the wished name, permissions and expiry (None: not wished) differ from a key, as text; "" if not."""
+    have = {"name": key.get("name"), "permissions": normalize_permissions(key.get("permissions")),
+            "expires_at": normalize_time(key.get("expiresAt"))}
+    wanted = {"name": name, "permissions": normalize_permissions(permissions) if permissions else None,
+              "expires_at": expires_at}
+    return "; ".join("%s from %r to %r" % (option, have[option], value)
+                     for option, value in sorted(wanted.items()) if value is not None and value != have[option])
+
+
+def new_key_body(old, name, permissions, expires_at, expires_in_days, now):
+    """The create body of a key replacing old ({} for none); unset options fall back to old's settings.
+
+    A replacement without an expiry wish gets the lifetime of the key it replaces, counted from now.
+    """
+    body = {"name": name or old.get("name"), "permissions": normalize_permissions(permissions or old.get("permissions"))}
+    if expires_at or expires_in_days:
+        body["expiresAt"] = expires_at or in_days(now, expires_in_days)
+    elif old.get("expiresAt"):
+        body["expiresAt"] = same_lifetime(old, now)
+    return body
+
+
+def check_writable(path):
+    """None when a file can be written at path, else the reason."""
+    directory = os.path.dirname(os.path.abspath(path)) or "."
+    if not os.path.isdir(directory):
+        return "directory %s does not exist" % directory
+    if not os.access(directory, os.W_OK | os.X_OK):
+        return "directory %s is not writable" % directory
+    if os.path.isdir(path):
+        return "%s is a directory" % path
+    return None
+
+
+def write_secret_file(path, secret):
+    """Write secret to path atomically with mode 0600: a temporary file beside it, then a rename."""
+    path = os.path.abspath(path)
+    handle, tmp_path = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=os.path.dirname(path))
+    try:
+        os.fchmod(handle, 0o600)
+        with os.fdopen(handle, "w") as stream:
+            stream.write(secret)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(tmp_path, path)
+    except BaseException:
+        if os.path.exists(tmp_path):
+            os.unlink(tmp_path)
+        raise
+
+
+def issue_key(client, body, key_file=None):
+    """Create a key: (the key object, its secret), the secret None when it went to key_file.
+
+    A key_file that cannot be written fails before anything is issued, or deletes the new key again.
+    """
+    problem = key_file and check_writable(key_file)
+    if problem:
+        raise HucApiError("key_file: cannot write %s: %s; no key was issued" % (key_file, problem), code="key_file")
+    # The Idempotency-Key makes a retried create return the first answer, secret included; a
+    # lookup by name cannot (names repeat and lists hold no secrets), so none is made.
+    new = client.post("/api-keys", body, idempotent=True)
+    secret = new.pop("key", None)
+    if not key_file:
+        return new, secret
+    try:
+        write_secret_file(key_file, secret)
+    except OSError as error:
+        client.delete("/api-keys/%s" % new["id"])
+        raise HucApiError("key_file: cannot write %s: %s; the new key was deleted again and the old one kept"
+                          % (key_file, error.strerror or type(error).__name__), code="key_file")
+    return new, None
+
+
+def retire_key(client, key, how):
+    """Delete a replaced key, or revoke it (how="revoke") unless it is revoked already."""
+    if how == "delete":
+        client.delete("/api-keys/%s" % key["id"])
+    elif key.get("status") != "revoked":
+        client.post("/api-keys/%s/revoke" % key["id"], idempotent=True)

@@ -1,0 +1,328 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: HostUpCloud collection contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: huc_api_key
+short_description: Issue, rotate, revoke and delete HostUpCloud API keys
+version_added: 0.1.0
+description:
+  - Manages the API keys of the account. The secret of a key is shown once, when it is issued.
+  - The name, permissions and expiry of a key cannot change; a different wish means a new key (O(rotate)).
+  - Days to expiry are counted on the API's clock (the C(Date) header of its answers), so a skewed
+    controller clock never rotates a key too early or too late.
+author:
+  - HostUpCloud collection maintainers (@hostupcloud)
+options:
+  name:
+    description:
+      - Name of the key, required to issue one. With O(id), a different name counts as a change.
+      - Keys replaced with O(old_key=revoke) keep their name. Of several keys with this name, the
+        active one is meant, or the newest when all are revoked; O(state=absent) deletes them all.
+        Several active keys with this name fail, listing them, unless O(id) is given.
+    type: str
+  id:
+    description: Id of the key. An unknown id fails; it never issues a key.
+    type: str
+  permissions:
+    description:
+      - V(write) allows create, modify, delete and power actions and implies V(read).
+      - Compared only when set. A new key without it gets V(read).
+    type: list
+    elements: str
+    choices: [read, write]
+  expires_at:
+    description:
+      - When the key stops working, an ISO 8601 date (V(2027-01-31), midnight UTC) or date-time
+        (V(2027-01-31T12:00:00Z)). Compared when set. Mutually exclusive with O(expires_in_days).
+    type: str
+  expires_in_days:
+    description:
+      - A key issued by this task expires this many days later on the API's clock. Never compared.
+      - Without O(expires_at) and O(expires_in_days), a new key replacing an old one gets the old one's lifetime.
+    type: int
+  state:
+    description:
+      - V(present) makes sure the key exists and is active, re-enabling a revoked key.
+      - V(revoked) disables an existing key; it can be re-enabled later. V(absent) deletes it.
+    type: str
+    choices: [present, revoked, absent]
+    default: present
+  rotate:
+    description:
+      - When O(state=present) replaces the key by a new one. V(never) fails on a difference in O(name),
+        O(permissions) or O(expires_at), naming each; V(on_change) issues a key with the wished settings
+        instead; V(always) replaces the key on every run.
+    type: str
+    choices: [never, on_change, always]
+    default: never
+  rotate_before_expiry_days:
+    description:
+      - With O(state=present), replace a key that expires within this many days (or has expired), so a
+        scheduled run keeps keys fresh and is a no-op otherwise.
+    type: int
+  old_key:
+    description: What happens to a replaced key once its successor is issued (and written to O(key_file)).
+    type: str
+    choices: [delete, revoke]
+    default: delete
+  key_file:
+    description:
+      - File, on the host the module runs on, that receives the secret of a key issued by this task
+        (exactly the secret, written atomically, mode C(0600)). The secret is then left out of the result.
+    type: path
+notes:
+  - Only a key issued by the task has a secret, returned as RV(api_key.key) unless O(key_file) is set. Ansible then
+    hides the task's output as with C(no_log); a registered result keeps the secret. It is never in diffs, warnings or errors.
+  - Check mode issues nothing and returns no secret. A no-op costs one request (the key list).
+extends_documentation_fragment:
+  - hostupcloud.cloud.api
+  - hostupcloud.cloud.api.ATTRIBUTES
+attributes:
+  diff_mode:
+    description: Shows the key's id, name, prefix, permissions, status and expiry before and after; never a secret.
+    support: full
+seealso:
+  - module: hostupcloud.cloud.huc_api_key_info
+"""
+
+EXAMPLES = r"""
+- name: Issue a read-only key for a CI job, valid for 90 days, secret into a file
+  hostupcloud.cloud.huc_api_key:
+    name: ci-readonly
+    expires_in_days: 90
+    key_file: /etc/ci/huc-api-key
+
+- name: Issue a write key, the secret in a registered variable only
+  hostupcloud.cloud.huc_api_key:
+    name: deploy
+    permissions: [read, write]
+    expires_at: "2027-01-31"
+  register: deploy_key
+
+- name: Scheduled run, replace the key within 14 days of expiry and revoke the old one
+  hostupcloud.cloud.huc_api_key:
+    name: ci-readonly
+    expires_in_days: 90
+    rotate_before_expiry_days: 14
+    old_key: revoke
+    key_file: /etc/ci/huc-api-key
+
+- name: Grant write by replacing the key
+  hostupcloud.cloud.huc_api_key:
+    name: ci-readonly
+    permissions: [read, write]
+    rotate: on_change
+    key_file: /etc/ci/huc-api-key
+
+- name: Rotate on every run
+  hostupcloud.cloud.huc_api_key:
+    name: deploy
+    rotate: always
+    key_file: /etc/ci/huc-deploy-key
+
+- name: Revoke a compromised key (state=present re-enables it)
+  hostupcloud.cloud.huc_api_key:
+    name: deploy
+    state: revoked
+
+- name: Delete one of several keys with the same name
+  hostupcloud.cloud.huc_api_key:
+    id: 5b0c8f1e-3a0e-4c1b-9f5e-7d2a6c9e1f30
+    state: absent
+"""
+
+RETURN = r"""
+api_key:
+  description:
+    - The key after the task (the new one when one was issued); with O(state=absent) the deleted key, or V(null).
+    - In check mode a key to be issued has no id, prefix or times yet.
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: Key id.
+      type: str
+      returned: always
+      sample: 5b0c8f1e-3a0e-4c1b-9f5e-7d2a6c9e1f30
+    name:
+      description: Key name.
+      type: str
+      returned: always
+      sample: ci-readonly
+    prefix:
+      description: The first characters of the secret, to recognise the key by.
+      type: str
+      returned: always
+      sample: huc_AbCd
+    permissions:
+      description: V(read), or V(read) and V(write).
+      type: list
+      elements: str
+      returned: always
+      sample: [read]
+    status:
+      description: V(active) or V(revoked).
+      type: str
+      returned: always
+      sample: active
+    expires_at:
+      description: When the key stops working, ISO 8601 UTC; V(null) for never.
+      type: str
+      returned: always
+      sample: "2027-01-31T00:00:00Z"
+    created_at:
+      description: When the key was issued, ISO 8601 UTC.
+      type: str
+      returned: always
+      sample: "2026-11-26T10:00:00Z"
+    last_used_at:
+      description: When the key last authenticated a request, ISO 8601 UTC; V(null) for never.
+      type: str
+      returned: always
+      sample: "2026-11-26T10:05:00Z"
+    key:
+      description: The secret, shown this once. Store it safely.
+      type: str
+      returned: when the task issued the key and O(key_file) is not set
+      sample: huc_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcd
+replaced_key_id:
+  description: Id of the key a new key replaced, deleted or revoked as O(old_key) says.
+  returned: when the key was rotated
+  type: str
+  sample: 0f6f2f9a-8d3e-4a51-b7b4-2c1d9e8a7b60
+"""
+
+import os
+
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._api_keys import (
+    api_now,
+    days_left,
+    diff_view,
+    fixed_changes,
+    issue_key,
+    key_view,
+    new_key_body,
+    normalize_time,
+    retire_key,
+    select_key,
+)
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import HucModule
+
+
+class HucApiKey(HucModule):
+    result_key = "api_key"
+
+    def run(self):
+        self.check_options()
+        current, others, problem = select_key(self.client.list("/api-keys"), self.params["id"], self.params["name"])
+        if problem:
+            self.fail(problem)
+        self.now = api_now(self.client)
+        self.before = diff_view(current)
+        state = self.params["state"]
+        if state == "absent":
+            for key in ([current] if current else []) + others:
+                if not self.check_mode:
+                    self.client.delete("/api-keys/%s" % key["id"])
+            self.set_result(key_view(current), changed=current is not None)
+        elif current is None:
+            if state == "revoked" or self.params["id"]:
+                what = "with id %s" % self.params["id"] if self.params["id"] else "named %r" % self.params["name"]
+                self.fail("no API key %s%s" % (what, " to revoke" if state == "revoked" else "; only name (without id) issues a key"))
+            self.issue()
+        elif state == "revoked":
+            self.set_status(current, "revoked", "revoke")
+        else:
+            self.present(current)
+
+    def check_options(self):
+        if self.params["permissions"] == []:
+            self.fail("permissions: name read and/or write")
+        try:
+            self.expires_at = normalize_time(self.params["expires_at"])
+        except ValueError:
+            self.fail("expires_at: %r is not an ISO 8601 date or date-time such as 2027-01-31 or 2027-01-31T12:00:00Z"
+                      % self.params["expires_at"])
+        if self.params["expires_in_days"] is not None and self.params["expires_in_days"] < 1:
+            self.fail("expires_in_days: must be at least 1")
+
+    def present(self, current):
+        name = self.params["name"] if self.params["id"] else None
+        changes = fixed_changes(current, name, self.params["permissions"], self.expires_at)
+        rotate = self.params["rotate"]
+        if changes and rotate == "never":
+            self.fail("API key %r (%s) cannot change %s: the name, permissions and expiry of a key are fixed when it is "
+                      "issued; set rotate=on_change to replace it with a new key" % (current["name"], current["id"], changes))
+        left = days_left(current, self.now)
+        soon = self.params["rotate_before_expiry_days"]
+        if rotate == "always" or changes or (soon is not None and left is not None and left <= soon):
+            return self.issue(current)
+        if left is not None and left <= 0:
+            self.module.warn("API key %r expired at %s; set rotate_before_expiry_days or rotate=always to replace it"
+                             % (current["name"], current["expiresAt"]))
+        if self.params["key_file"] and not os.path.exists(self.params["key_file"]):
+            self.module.warn("key_file %s does not exist and the secret of the existing key %r cannot be shown again; "
+                             "run once with rotate=always to issue a new key" % (self.params["key_file"], current["name"]))
+        self.set_status(current, "active", "enable")
+
+    def set_status(self, current, status, action):
+        changed = current["status"] != status
+        if changed and not self.check_mode:
+            current = self.client.post("/api-keys/%s/%s" % (current["id"], action), idempotent=True)
+        elif changed:
+            current = dict(current, status=status)
+        self.after = diff_view(current)
+        self.set_result(key_view(current), changed=changed)
+
+    def issue(self, old=None):
+        """Issue a key (replacing old): secret to key_file or the result, then retire old."""
+        body = new_key_body(old or {}, self.params["name"], self.params["permissions"], self.expires_at,
+                            self.params["expires_in_days"], self.now)
+        if old:
+            self.result["replaced_key_id"] = old["id"]
+        if self.check_mode:
+            new, secret = dict(body, id=None, prefix=None, status="active", createdAt=None), None
+        else:
+            new, secret = issue_key(self.client, body, self.params["key_file"])
+        self.after = diff_view(new)
+        self.set_result(key_view(new), changed=True)
+        if secret:  # the action plugin marks this result no_log for every output but register
+            self.result[self.result_key]["key"] = secret
+        if old and not self.check_mode:
+            try:
+                retire_key(self.client, old, self.params["old_key"])
+            except HucApiError as error:  # the new key stands: report, do not lose its secret
+                self.module.warn("the new key was issued, but the old key %s could not be %sd: %s"
+                                 % (old["id"], self.params["old_key"], error.describe()))
+
+
+def main():
+    module = HucModule.define_module(
+        dict(
+            name=dict(type="str"),
+            id=dict(type="str"),
+            permissions=dict(type="list", elements="str", choices=["read", "write"]),
+            expires_at=dict(type="str"),
+            expires_in_days=dict(type="int"),
+            state=dict(type="str", default="present", choices=["present", "revoked", "absent"]),
+            rotate=dict(type="str", default="never", choices=["never", "on_change", "always"]),
+            rotate_before_expiry_days=dict(type="int"),
+            old_key=dict(type="str", default="delete", choices=["delete", "revoke"]),
+            key_file=dict(type="path"),
+        ),
+        required_one_of=[("name", "id")],
+        mutually_exclusive=[("expires_at", "expires_in_days")],
+    )
+    HucApiKey.execute(module)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,363 @@
+"""huc_api_key through ansible-playbook: issue, reuse, revoke, re-enable, delete, rotate, key files, no leaks.
+
+Issued secrets are read the way a playbook reads them: registered, then printed by a debug task
+(the one place they may appear). The emulator's call() then proves what each key can do.
+"""
+
+import os
+import re
+import stat
+from datetime import datetime, timedelta, timezone
+
+from tests.functional.playbook import ANSIBLE_BIN, ROOT
+
+MODULE = "hostupcloud.cloud.huc_api_key"
+DAY = 86400
+WRITE_REFUSED = "this API key has the Read permission only; Write is required"
+UNKNOWN_ID = "7d3c2a4e-0b1f-4c55-9a51-2f6a1c0e8b90"
+
+
+def key_task(title, register="out", **options):
+    return {"name": title, MODULE: options, "register": register}
+
+
+def failing(title, **options):
+    return dict(key_task(title, **options), ignore_errors=True)
+
+
+def show(register):
+    """A debug task printing a registered result: the place a playbook uses a secret on purpose."""
+    return {"name": "show " + register, "ansible.builtin.debug": {"var": register}}
+
+
+def registered(run, register):
+    return run.task("show " + register)[register]
+
+
+def run_ok(play, tasks, **kwargs):
+    run = play(tasks, **kwargs)
+    assert run.rc == 0, run
+    assert "Traceback" not in run.output
+    return run
+
+
+def calls(emulator):
+    """(method, path) of every /api request so far; clears the log for the next step."""
+    log = [(r["method"], r["path"]) for r in emulator.requests()]
+    emulator.clear_requests()
+    return log
+
+
+def keys_named(emulator, name):
+    return [key for key in emulator.state()["apiKeys"] if key["name"] == name]
+
+
+def settings_of(emulator):
+    """Every key without its time of last use (reads update it)."""
+    return [dict(key, lastUsedAt=None) for key in emulator.state()["apiKeys"]]
+
+
+def status_of(emulator, secret, method="GET", path="/projects", body=None):
+    status, _headers, payload = emulator.call(method, path, key=secret, body=body)
+    return status, (payload or {}).get("error", {}) if isinstance(payload, dict) else {}
+
+
+def api_clock(emulator):
+    return datetime.strptime(emulator.clock()["now"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+
+
+def expiry_days_from(emulator, key):
+    expires = datetime.strptime(key["expires_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    return (expires - api_clock(emulator)).total_seconds() / DAY
+
+
+LIST = ("GET", "/api/api-keys")
+CREATE = ("POST", "/api/api-keys")
+
+
+def test_lifecycle_secret_once_then_reads_writes_revoke_enable_delete(play, emulator):
+    """check -> issue (secret once) -> rerun no-op, 1 request -> the keys work as permitted -> revoke -> enable -> absent."""
+    run = run_ok(play, [
+        dict(key_task("predict", name="ci", permissions=["write"]), check_mode=True),
+        key_task("issue", register="ci", name="ci", permissions=["write"], expires_in_days=30),
+        show("ci"),
+        key_task("rerun", name="ci", permissions=["read", "write"]),
+        key_task("issue read-only", register="ro", name="ci-ro"),
+        show("ro"),
+        failing("write with a read key", name="x", api_key="{{ ro.api_key.key }}"),
+    ])
+    predicted = run.task("predict")
+    assert predicted["changed"] and predicted["api_key"]["id"] is None and "key" not in predicted["api_key"]
+    assert predicted["api_key"]["permissions"] == ["read", "write"]
+    ci = registered(run, "ci")
+    assert ci["changed"] and ci["api_key"]["key"].startswith("huc_") and len(ci["api_key"]["key"]) > 20
+    assert ci["api_key"]["prefix"] == ci["api_key"]["key"][:8]
+    assert ci["api_key"]["permissions"] == ["read", "write"] and ci["api_key"]["status"] == "active"
+    assert 29.99 < expiry_days_from(emulator, ci["api_key"]) <= 30
+    assert run.task("issue")["censored"] and "api_key" not in run.task("issue")  # shown nowhere but by the debug task
+    rerun = run.task("rerun")
+    assert not rerun["changed"] and "key" not in rerun["api_key"] and rerun["api_key"]["id"] == ci["api_key"]["id"]
+    assert set(rerun["api_key"]) == {"id", "name", "prefix", "permissions", "status", "expires_at", "created_at",
+                                     "last_used_at"}
+    refused = run.task("write with a read key")
+    assert run.status("write with a read key") == "failed" and refused["failure"]["status"] == 403
+    assert "Read permission only; this task needs Write" in refused["msg"]
+    # check: 1 read; issue: list + create; rerun: 1 read; read-only key: list + create; refused: list + create.
+    assert calls(emulator) == [LIST, LIST, CREATE, LIST, LIST, CREATE, LIST, CREATE]
+    secret, read_only = ci["api_key"]["key"], registered(run, "ro")["api_key"]["key"]
+    assert registered(run, "ro")["api_key"]["permissions"] == ["read"]
+
+    assert status_of(emulator, secret)[0] == 200
+    assert status_of(emulator, secret, "POST", "/api/api-keys", {"name": "made-by-ci", "permissions": ["read"]})[0] == 201
+    assert status_of(emulator, read_only)[0] == 200
+    status, error = status_of(emulator, read_only, "POST", "/api/api-keys", {"name": "nope", "permissions": ["read"]})
+    assert (status, error["code"], error["message"]) == (403, "forbidden", WRITE_REFUSED)
+    assert not keys_named(emulator, "x")
+    emulator.clear_requests()
+
+    run = run_ok(play, [key_task("revoke", name="ci", state="revoked"), key_task("revoke again", name="ci", state="revoked")])
+    assert run.task("revoke")["changed"] and run.task("revoke")["api_key"]["status"] == "revoked"
+    assert not run.task("revoke again")["changed"]
+    assert calls(emulator) == [LIST, ("POST", "/api/api-keys/%s/revoke" % ci["api_key"]["id"]), LIST]
+    assert status_of(emulator, secret) == (401, {"code": "api_key_revoked", "message": "this API key has been revoked"})
+
+    run = run_ok(play, [key_task("re-enable", name="ci")])
+    assert run.task("re-enable")["changed"] and run.task("re-enable")["api_key"]["status"] == "active"
+    assert "key" not in run.task("re-enable")["api_key"]
+    assert status_of(emulator, secret)[0] == 200
+
+    run = run_ok(play, [key_task("delete", name="ci", state="absent"), key_task("delete again", name="ci", state="absent")])
+    assert run.task("delete")["changed"] and run.task("delete")["api_key"]["id"] == ci["api_key"]["id"]
+    assert not run.task("delete again")["changed"] and run.task("delete again")["api_key"] is None
+    assert not keys_named(emulator, "ci")
+    assert status_of(emulator, secret)[1]["code"] == "invalid_api_key"
+
+
+def test_check_and_diff_mode_write_nothing_and_predict(play, emulator):
+    old = emulator.create_key(name="old", permissions=["read"], expiresAt="2099-01-01T00:00:00Z")
+    before = settings_of(emulator)
+    emulator.clear_requests()
+    run = run_ok(play, [
+        key_task("new", name="new", expires_at="2099-02-03"),
+        key_task("revoke", name="old", state="revoked"),
+        key_task("rotate", name="old", rotate="always", expires_in_days=10),
+        key_task("delete", name="old", state="absent"),
+        key_task("permissions", name="old", permissions=["write"], rotate="on_change"),
+    ], args=["--check", "--diff"])
+    assert all(method == "GET" for method, _path in calls(emulator))
+    assert settings_of(emulator) == before
+    for title in ("new", "revoke", "rotate", "delete", "permissions"):
+        result = run.task(title)
+        assert result["changed"], title
+        assert (result["api_key"] or {}).get("key") is None and "censored" not in result
+        assert old["key"] not in str(result)
+    assert run.task("new")["diff"] == {"before": {}, "after": {
+        "id": None, "name": "new", "prefix": None, "permissions": ["read"], "status": "active",
+        "expires_at": "2099-02-03T00:00:00Z"}}
+    assert run.task("revoke")["diff"]["before"]["status"] == "active"
+    assert run.task("revoke")["diff"]["after"] == dict(run.task("revoke")["diff"]["before"], status="revoked")
+    rotate = run.task("rotate")
+    assert rotate["replaced_key_id"] == old["id"] and rotate["diff"]["before"]["id"] == old["id"]
+    assert rotate["diff"]["after"]["id"] is None and 9.99 < expiry_days_from(emulator, rotate["api_key"]) <= 10
+    assert run.task("delete")["diff"] == {"before": run.task("revoke")["diff"]["before"], "after": {}}
+    assert run.task("permissions")["api_key"]["permissions"] == ["read", "write"]
+    # No expiry wish: the replacement gets the old key's lifetime, which ends seconds after the old expiry.
+    assert "2099-01-01T00:00:00Z" <= run.task("permissions")["api_key"]["expires_at"] <= "2099-01-01T00:01:00Z"
+
+
+def test_expiry_and_rotation_count_days_on_the_api_clock(play, emulator):
+    """expires_in_days and rotate_before_expiry_days use the API's Date, not the controller's clock."""
+    run = run_ok(play, [key_task("issue", register="short", name="short", expires_in_days=1), show("short"),
+                        key_task("issue ci", register="ci", name="ci", expires_in_days=10), show("ci")])
+    short, ci = registered(run, "short")["api_key"], registered(run, "ci")["api_key"]
+    assert status_of(emulator, short["key"])[0] == 200
+    rotate = dict(name="ci", expires_in_days=10, rotate_before_expiry_days=7)
+
+    emulator.advance(DAY + 1)  # the controller's clock does not move
+    assert status_of(emulator, short["key"])[1]["code"] == "api_key_expired"
+    emulator.clear_requests()
+    run = run_ok(play, [key_task("fresh enough", **rotate), key_task("expired", name="short")])
+    assert not run.task("fresh enough")["changed"] and run.task("fresh enough")["api_key"]["id"] == ci["id"]
+    assert calls(emulator) == [LIST, LIST]
+    assert any("expired at %s" % short["expires_at"] in w for w in run.task("expired")["warnings"])
+
+    emulator.advance(2 * DAY)  # 7 days left on the API's clock: time to rotate
+    run = run_ok(play, [key_task("rotate", register="rotated", **rotate), show("rotated"), key_task("again", **rotate)])
+    rotated = registered(run, "rotated")
+    new = rotated["api_key"]
+    assert rotated["changed"] and rotated["replaced_key_id"] == ci["id"] and new["id"] != ci["id"]
+    assert new["key"].startswith("huc_") and new["key"] != ci["key"]
+    assert 9.99 < expiry_days_from(emulator, new) <= 10
+    assert not run.task("again")["changed"] and run.task("again")["api_key"]["id"] == new["id"]
+    assert [key["id"] for key in keys_named(emulator, "ci")] == [new["id"]]  # old_key=delete
+    assert status_of(emulator, ci["key"])[1]["code"] == "invalid_api_key"
+    assert status_of(emulator, new["key"])[0] == 200
+
+    # Without an expiry wish a replacement keeps the old key's lifetime (10 days), from the API's now.
+    emulator.advance(4 * DAY)
+    run = run_ok(play, [key_task("keep lifetime", name="ci", rotate_before_expiry_days=7, old_key="revoke")])
+    kept = run.task("keep lifetime")
+    assert kept["censored"] and kept["changed"]
+    replacement = keys_named(emulator, "ci")
+    assert [key["status"] for key in replacement] == ["revoked", "active"]
+    lifetime = datetime.strptime(replacement[1]["expiresAt"], "%Y-%m-%dT%H:%M:%SZ") - datetime.strptime(
+        replacement[1]["createdAt"], "%Y-%m-%dT%H:%M:%SZ")
+    assert lifetime == timedelta(days=10)
+
+
+def test_fixed_settings_fail_with_never_and_rotate_on_change(play, emulator, tmp_path):
+    old = emulator.create_key(name="deploy", permissions=["read"])
+    emulator.clear_requests()
+    wish = dict(name="deploy", permissions=["read", "write"], expires_at="2099-01-01T00:00:00+02:00")
+    run = run_ok(play, [failing("never", **wish)])
+    msg = run.task("never")["msg"]
+    assert run.status("never") == "failed" and "cannot change" in msg and "rotate=on_change" in msg
+    assert "permissions from ['read'] to ['read', 'write']" in msg
+    assert "expires_at from None to '2098-12-31T22:00:00Z'" in msg
+    assert calls(emulator) == [LIST]
+
+    key_file = str(tmp_path / "deploy.key")
+    run = run_ok(play, [key_task("on change", rotate="on_change", old_key="revoke", key_file=key_file, **wish),
+                        key_task("now equal", rotate="on_change", **wish)])
+    changed = run.task("on change")
+    assert changed["changed"] and changed["replaced_key_id"] == old["id"] and "censored" not in changed
+    assert changed["api_key"]["permissions"] == ["read", "write"] and "key" not in changed["api_key"]
+    assert changed["api_key"]["expires_at"] == "2098-12-31T22:00:00Z"
+    assert not run.task("now equal")["changed"]
+    new_id = changed["api_key"]["id"]
+    # list, create, revoke the old key; then one list.
+    assert calls(emulator) == [LIST, CREATE, ("POST", "/api/api-keys/%s/revoke" % old["id"]), LIST]
+    with open(key_file) as handle:
+        secret = handle.read()
+    assert status_of(emulator, secret, "POST", "/api/api-keys", {"name": "by-new", "permissions": ["read"]})[0] == 201
+    assert status_of(emulator, old["key"])[1]["code"] == "api_key_revoked"
+    assert {key["id"]: key["status"] for key in keys_named(emulator, "deploy")} == {old["id"]: "revoked", new_id: "active"}
+
+    # The revoked predecessor keeps the name: the active key, else the newest, is the one meant.
+    run = run_ok(play, [key_task("revoke", name="deploy", state="revoked"),
+                        key_task("revoke again", name="deploy", state="revoked"),
+                        key_task("re-enable", name="deploy"),
+                        key_task("delete both", name="deploy", state="absent"),
+                        key_task("delete again", name="deploy", state="absent")])
+    for title, changed in (("revoke", True), ("revoke again", False), ("re-enable", True), ("delete both", True),
+                           ("delete again", False)):
+        assert run.task(title)["changed"] is changed, title
+        assert (run.task(title)["api_key"] or {}).get("id") in (new_id, None), title
+    assert run.task("re-enable")["api_key"]["status"] == "active" and not keys_named(emulator, "deploy")
+    assert sorted(path for method, path in calls(emulator) if method == "DELETE") == sorted(
+        "/api/api-keys/%s" % key_id for key_id in (old["id"], new_id))
+
+
+def test_key_file_is_0600_atomic_and_keeps_the_secret_out_of_the_result(play, emulator, tmp_path):
+    directory = tmp_path / "secrets"
+    directory.mkdir()
+    key_file = directory / "ci.key"
+    key_file.write_text("stale")
+    key_file.chmod(0o644)
+    args = dict(name="ci", key_file=str(key_file))
+    run = run_ok(play, [key_task("issue", **args), key_task("rerun", **args)])
+    issued = run.task("issue")
+    assert issued["changed"] and "censored" not in issued and "key" not in issued["api_key"]
+    secret = key_file.read_text()
+    assert secret.startswith("huc_") and secret[:8] == issued["api_key"]["prefix"] and secret not in run.output
+    assert stat.S_IMODE(os.stat(str(key_file)).st_mode) == 0o600
+    assert not run.task("rerun")["changed"] and key_file.read_text() == secret
+    assert status_of(emulator, secret)[0] == 200
+
+    run = run_ok(play, [key_task("rotate", rotate="always", **args)])
+    assert run.task("rotate")["replaced_key_id"] == issued["api_key"]["id"]
+    rotated = key_file.read_text()
+    assert rotated != secret and rotated[:8] == run.task("rotate")["api_key"]["prefix"]
+    assert stat.S_IMODE(os.stat(str(key_file)).st_mode) == 0o600
+    assert os.listdir(str(directory)) == ["ci.key"]  # no temporary file left behind
+    assert status_of(emulator, rotated)[0] == 200 and status_of(emulator, secret)[0] == 401
+
+    key_file.unlink()
+    emulator.clear_requests()
+    emulator.fault(status=500, methods=["DELETE"], count=1)
+    run = run_ok(play, [key_task("lost file", **args),
+                        failing("bad dir", name="other", key_file=str(tmp_path / "missing" / "k")),
+                        key_task("old key not deleted", rotate="always", **args)])
+    assert any("cannot be shown again" in w and "rotate=always" in w for w in run.task("lost file")["warnings"])
+    bad = run.task("bad dir")
+    assert run.status("bad dir") == "failed" and "key_file: cannot write" in bad["msg"] and "no key was issued" in bad["msg"]
+    kept = run.task("old key not deleted")
+    old_id = run.task("lost file")["api_key"]["id"]
+    assert kept["changed"] and kept["replaced_key_id"] == old_id
+    assert any("the old key %s could not be deleted" % old_id in w for w in kept["warnings"])
+    assert calls(emulator) == [LIST, LIST, LIST, CREATE, ("DELETE", "/api/api-keys/%s" % old_id)]
+    assert not keys_named(emulator, "other") and len(keys_named(emulator, "ci")) == 2
+    assert status_of(emulator, key_file.read_text())[0] == 200 and key_file.read_text() not in run.output
+
+
+def test_nothing_leaks_at_vvvv(play, emulator, tmp_path):
+    """The whole -vvvv output holds neither the authenticating key nor an issued secret, but where printed on purpose."""
+    key_file = str(tmp_path / "rotated.key")
+    run = play([
+        key_task("issue", register="ci", name="ci", permissions=["write"], expires_in_days=5),
+        {"name": "print it on purpose", "ansible.builtin.debug": {"msg": "{{ ci.api_key.key }}"}},
+        {"name": "use it", "hostupcloud.cloud.huc_project_info": {"api_key": "{{ ci.api_key.key }}"}},
+        key_task("no-op", name="ci"),
+        failing("refused change", name="ci", permissions=["read"]),
+        key_task("rotate to file", name="ci", rotate="always", key_file=key_file, api_key="{{ ci.api_key.key }}"),
+        key_task("revoke", name="ci", state="revoked"),
+        key_task("delete", name="ci", state="absent"),
+    ], args=["-vvvv", "--diff"])
+    assert run.rc == 0, run
+    secret = run.task("print it on purpose")["msg"]
+    with open(key_file) as handle:
+        rotated = handle.read()
+    assert secret.startswith("huc_") and rotated.startswith("huc_") and secret != rotated
+    printed = 'ok: [localhost] => {\n    "msg": "%s"\n}' % secret
+    assert run.output.count(secret) == 1 and printed in run.output
+    for leaked in (emulator.write_key, rotated):
+        assert leaked not in run.output
+    assert run.task("issue")["censored"] and run.task("use it")["projects"]
+    assert run.status("refused change") == "failed" and "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER" in run.output
+
+
+def test_duplicate_names_fail_listing_ids_and_prefixes_unless_id(play, emulator):
+    first = emulator.create_key(name="dup", permissions=["read"])
+    second = emulator.create_key(name="dup", permissions=["read", "write"])
+    run = run_ok(play, [
+        failing("ambiguous", name="dup"),
+        failing("ambiguous delete", name="dup", state="absent"),
+        key_task("by id", id=second["id"], name="dup", permissions=["write"]),
+        failing("renamed by id", id=second["id"], name="renamed"),
+        key_task("delete by id", id=first["id"], state="absent"),
+        failing("unknown id", id=UNKNOWN_ID),
+        failing("revoke missing", name="missing", state="revoked"),
+        failing("bad date", name="d", expires_at="next tuesday"),
+        failing("bad days", name="d", expires_in_days=0),
+    ])
+    for title in ("ambiguous", "ambiguous delete"):
+        msg = run.task(title)["msg"]
+        assert run.status(title) == "failed"
+        assert "2 active API keys are named 'dup'" in msg and "set id" in msg
+        for key in (first, second):
+            assert "%s (prefix %s)" % (key["id"], key["prefix"]) in msg
+        assert first["key"] not in msg and second["key"] not in msg
+    assert not run.task("by id")["changed"] and run.task("by id")["api_key"]["id"] == second["id"]
+    assert "name from 'dup' to 'renamed'" in run.task("renamed by id")["msg"]
+    assert run.task("delete by id")["changed"]
+    assert "no API key with id %s" % UNKNOWN_ID in run.task("unknown id")["msg"]
+    assert "no API key named 'missing' to revoke" in run.task("revoke missing")["msg"]
+    assert "expires_at: 'next tuesday' is not an ISO 8601 date" in run.task("bad date")["msg"]
+    assert "expires_in_days: must be at least 1" in run.task("bad days")["msg"]
+    assert [key["id"] for key in keys_named(emulator, "dup")] == [second["id"]]
+    assert all(r["method"] == "GET" for r in emulator.requests() if r["path"] != "/api/api-keys/%s" % first["id"])
+
+
+def test_rotate_playbook_runs_end_to_end(command, emulator):
+    """playbooks/rotate-api-keys.yml: issue, fresh no-op, rotation near expiry, old key refused, cleanup."""
+    playbook = os.path.join(ROOT, "playbooks", "rotate-api-keys.yml")
+    run = command([os.path.join(ANSIBLE_BIN, "ansible-playbook"), playbook],
+                  env={"HUC_EMULATOR_URL": emulator.base_url})
+    assert run.rc == 0, run
+    assert run.status("Scheduled run while the key is fresh") == "ok"
+    rotated = run.task("Scheduled run near the expiry replaces the key")
+    assert rotated["changed"] and rotated["replaced_key_id"] and "key" not in rotated["api_key"]
+    assert run.task("The old key is refused as revoked")["failure"]["code"] == "api_key_revoked"
+    assert not keys_named(emulator, "ci-deploy")
+    assert emulator.write_key not in run.output
+    assert not re.findall(r"huc_[A-Za-z0-9]{5,}", run.output)  # prefixes (huc_ and 4 characters) only
