@@ -51,7 +51,7 @@ def test_429_without_retry_after_backs_off_then_succeeds(emulator):
 def test_real_rate_limit_is_waited_out(emulator_factory):
     emulator = emulator_factory(rate_limit=5, rate_window=60)
     client, sleep = client_for(emulator)
-    for _ in range(12):
+    for _request in range(12):
         client.get("/projects")
     statuses = [r["status"] for r in api_log(emulator)]
     assert statuses.count(200) == 12
