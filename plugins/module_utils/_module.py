@@ -156,7 +156,7 @@ class HucModule:
         value = value if value is not None else self.params.get("project")
         if not value:
             self.fail("project is required: give its name or id, or set HUC_PROJECT")
-        if value == self.params.get("project") and self._project_id:
+        if value == self.params.get("project") and self._project_id and not verify:
             return self._project_id
         if looks_like_id(value) and not verify:
             project_id = value

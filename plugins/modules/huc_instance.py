@@ -1,0 +1,441 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: HostUpCloud collection contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: huc_instance
+short_description: Create, resize and delete HostUpCloud instances
+version_added: 0.1.0
+description:
+  - Makes sure an instance exists with the given size and labels, or does not exist.
+  - An instance is identified by O(project) and O(name), or by O(id).
+  - Only the options you set are compared. A run that finds nothing to change costs one request when
+    O(project) and O(node) are given by id; each of O(project), O(node) and O(ssh_keys) given by name costs one
+    listing more.
+  - Power control (start, stop, reboot) is not part of this module; it only stops an instance to resize it,
+    see O(allow_restart).
+author:
+  - HostUpCloud collection maintainers (@hostupcloud)
+options:
+  project:
+    description:
+      - Name or id of the project of the instance. Required unless O(id) is given (it is not checked then).
+      - If not set, the value of the E(HUC_PROJECT) environment variable is used.
+    type: str
+  name:
+    description:
+      - Name of the instance, unique in its project; 1 to 63 characters of C(a-z), C(0-9) and C(-), starting
+        with a letter.
+      - With O(id), the instance is renamed to O(name).
+    type: str
+  id:
+    description:
+      - Id of an existing instance, instead of O(project) and O(name). An instance cannot be created with an id.
+    type: str
+  node:
+    description:
+      - Name or id of the node to create the instance on; see M(hostupcloud.cloud.huc_node_info).
+      - Required to create an instance; only used at creation (a different value on an existing instance gives a warning).
+    type: str
+  os_template:
+    description:
+      - Name of the OS template, for example V(Ubuntu 24.04); see M(hostupcloud.cloud.huc_os_template_info).
+      - Required to create an instance; only used at creation (a different value gives a warning).
+    type: str
+  vcpus:
+    description:
+      - Number of virtual CPUs, 1 to 64. Required to create an instance.
+      - Changing it needs the instance stopped, see O(allow_restart).
+    type: int
+  memory_mb:
+    description:
+      - Memory in MB, 512 to 262144 in multiples of 512. Required to create an instance.
+      - Changing it needs the instance stopped, see O(allow_restart).
+    type: int
+  disk_gb:
+    description:
+      - Disk size in GB, 10 to 4096. Required to create an instance.
+      - The disk can only grow; a smaller value fails before anything is changed.
+    type: int
+  ssh_keys:
+    description:
+      - Names or ids of SSH keys of the project, installed at creation.
+      - Only used at creation (a different set on an existing instance gives a warning).
+    type: list
+    elements: str
+  labels:
+    description:
+      - Labels (string keys to string values). The instance's labels become exactly these; V({}) removes them all.
+      - Can change at any time.
+    type: dict
+  user_data:
+    description:
+      - Cloud-init user data, at most 64 KiB, used at creation only.
+      - The API never returns it, so it is not compared on an existing instance.
+    type: str
+  state:
+    description:
+      - V(present) creates the instance or updates it in place; V(absent) deletes it.
+    type: str
+    choices: [present, absent]
+    default: present
+  allow_restart:
+    description:
+      - Allow the module to stop a running instance to change O(vcpus) or O(memory_mb).
+      - The instance is shut down gracefully (powered off after 120 seconds if the guest ignores it), resized,
+        and started again if it was running, also when the API refuses the new size.
+      - Without it, such a change on an instance that is not stopped fails and nothing is changed.
+    type: bool
+    default: false
+  wait:
+    description:
+      - Wait until a new or restarted instance is C(running), or a deleted one is gone.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - Seconds to wait for each status change (polls start 1 second apart and grow to 15).
+    type: int
+    default: 600
+extends_documentation_fragment:
+  - hostupcloud.cloud.api
+  - hostupcloud.cloud.api.ATTRIBUTES
+attributes:
+  diff_mode:
+    description: Shows the managed fields (name, node, OS template, size, SSH keys, labels) before and after.
+    support: full
+"""
+
+EXAMPLES = r"""
+- name: Create an instance and wait until it runs
+  hostupcloud.cloud.huc_instance:
+    api_key: "{{ vault_huc_api_key }}"
+    project: production
+    name: web-1
+    node: fra1-n1
+    os_template: Ubuntu 24.04
+    vcpus: 2
+    memory_mb: 4096
+    disk_gb: 40
+    ssh_keys: [deploy]
+    labels:
+      role: web
+    user_data: "{{ lookup('ansible.builtin.file', 'cloud-init.yml') }}"
+  register: web
+
+- name: Show its address
+  ansible.builtin.debug:
+    msg: "{{ web.instance.ipv4 }}"
+
+- name: Change its labels (API options from module_defaults)
+  module_defaults:
+    group/hostupcloud.cloud.huc:
+      api_key: "{{ vault_huc_api_key }}"
+  hostupcloud.cloud.huc_instance:
+    project: production
+    name: web-1
+    labels:
+      role: web
+      tier: frontend
+
+- name: Give it more CPUs and memory, stopping and starting it if it runs
+  hostupcloud.cloud.huc_instance:
+    project: production
+    name: web-1
+    vcpus: 4
+    memory_mb: 8192
+    allow_restart: true
+
+- name: Grow its disk (no restart needed)
+  hostupcloud.cloud.huc_instance:
+    project: production
+    name: web-1
+    disk_gb: 80
+
+- name: Rename an instance found by id
+  hostupcloud.cloud.huc_instance:
+    id: 0f9d3c1e-6a2b-4c8d-9e7f-1a2b3c4d5e6f
+    name: web-01
+
+- name: Create without waiting (project from HUC_PROJECT)
+  hostupcloud.cloud.huc_instance:
+    name: batch-1
+    node: ams1-n1
+    os_template: Debian 12
+    vcpus: 1
+    memory_mb: 1024
+    disk_gb: 20
+    wait: false
+
+- name: Delete it and wait until it is gone
+  hostupcloud.cloud.huc_instance:
+    project: production
+    name: web-1
+    state: absent
+"""
+
+RETURN = r"""
+instance:
+  description:
+    - The instance after the task; in check mode, the instance as it would be (fields the API assigns, such as
+      RV(instance.id) of a new instance, are V(null)).
+    - After O(state=absent), the instance as the delete left it; V(null) when there was none.
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: Instance id.
+      type: str
+      returned: always
+      sample: 0f9d3c1e-6a2b-4c8d-9e7f-1a2b3c4d5e6f
+    project_id:
+      description: Id of its project.
+      type: str
+      returned: always
+      sample: 7d3c2a4e-0b1f-4c55-9a51-2f6a1c0e8b90
+    name:
+      description: Instance name.
+      type: str
+      returned: always
+      sample: web-1
+    node_id:
+      description: Id of its node.
+      type: str
+      returned: always
+      sample: 3b1e6f0a-2c4d-4e8f-9a0b-1c2d3e4f5a6b
+    os_template:
+      description: Name of its OS template.
+      type: str
+      returned: always
+      sample: Ubuntu 24.04
+    vcpus:
+      description: Virtual CPUs.
+      type: int
+      returned: always
+      sample: 2
+    memory_mb:
+      description: Memory in MB.
+      type: int
+      returned: always
+      sample: 4096
+    disk_gb:
+      description: Disk size in GB.
+      type: int
+      returned: always
+      sample: 40
+    status:
+      description:
+        - V(provisioning), V(running), V(stopping), V(stopped), V(starting), V(rebooting), V(deleting) or V(error).
+      type: str
+      returned: always
+      sample: running
+    ipv4:
+      description: Public IPv4 address.
+      type: str
+      returned: always
+      sample: 100.64.0.1
+    ipv6:
+      description: Public IPv6 address.
+      type: str
+      returned: always
+      sample: "2001:db8:1::1"
+    ssh_key_ids:
+      description: Ids of the SSH keys installed at creation.
+      type: list
+      elements: str
+      returned: always
+      sample: [5e2c8b7a-1d3f-4a6b-8c9d-0e1f2a3b4c5d]
+    labels:
+      description: Labels.
+      type: dict
+      returned: always
+      sample: {role: web}
+    created_at:
+      description: Creation time (ISO 8601, UTC).
+      type: str
+      returned: always
+      sample: "2026-11-26T10:00:00Z"
+    updated_at:
+      description: Time of the last change (ISO 8601, UTC).
+      type: str
+      returned: always
+      sample: "2026-11-26T10:05:00Z"
+"""
+
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError, looks_like_id
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import (
+    SETTLES_IN, STABLE, HucInstanceModule, instance_result)
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import PROJECT_SPEC, HucModule
+
+CREATE_REQUIRED = ("node", "os_template", "vcpus", "memory_mb", "disk_gb")
+DIFF_FIELDS = ("name", "node_id", "os_template", "vcpus", "memory_mb", "disk_gb", "ssh_key_ids", "labels")
+# Graceful shutdown before a resize; a guest still running after this is powered off.
+RESIZE_SHUTDOWN_TIMEOUT = 120
+
+
+def diff_view(obj):
+    result = instance_result(obj)
+    return dict((field, result[field]) for field in DIFF_FIELDS) if result else {}
+
+
+class HucInstance(HucInstanceModule):
+    result_key = "instance"
+    field_names = {"nodeId": "node", "sshKeyIds": "ssh_keys", "projectId": "project"}
+
+    def run(self):
+        self.check_labels()
+        current = self.find_instance(self.params["name"], self.params["id"])
+        if self.params["state"] == "absent":
+            self.absent(current)
+        elif current is None:
+            self.create()
+        else:
+            self.update(current)
+
+    def check_labels(self):
+        for key, value in (self.params["labels"] or {}).items():
+            if not isinstance(value, str):
+                self.fail("labels: the value of %s must be a string, got %r; quote it" % (key, value))
+
+    # -- references (names cost one listing each; ids cost nothing) ---------------------------
+
+    def node_id(self):
+        node = self.params["node"]
+        return node if looks_like_id(node) else self.resolve("node", "/nodes", node)["id"]
+
+    def ssh_key_ids(self):
+        values = self.params["ssh_keys"]
+        if all(looks_like_id(value) for value in values):
+            return list(values)
+        keys = self.list_in_project("/ssh-keys")
+        return [self.find_reference("SSH key (ssh_keys)", keys, value, required=True)["id"] for value in values]
+
+    # -- states -------------------------------------------------------------------------------
+
+    def create(self):
+        name = self.params["name"]
+        if self.params["id"]:
+            self.fail("no instance with id %s; to create an instance give project and name, not id" % self.params["id"])
+        missing = [option for option in CREATE_REQUIRED if self.params[option] is None]
+        if missing:
+            self.fail("instance %s does not exist; to create it also give: %s" % (name, ", ".join(missing)))
+        body = dict(projectId=self.project_id(), name=name, nodeId=self.node_id(), **self.wanted(dict(
+            os_template=None, vcpus=None, memory_mb=None, disk_gb=None, labels=None, user_data=None)))
+        if self.params["ssh_keys"] is not None:
+            body["sshKeyIds"] = self.ssh_key_ids()
+        if self.check_mode:
+            instance = dict(body, id=None, status="running" if self.params["wait"] else "provisioning",
+                            sshKeyIds=body.get("sshKeyIds", []), labels=body.get("labels", {}))
+        else:
+            # Idempotency-Key plus a lookup by name before any retry: a dropped answer never makes two.
+            instance = self.client.post("/instances", body, idempotent=True,
+                                        before_retry=lambda: self.find_instance(name=name))
+            if self.params["wait"]:
+                instance = self.wait_for_status(instance, "running", self.params["wait_timeout"])
+        self.before, self.after = {}, diff_view(instance)
+        self.set_result(instance_result(instance), changed=True)
+
+    def update(self, current):
+        self.warn_creation_only(current)
+        wanted = self.wanted(dict(labels=None, vcpus=None, memory_mb=None, disk_gb=None))
+        if self.params["id"] and self.params["name"]:
+            wanted["name"] = self.params["name"]
+        changes = self.differences(current, wanted)
+        name, status = current["name"], current["status"]
+        if status == "deleting":
+            self.fail("instance %s is being deleted; run again once it is gone to create it anew" % name)
+        if changes.get("diskGb", current["diskGb"]) < current["diskGb"]:
+            self.fail("disk_gb can only grow: instance %s has %s GB, disk_gb asks for %s"
+                      % (name, current["diskGb"], changes["diskGb"]))
+        resize = [option for field, option in (("vcpus", "vcpus"), ("memoryMb", "memory_mb")) if field in changes]
+        restart = bool(resize) and status != "stopped"
+        if restart and not self.params["allow_restart"]:
+            self.fail("changing %s needs instance %s stopped (it is %s): set allow_restart: true to let the module "
+                      "stop it, resize it and start it again" % (" and ".join(resize), name, status))
+        if restart and status not in STABLE + tuple(SETTLES_IN):
+            self.fail("cannot resize instance %s: it is in status %s" % (name, status))
+        predicted = dict(current, **changes)
+        if restart:
+            predicted["status"] = SETTLES_IN.get(status, status)
+        self.before, self.after = diff_view(current), diff_view(predicted)
+        instance = predicted if self.check_mode or not changes else self.apply(current, changes, restart)
+        self.set_result(instance_result(instance), changed=bool(changes))
+
+    def apply(self, current, changes, restart):
+        if not restart:
+            return self.client.patch(self.instance_path(current), changes)
+        timeout = self.params["wait_timeout"]
+        settled = self.wait_until_settled(current, timeout)
+        stopped = settled
+        if settled["status"] != "stopped":
+            # Graceful first: the resize is planned, so the guest gets the chance to flush its disks.
+            stopped = self.power_off(settled, True, RESIZE_SHUTDOWN_TIMEOUT, timeout)
+        try:
+            resized = self.client.patch(self.instance_path(current), changes)
+        except HucApiError:
+            # Refused (say, an invalid vcpus): put the power state back before reporting the error.
+            self.restore_power(stopped, settled["status"], timeout)
+            raise
+        return self.restore_power(resized or stopped, settled["status"], timeout, self.params["wait"])
+
+    def warn_creation_only(self, current):
+        differ = []
+        node, template, keys = self.params["node"], self.params["os_template"], self.params["ssh_keys"]
+        if node is not None and node != current["nodeId"] and (looks_like_id(node) or self.node_id() != current["nodeId"]):
+            differ.append("node (the instance is on node id %s)" % current["nodeId"])
+        if template is not None and template != current["osTemplate"]:
+            differ.append("os_template (the instance runs %s)" % current["osTemplate"])
+        if keys is not None and sorted(self.ssh_key_ids()) != sorted(current.get("sshKeyIds") or []):
+            differ.append("ssh_keys (the instance has %s)" % (", ".join(current.get("sshKeyIds") or []) or "none"))
+        if differ:
+            self.module.warn("instance %s exists and these options differ from it, but they only apply when an instance "
+                             "is created, so they were ignored: %s; delete and recreate the instance to change them"
+                             % (current["name"], "; ".join(differ)))
+
+    def absent(self, current):
+        if current is None:
+            self.set_result(None)
+            return
+        changed = current["status"] != "deleting"  # else someone else's delete is under way
+        instance = dict(current, status="deleting")
+        if changed:
+            self.before, self.after = diff_view(current), {}
+            if not self.check_mode:
+                instance = self.client.delete(self.instance_path(current)) or instance
+        if self.params["wait"] and not self.check_mode:
+            self.wait_until_gone(current, self.params["wait_timeout"])
+        self.set_result(instance_result(instance), changed=changed)
+
+
+def main():
+    module = HucModule.define_module(
+        dict(
+            project=dict(PROJECT_SPEC),
+            name=dict(type="str"),
+            id=dict(type="str"),
+            node=dict(type="str"),
+            os_template=dict(type="str"),
+            vcpus=dict(type="int"),
+            memory_mb=dict(type="int"),
+            disk_gb=dict(type="int"),
+            ssh_keys=dict(type="list", elements="str", no_log=False),
+            labels=dict(type="dict"),
+            user_data=dict(type="str"),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+            allow_restart=dict(type="bool", default=False),
+            wait=dict(type="bool", default=True),
+            wait_timeout=dict(type="int", default=600),
+        ),
+        required_one_of=[("name", "id")],
+    )
+    HucInstance.execute(module)
+
+
+if __name__ == "__main__":
+    main()

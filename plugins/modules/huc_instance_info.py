@@ -1,0 +1,200 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: HostUpCloud collection contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: huc_instance_info
+short_description: List HostUpCloud instances
+version_added: 0.1.0
+description:
+  - Returns one instance by O(id), or the instances of a project, optionally filtered by O(name), O(status) and
+    O(labels). Every page of the listing is read.
+author:
+  - HostUpCloud collection maintainers (@hostupcloud)
+options:
+  project:
+    description:
+      - Name or id of the project whose instances are listed. Required unless O(id) is given.
+      - If not set, the value of the E(HUC_PROJECT) environment variable is used.
+    type: str
+  id:
+    description:
+      - Return only the instance with this id (one request); an empty list when there is none.
+    type: str
+  name:
+    description:
+      - Return only the instance with this exact name.
+    type: str
+  status:
+    description:
+      - Return only instances in this status.
+    type: str
+    choices: [provisioning, running, stopping, stopped, starting, rebooting, deleting, error]
+  labels:
+    description:
+      - Return only instances that carry every one of these labels (key and value).
+    type: dict
+extends_documentation_fragment:
+  - hostupcloud.cloud.api
+  - hostupcloud.cloud.api.ATTRIBUTES
+attributes:
+  diff_mode:
+    description: Returns nothing to diff; it changes nothing.
+    support: N/A
+"""
+
+EXAMPLES = r"""
+- name: List every instance of a project
+  hostupcloud.cloud.huc_instance_info:
+    api_key: "{{ vault_huc_api_key }}"
+    project: production
+  register: all_instances
+
+- name: Find the running web servers (API options from module_defaults)
+  module_defaults:
+    group/hostupcloud.cloud.huc:
+      api_key: "{{ vault_huc_api_key }}"
+  hostupcloud.cloud.huc_instance_info:
+    project: production
+    status: running
+    labels:
+      role: web
+  register: web
+
+- name: Their addresses
+  ansible.builtin.debug:
+    msg: "{{ web.instances | map(attribute='ipv4') | list }}"
+
+- name: Find one instance by name
+  hostupcloud.cloud.huc_instance_info:
+    project: production
+    name: web-1
+
+- name: Get one instance by id
+  hostupcloud.cloud.huc_instance_info:
+    id: 0f9d3c1e-6a2b-4c8d-9e7f-1a2b3c4d5e6f
+"""
+
+RETURN = r"""
+instances:
+  description: The instances found, oldest first; empty when none matches.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Instance id.
+      type: str
+      returned: always
+      sample: 0f9d3c1e-6a2b-4c8d-9e7f-1a2b3c4d5e6f
+    project_id:
+      description: Id of its project.
+      type: str
+      returned: always
+      sample: 7d3c2a4e-0b1f-4c55-9a51-2f6a1c0e8b90
+    name:
+      description: Instance name.
+      type: str
+      returned: always
+      sample: web-1
+    node_id:
+      description: Id of its node.
+      type: str
+      returned: always
+      sample: 3b1e6f0a-2c4d-4e8f-9a0b-1c2d3e4f5a6b
+    os_template:
+      description: Name of its OS template.
+      type: str
+      returned: always
+      sample: Ubuntu 24.04
+    vcpus:
+      description: Virtual CPUs.
+      type: int
+      returned: always
+      sample: 2
+    memory_mb:
+      description: Memory in MB.
+      type: int
+      returned: always
+      sample: 4096
+    disk_gb:
+      description: Disk size in GB.
+      type: int
+      returned: always
+      sample: 40
+    status:
+      description:
+        - V(provisioning), V(running), V(stopping), V(stopped), V(starting), V(rebooting), V(deleting) or V(error).
+      type: str
+      returned: always
+      sample: running
+    ipv4:
+      description: Public IPv4 address.
+      type: str
+      returned: always
+      sample: 100.64.0.1
+    ipv6:
+      description: Public IPv6 address.
+      type: str
+      returned: always
+      sample: "2001:db8:1::1"
+    ssh_key_ids:
+      description: Ids of the SSH keys installed at creation.
+      type: list
+      elements: str
+      returned: always
+      sample: [5e2c8b7a-1d3f-4a6b-8c9d-0e1f2a3b4c5d]
+    labels:
+      description: Labels.
+      type: dict
+      returned: always
+      sample: {role: web}
+    created_at:
+      description: Creation time (ISO 8601, UTC).
+      type: str
+      returned: always
+      sample: "2026-11-26T10:00:00Z"
+    updated_at:
+      description: Time of the last change (ISO 8601, UTC).
+      type: str
+      returned: always
+      sample: "2026-11-26T10:05:00Z"
+"""
+
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import (
+    STATUSES, HucInstanceModule, instance_matches, instance_result)
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import PROJECT_SPEC, HucModule
+
+
+class HucInstanceInfo(HucInstanceModule):
+    result_key = "instances"
+
+    def run(self):
+        name, status, labels = self.params["name"], self.params["status"], self.params["labels"]
+        if self.params["id"]:
+            found = [obj for obj in [self.find_instance(instance_id=self.params["id"])]
+                     if obj is not None and instance_matches(obj, name, status, labels)]
+        else:
+            found = self.list_instances(name=name, status=status, labels=labels)
+        self.set_result([instance_result(obj) for obj in found])
+
+
+def main():
+    module = HucModule.define_module(dict(
+        project=dict(PROJECT_SPEC),
+        id=dict(type="str"),
+        name=dict(type="str"),
+        status=dict(type="str", choices=list(STATUSES)),
+        labels=dict(type="dict"),
+    ))
+    HucInstanceInfo.execute(module)
+
+
+if __name__ == "__main__":
+    main()
