@@ -1,0 +1,139 @@
+# -*- coding: utf-8 -*-
+# Copyright: HostUpCloud collection contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Bring many instances to a power state at once. Private to this collection.
+
+All instances move in parallel: every action is sent as soon as its instance allows it, and one
+poll per round (a project listing, or a GET when there is a single instance) watches them all,
+so ten instances cost one listing per round, not ten lookups.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import time
+
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import BROKEN, SETTLES_IN, STABLE
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import poll_intervals
+
+# Wanted state -> the status an instance ends in.
+FINAL = {"started": "running", "stopped": "stopped", "restarted": "running"}
+
+
+def next_action(wanted, status, graceful):
+    """The power action an instance in a stable status needs for the wanted state (None: none)."""
+    if wanted == "started":
+        return "start" if status == "stopped" else None
+    if wanted == "stopped":
+        return None if status == "stopped" else ("shutdown" if graceful else "stop")
+    return "reboot" if status == "running" else "start"
+
+
+def heading_there(wanted, status):
+    """Whether a transitional status settles where the wanted state ends, so it is only waited for."""
+    return wanted != "restarted" and SETTLES_IN.get(status) == FINAL[wanted]
+
+
+class Target:
+    """One instance on its way to the wanted state."""
+
+    def __init__(self, instance, wanted):
+        self.instance = instance
+        self.wanted = wanted
+        self.previous_status = instance["status"]
+        self.sent = []
+        self.shutdown_deadline = None
+
+    @property
+    def status(self):
+        return self.instance["status"]
+
+    def needs_action(self, graceful):
+        """Whether an action will be sent: now or once its current transition has settled."""
+        if heading_there(self.wanted, self.status):
+            return False
+        return next_action(self.wanted, SETTLES_IN.get(self.status, self.status), graceful) is not None
+
+    def done(self, wait):
+        final = FINAL[self.wanted]
+        if not self.sent:
+            if self.wanted == "restarted":
+                return False
+            return self.status == final or (not wait and heading_there(self.wanted, self.status))
+        return not wait or self.status == final
+
+    def result(self, check_mode=False, graceful=True):
+        changed = bool(self.sent) or (check_mode and self.needs_action(graceful))
+        status = FINAL[self.wanted] if check_mode and (changed or heading_there(self.wanted, self.status)) else self.status
+        return {"id": self.instance["id"], "name": self.instance.get("name"), "status": status,
+                "previous_status": self.previous_status, "changed": changed}
+
+
+class PowerPlan:
+    """Drives targets to their wanted power state through a HucInstanceModule."""
+
+    def __init__(self, module, instances, wanted, graceful=True, shutdown_timeout=120, wait=True, timeout=300):
+        self.module = module
+        self.targets = [Target(instance, wanted) for instance in instances]
+        self.graceful = graceful
+        self.shutdown_timeout = shutdown_timeout
+        self.wait = wait
+        self.timeout = timeout
+        for target in self.targets:
+            if target.status in BROKEN or target.status not in STABLE and target.status not in SETTLES_IN:
+                module.fail("instance %s is in status %s: its power cannot be changed"
+                            % (target.instance.get("name") or target.instance["id"], target.status))
+
+    def run(self):
+        """Act and wait until every target is where it should be; returns the per-instance results."""
+        if self.module.check_mode:
+            return [target.result(True, self.graceful) for target in self.targets]
+        deadline = time.time() + self.timeout
+        intervals = poll_intervals(self.timeout)
+        while True:
+            for target in self.targets:
+                self.step(target)
+            pending = [target for target in self.targets if not target.done(self.wait)]
+            if not pending:
+                return [target.result() for target in self.targets]
+            if time.time() >= deadline:
+                self.module.fail("timed out after %s seconds waiting for %s" % (self.timeout, ", ".join(
+                    "%s (status %s)" % (t.instance.get("name") or t.instance["id"], t.status) for t in pending)))
+            time.sleep(next(intervals, 1.0))
+            self.refresh(pending)
+
+    def step(self, target):
+        """Send what the target needs now, if anything: its action, or the hard stop after a shutdown."""
+        if target.status in BROKEN:
+            self.module.fail("instance %s entered status %s" % (target.instance.get("name"), target.status))
+        if target.sent:
+            overdue = target.shutdown_deadline is not None and time.time() >= target.shutdown_deadline
+            if target.sent[-1] == "shutdown" and target.status != "stopped" and overdue:
+                # The guest ignored the graceful shutdown: power it off.
+                self.send(target, "stop")
+            return
+        if target.status not in STABLE or target.done(self.wait):
+            return
+        action = next_action(target.wanted, target.status, self.graceful)
+        if action:
+            self.send(target, action)
+
+    def send(self, target, action):
+        target.instance = self.module.send_power(target.instance, action)
+        target.sent.append(action)
+        if action == "shutdown":
+            target.shutdown_deadline = time.time() + self.shutdown_timeout
+
+    def refresh(self, pending):
+        """Fetch the current status of the pending targets: one listing, or one GET for one."""
+        if len(pending) == 1 or not self.module.params.get("project"):
+            for target in pending:
+                target.instance = self.module.refetch(target.instance) or self.gone(target)
+            return
+        current = dict((obj["id"], obj) for obj in self.module.list_instances())
+        for target in pending:
+            target.instance = current.get(target.instance["id"]) or self.gone(target)
+
+    def gone(self, target):
+        return self.module.fail("instance %s disappeared" % (target.instance.get("name") or target.instance["id"]))

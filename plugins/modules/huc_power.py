@@ -1,0 +1,215 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: HostUpCloud collection contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: huc_power
+short_description: Start, stop or restart HostUpCloud instances
+version_added: 0.1.0
+description:
+  - Brings one instance, or many at once, to a power state, and acts only where an instance is
+    not already there (or on its way there).
+  - C(started) on a running instance and C(stopped) on a stopped one send nothing. An instance in
+    a transition towards the wanted state (V(provisioning) or V(starting) for V(started),
+    V(stopping) for V(stopped)) is waited for, not pushed again. An instance in the opposite
+    transition is waited for, then acted on.
+  - V(restarted) always reboots a running instance (and starts a stopped one).
+  - Several instances move in parallel and are watched with one project listing per poll.
+author:
+  - HostUpCloud collection maintainers (@hostupcloud)
+options:
+  project:
+    description:
+      - The project of the instances, by name or id.
+      - Required with O(name) and O(instances); with O(id) it is not needed.
+      - If not set, the value of the E(HUC_PROJECT) environment variable is used.
+    type: str
+  name:
+    description:
+      - The name of one instance.
+    type: str
+  id:
+    description:
+      - The id of one instance.
+    type: str
+  instances:
+    description:
+      - Several instances, each by name or id, found with one listing of the project.
+    type: list
+    elements: str
+  state:
+    description:
+      - The wanted power state.
+    type: str
+    required: true
+    choices: [started, stopped, restarted]
+  graceful:
+    description:
+      - With V(true), V(stopped) asks the guest to shut down (action C(shutdown)) and falls back
+        to a hard power-off (action C(stop)) when the instance is not stopped after
+        O(shutdown_timeout) seconds.
+      - With V(false), V(stopped) powers off at once.
+      - Without O(wait) there is no fallback, the shutdown is only requested.
+    type: bool
+    default: true
+  shutdown_timeout:
+    description:
+      - Seconds a graceful shutdown may take before the hard power-off.
+    type: int
+    default: 120
+  wait:
+    description:
+      - Wait until every instance has reached the wanted state.
+      - An instance that must finish a transition before it can be acted on is always waited for.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - Seconds to wait in all, for every instance together.
+    type: int
+    default: 300
+extends_documentation_fragment:
+  - hostupcloud.cloud.api
+  - hostupcloud.cloud.api.ATTRIBUTES
+attributes:
+  diff_mode:
+    description: Shows the status of each instance before and after.
+    support: full
+notes:
+  - An instance in status V(error) or V(deleting) makes the task fail before anything is sent.
+  - Power actions need an API key with the C(write) permission.
+"""
+
+EXAMPLES = r"""
+- name: Stop an instance gracefully (hard power-off after 120 s)
+  hostupcloud.cloud.huc_power:
+    project: production
+    name: web-1
+    state: stopped
+
+- name: Power off at once, by id
+  hostupcloud.cloud.huc_power:
+    id: 0b9c6a52-5d0e-4b8e-a0c1-3f1f8f0d7a11
+    state: stopped
+    graceful: false
+
+- name: Start a group of instances from the dynamic inventory in one task
+  hostupcloud.cloud.huc_power:
+    project: production
+    instances: "{{ groups['huc_status_stopped'] | map('extract', hostvars, 'huc_id') | list }}"
+    state: started
+
+- name: Reboot without waiting for the instance to come back
+  hostupcloud.cloud.huc_power:
+    project: production
+    name: web-1
+    state: restarted
+    wait: false
+
+- name: See what would change
+  hostupcloud.cloud.huc_power:
+    project: production
+    instances: [web-1, web-2]
+    state: stopped
+  check_mode: true
+  diff: true
+  register: plan
+"""
+
+RETURN = r"""
+instances:
+  description: Every instance the task was about, in the order given.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Instance id.
+      type: str
+      returned: always
+      sample: 0b9c6a52-5d0e-4b8e-a0c1-3f1f8f0d7a11
+    name:
+      description: Instance name.
+      type: str
+      returned: always
+      sample: web-1
+    status:
+      description:
+        - Status at the end of the task; in check mode, the status it would reach.
+        - Without O(wait), the transitional status the last action left it in.
+      type: str
+      returned: always
+      sample: stopped
+    previous_status:
+      description: Status before the task.
+      type: str
+      returned: always
+      sample: running
+    changed:
+      description: Whether a power action was sent (or would be, in check mode) to this instance.
+      type: bool
+      returned: always
+      sample: true
+"""
+
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import HucInstanceModule
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import PROJECT_SPEC
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._power import PowerPlan
+
+
+class HucPower(HucInstanceModule):
+    result_key = "instances"
+
+    def targets(self):
+        """The instances to act on: one GET by id, or one listing for a name or a list."""
+        if self.params["id"]:
+            instance = self.refetch(self.params["id"])
+            if instance is None:
+                self.fail("instance with id %s not found" % self.params["id"])
+            return [instance]
+        if self.params["name"]:
+            instance = self.find_instance(name=self.params["name"])
+            if instance is None:
+                self.fail("instance %r not found in project %s" % (self.params["name"], self.params["project"]))
+            return [instance]
+        listed = self.list_instances()
+        return [self.find_reference("instance", listed, ref, required=True) for ref in self.params["instances"]]
+
+    def run(self):
+        plan = PowerPlan(self, self.targets(), self.params["state"], graceful=self.params["graceful"],
+                         shutdown_timeout=self.params["shutdown_timeout"], wait=self.params["wait"],
+                         timeout=self.params["wait_timeout"])
+        results = plan.run()
+        self.before = dict((item["name"] or item["id"], item["previous_status"]) for item in results)
+        self.after = dict((item["name"] or item["id"], item["status"]) for item in results)
+        self.set_result(results, changed=any(item["changed"] for item in results))
+
+
+def main():
+    module = HucPower.define_module(
+        dict(
+            project=PROJECT_SPEC,
+            name=dict(type="str"),
+            id=dict(type="str"),
+            instances=dict(type="list", elements="str"),
+            state=dict(type="str", required=True, choices=["started", "stopped", "restarted"]),
+            graceful=dict(type="bool", default=True),
+            shutdown_timeout=dict(type="int", default=120),
+            wait=dict(type="bool", default=True),
+            wait_timeout=dict(type="int", default=300),
+        ),
+        mutually_exclusive=[("name", "id", "instances")],
+        required_one_of=[("name", "id", "instances")],
+        required_by={"name": "project", "instances": "project"},
+    )
+    HucPower.execute(module)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,174 @@
+"""huc_power through ansible-playbook: every state from every status, fallbacks, budgets."""
+
+import pytest
+
+from tests.functional.clockwork import Clockwork
+
+FAST = {"provision_seconds": 0.5, "transition_seconds": 0.5}
+
+
+@pytest.fixture
+def emulator(emulator_factory):
+    return emulator_factory(**FAST)
+
+
+def make_instances(emulator, names, status="running"):
+    """Create instances through the API, force their status, and clear the request log."""
+    ids = {}
+    for name in names:
+        code, _headers, body = emulator.call("POST", "/instances", body={
+            "projectId": emulator.project_id, "name": name, "nodeId": emulator.node_id,
+            "osTemplate": emulator.os_template, "vcpus": 1, "memoryMb": 1024, "diskGb": 20})
+        assert code == 201, body
+        ids[name] = body["data"]["id"]
+    for name, instance_id in ids.items():
+        emulator.set_instance(instance_id, status=status if isinstance(status, str) else status[name])
+    emulator.clear_requests()
+    return ids
+
+
+def statuses(emulator):
+    return dict((i["name"], i["status"]) for i in emulator.state()["instances"])
+
+
+def power_posts(emulator, instance_id=None):
+    return [r for r in emulator.requests() if r["method"] == "POST" and r["path"].endswith("/power")
+            and (instance_id is None or instance_id in r["path"])]
+
+
+def power(**options):
+    return {"name": "power", "hostupcloud.cloud.huc_power": options, "register": "out"}
+
+
+START = ["running", "stopped", "provisioning", "stopping", "starting"]
+# wanted state -> {status before: (changed, power requests sent)}
+EXPECTED = {
+    "started": {"running": (False, 0), "stopped": (True, 1), "provisioning": (False, 0),
+                "stopping": (True, 1), "starting": (False, 0)},
+    "stopped": {"running": (True, 1), "stopped": (False, 0), "provisioning": (True, 1),
+                "stopping": (False, 0), "starting": (True, 1)},
+    "restarted": {"running": (True, 1), "stopped": (True, 1), "provisioning": (True, 1),
+                  "stopping": (True, 1), "starting": (True, 1)},
+}
+FINAL = {"started": "running", "stopped": "stopped", "restarted": "running"}
+
+
+@pytest.mark.parametrize("state", sorted(EXPECTED))
+def test_every_state_from_every_status(play, emulator_factory, state):
+    # Transitions of 30 s that complete only when the module's requests move the clock: the
+    # module sees every starting status, and waits are instant.
+    emulator = emulator_factory(provision_seconds=30, transition_seconds=30)
+    ids = make_instances(emulator, ["vm-%s" % s for s in START], {"vm-%s" % s: s for s in START})
+    with Clockwork(emulator, step=30):
+        run = play([power(instances=list(ids), state=state)], emulator=emulator,
+                   env={"HUC_PROJECT": emulator.project_id})
+    assert run.rc == 0, run
+    results = dict((item["name"], item) for item in run.task("power")["instances"])
+    for before in START:
+        name = "vm-%s" % before
+        changed, posts = EXPECTED[state][before]
+        assert results[name]["previous_status"] == before
+        assert results[name]["status"] == FINAL[state], (name, results[name])
+        assert results[name]["changed"] is changed, (name, results[name])
+        assert len(power_posts(emulator, ids[name])) == posts, name
+        assert statuses(emulator)[name] == FINAL[state]
+    # Waiting watched all five with one request per poll: never two GETs in a row.
+    methods = [r["method"] for r in emulator.requests()]
+    assert "GET GET" not in " ".join(methods[1:]), methods
+
+
+@pytest.mark.parametrize("state", sorted(EXPECTED))
+def test_error_status_fails_before_anything_is_sent(play, emulator, state):
+    make_instances(emulator, ["broken"], "error")
+    run = play([power(name="broken", state=state)], env={"HUC_PROJECT": emulator.project_id})
+    assert run.rc != 0
+    assert "broken is in status error: its power cannot be changed" in run.task("power")["msg"]
+    assert power_posts(emulator) == []
+
+
+def test_graceful_shutdown_and_the_fallback_to_hard_stop(play, emulator):
+    ids = make_instances(emulator, ["polite", "stubborn", "forced"])
+    emulator.set_instance(ids["stubborn"], ignoreShutdown=True)
+    emulator.set_instance(ids["forced"], ignoreShutdown=True)
+    emulator.clear_requests()
+    run = play([
+        power(name="polite", state="stopped"),
+        {"name": "stubborn", "hostupcloud.cloud.huc_power": {"name": "stubborn", "state": "stopped",
+                                                             "shutdown_timeout": 2}},
+        {"name": "forced", "hostupcloud.cloud.huc_power": {"name": "forced", "state": "stopped", "graceful": False}},
+    ], env={"HUC_PROJECT": emulator.project_id})
+    assert run.rc == 0, run
+    assert statuses(emulator) == {"polite": "stopped", "stubborn": "stopped", "forced": "stopped"}
+    assert len(power_posts(emulator, ids["polite"])) == 1      # shutdown was enough
+    assert len(power_posts(emulator, ids["stubborn"])) == 2    # shutdown ignored, then stop
+    assert len(power_posts(emulator, ids["forced"])) == 1      # stop at once: ignoring shutdown did not matter
+
+
+def test_check_mode_writes_nothing_and_predicts(play, emulator):
+    make_instances(emulator, ["a", "b"])
+    run = play([power(instances=["a", "b"], state="stopped")], env={"HUC_PROJECT": emulator.project_id},
+               args=["--check", "--diff"])
+    assert run.rc == 0, run
+    result = run.task("power")
+    assert result["changed"] is True
+    assert [(i["name"], i["status"], i["changed"]) for i in result["instances"]] == [
+        ("a", "stopped", True), ("b", "stopped", True)]
+    assert result["diff"] == {"before": {"a": "running", "b": "running"}, "after": {"a": "stopped", "b": "stopped"}}
+    assert [r["method"] for r in emulator.requests()] == ["GET"]
+    assert statuses(emulator) == {"a": "running", "b": "running"}
+
+
+def test_read_only_key_fails_with_the_write_permission_message(play, emulator):
+    make_instances(emulator, ["web"])
+    run = play([power(name="web", state="stopped")], key=emulator.read_key, env={"HUC_PROJECT": emulator.project_id})
+    assert run.rc != 0
+    assert "Read permission only; this task needs Write" in run.task("power")["msg"]
+    assert statuses(emulator) == {"web": "running"}
+
+
+def test_ten_instances_in_one_task_cost_one_listing_per_round(play, emulator):
+    names = ["node-%02d" % i for i in range(10)]
+    make_instances(emulator, names)
+    run = play([power(instances=names, state="stopped", graceful=False)], env={"HUC_PROJECT": emulator.project_id})
+    assert run.rc == 0, run
+    assert set(statuses(emulator).values()) == {"stopped"}
+    log = emulator.requests()
+    assert len(power_posts(emulator)) == 10
+    assert [r for r in log if r["method"] == "GET" and r["path"] != "/api/instances"] == []
+    listings = [r for r in log if r["path"] == "/api/instances"]
+    assert 2 <= len(listings) <= 4, len(listings)   # the lookup, then one listing per poll
+
+
+def test_budget_an_already_stopped_instance_costs_one_request(play, emulator):
+    ids = make_instances(emulator, ["idle"], "stopped")
+    run = play([power(name="idle", state="stopped"),
+                {"name": "by id", "hostupcloud.cloud.huc_power": {"id": ids["idle"], "state": "stopped"}}],
+               env={"HUC_PROJECT": emulator.project_id})
+    assert run.rc == 0, run
+    assert run.task("power")["changed"] is False and run.task("by id")["changed"] is False
+    assert [(r["method"], r["path"]) for r in emulator.requests()] == [
+        ("GET", "/api/instances"), ("GET", "/api/instances/%s" % ids["idle"])]
+
+
+def test_restart_without_wait_returns_the_transitional_status(play, emulator):
+    ids = make_instances(emulator, ["web"])
+    run = play([power(name="web", state="restarted", wait=False)], env={"HUC_PROJECT": emulator.project_id})
+    assert run.rc == 0, run
+    item = run.task("power")["instances"][0]
+    assert item == {"id": ids["web"], "name": "web", "status": "rebooting", "previous_status": "running",
+                    "changed": True}
+    assert [r["method"] for r in emulator.requests()] == ["GET", "POST"]
+
+
+def test_unknown_instance_and_missing_project_are_clear(play, emulator):
+    make_instances(emulator, ["web"])
+    run = play([
+        {"name": "unknown", "hostupcloud.cloud.huc_power": {"instances": ["web", "nope"], "state": "started"},
+         "ignore_errors": True},
+        {"name": "no project", "hostupcloud.cloud.huc_power": {"name": "web", "state": "started"},
+         "ignore_errors": True},
+    ], env={"HUC_PROJECT": emulator.project_id})
+    assert "instance 'nope' not found" in run.task("unknown")["msg"]
+    assert power_posts(emulator) == []
+    run = play([power(name="web", state="started")])
+    assert run.rc != 0 and "project" in run.task("power")["msg"]
