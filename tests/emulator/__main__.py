@@ -1,0 +1,132 @@
+"""Command line: python -m tests.emulator --host 127.0.0.1 --port 0 --bootstrap-file FILE [options]."""
+
+import argparse
+import os
+import socket
+import sys
+from typing import Any, Callable, Dict, List, Optional
+
+import uvicorn
+
+from .app import create_app
+from .records import write_json_atomic
+from .state import Store
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    """The options."""
+    parser = argparse.ArgumentParser(prog="python -m tests.emulator", description="Local emulator of the HostUpCloud Console API.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8080, help="port to listen on; 0 picks a free one (default 8080)")
+    parser.add_argument("--bootstrap-file", help="write the URL, keys and ids as JSON to this file once ready")
+    parser.add_argument("--rate-limit", type=int, default=60, help="accepted requests per key per window (default 60)")
+    parser.add_argument("--rate-window", type=float, default=60.0, help="rate window in seconds (default 60)")
+    parser.add_argument("--provision-seconds", type=float, default=5.0, help="provisioning -> running time (default 5)")
+    parser.add_argument("--transition-seconds", type=float, default=2.0, help="power transitions and deletion time (default 2)")
+    parser.add_argument("--seed-projects", type=int, default=0, help="create project-01..project-P besides default")
+    parser.add_argument("--seed-instances", type=int, default=0, help="create N running instances round-robin over the seeded projects")
+    parser.add_argument("--state-file", help="load the state from this file if it exists, save it after every change")
+    parser.add_argument("--quiet", action="store_true", help="do not print the banner")
+    parser.add_argument("--verbose", action="store_true", help="log every request (uvicorn access log)")
+    args = parser.parse_args(argv)
+    if args.rate_limit < 1 or args.rate_window <= 0 or min(args.provision_seconds, args.transition_seconds, args.seed_projects, args.seed_instances) < 0:
+        parser.error("--rate-limit must be >= 1, --rate-window > 0, the others >= 0")
+    return args
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A bound socket; port 0 picks a free port."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # IPPROTO_TCP: asyncio sets TCP_NODELAY then
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock
+
+
+def base_url(host: str, port: int) -> str:
+    """The URL clients use (a wildcard address is reached through loopback)."""
+    if host in ("0.0.0.0", ""):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    return "http://%s:%d" % ("[%s]" % host if ":" in host else host, port)
+
+
+def bootstrap_payload(store: Store, base: str) -> Dict[str, Any]:
+    """The bootstrap file's content."""
+    return dict(store.bootstrap, api_url=base + "/api", base_url=base, pid=os.getpid())
+
+
+def banner(payload: Dict[str, Any]) -> str:
+    """What a person sees when the emulator starts."""
+    lines = [
+        "HostUpCloud API emulator listening on %s" % payload["base_url"],
+        "  api_url     %s" % payload["api_url"],
+        "  write key   %s" % payload["write_key"],
+        "  read key    %s" % payload["read_key"],
+        "  project     %s (%s)" % (payload["project_id"], payload["project_name"]),
+        "  node        %s (%s)" % (payload["node_id"], payload["node_name"]),
+        "  docs        %s/_emulator/docs" % payload["base_url"],
+        "  try: curl -s -H 'Authorization: Bearer %s' '%s/instances?projectId=%s'" % (payload["read_key"], payload["api_url"], payload["project_id"]),
+        "Press Ctrl+C to stop.",
+    ]
+    return "\n".join(lines)
+
+
+class EmulatorServer(uvicorn.Server):
+    """uvicorn's server, calling on_ready once it accepts connections."""
+
+    def __init__(self, config: uvicorn.Config, on_ready: Callable[[], None]) -> None:
+        super().__init__(config)
+        self.on_ready = on_ready
+
+    async def startup(self, sockets: Optional[List[socket.socket]] = None) -> None:
+        await super().startup(sockets=sockets)
+        if not self.should_exit:
+            self.on_ready()
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Run the emulator until interrupted."""
+    args = parse_args(argv)
+    settings = {
+        "rateLimit": args.rate_limit,
+        "rateWindow": args.rate_window,
+        "provisionSeconds": args.provision_seconds,
+        "transitionSeconds": args.transition_seconds,
+    }
+    store = Store(settings, state_file=args.state_file, seed_projects=args.seed_projects, seed_instances=args.seed_instances)
+    try:
+        sock = bind(args.host, args.port)
+    except OSError as exc:
+        print("cannot listen on %s:%d: %s" % (args.host, args.port, exc), file=sys.stderr)
+        return 1
+    payload = bootstrap_payload(store, base_url(args.host, sock.getsockname()[1]))
+
+    def on_ready() -> None:
+        if args.bootstrap_file:
+            write_json_atomic(args.bootstrap_file, payload, indent=2)
+        if not args.quiet:
+            print(banner(payload), flush=True)
+
+    config = uvicorn.Config(
+        create_app(store),
+        http="h11",
+        lifespan="on",
+        log_level="info" if args.verbose else "warning",
+        access_log=args.verbose,
+        date_header=False,
+        server_header=False,
+        proxy_headers=False,
+        timeout_graceful_shutdown=2,
+    )
+    try:
+        EmulatorServer(config, on_ready).run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass  # uvicorn re-raises Ctrl+C once it has shut down cleanly
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,237 @@
+"""Start, drive and stop the HostUpCloud API emulator from tests. Standard library only.
+
+    with Emulator(rate_limit=10).start() as emu:
+        status, headers, body = emu.call("GET", "/instances", query={"projectId": emu.project_id})
+        emu.advance(5)
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any, Dict, List, Optional, Tuple
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+NO_KEY = ""
+BOOTSTRAP_FIELDS = ("api_url", "base_url", "write_key", "read_key", "project_id", "project_name", "node_id", "node_name", "os_template")
+
+
+class EmulatorError(RuntimeError):
+    """The emulator did not start, or a control call failed."""
+
+
+def _opener() -> urllib.request.OpenerDirector:
+    """An opener that never goes through a proxy (the emulator is on loopback)."""
+    return urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def _decode(headers: Dict[str, str], raw: bytes) -> Any:
+    """JSON when the answer says so, else text; None for an empty body."""
+    if not raw:
+        return None
+    text = raw.decode("utf-8", "replace")
+    if "json" in headers.get("content-type", ""):
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+    return text
+
+
+class Emulator:
+    """One emulator process on a free port of 127.0.0.1."""
+
+    def __init__(self, *, rate_limit=60, rate_window=60, provision_seconds=5, transition_seconds=2,
+                 seed_projects=0, seed_instances=0, state_file=None, extra_args=(), python=sys.executable):
+        self.options = {
+            "--rate-limit": rate_limit,
+            "--rate-window": rate_window,
+            "--provision-seconds": provision_seconds,
+            "--transition-seconds": transition_seconds,
+            "--seed-projects": seed_projects,
+            "--seed-instances": seed_instances,
+        }
+        self.state_file = state_file
+        self.extra_args = list(extra_args)
+        self.python = python
+        self.process = None  # type: Optional[subprocess.Popen]
+        self.bootstrap = {}  # type: Dict[str, Any]
+        self.workdir = None  # type: Optional[str]
+        self._opener = _opener()
+
+    # -- life cycle -------------------------------------------------------------------------------
+
+    def command(self, bootstrap_file: str) -> List[str]:
+        """The command line that starts the emulator."""
+        cmd = [self.python, "-m", "tests.emulator", "--host", "127.0.0.1", "--port", "0", "--bootstrap-file", bootstrap_file, "--quiet"]
+        for option, value in self.options.items():
+            cmd += [option, str(value)]
+        if self.state_file:
+            cmd += ["--state-file", str(self.state_file)]
+        return cmd + self.extra_args
+
+    def start(self, timeout: float = 30) -> "Emulator":
+        """Launch the process and wait for its bootstrap file; raise EmulatorError with its stderr if it exits first."""
+        if self.process is not None:
+            raise EmulatorError("already started")
+        self.workdir = tempfile.mkdtemp(prefix="huc-emulator-")
+        bootstrap_file = os.path.join(self.workdir, "bootstrap.json")
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        with open(self._log_path("stdout"), "wb") as out, open(self._log_path("stderr"), "wb") as err:
+            self.process = subprocess.Popen(self.command(bootstrap_file), cwd=REPO_ROOT, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
+        self._wait_for(bootstrap_file, timeout)
+        with open(bootstrap_file) as stream:
+            self.bootstrap = json.load(stream)
+        return self
+
+    def _log_path(self, name: str) -> str:
+        return os.path.join(self.workdir or tempfile.gettempdir(), name + ".log")
+
+    def _wait_for(self, path: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not os.path.exists(path):
+            if self.process.poll() is not None:
+                message = "emulator exited with %s before it was ready:\n%s" % (self.process.returncode, self.stderr())
+                self.stop()
+                raise EmulatorError(message)
+            if time.monotonic() > deadline:
+                self.stop()
+                raise EmulatorError("emulator not ready after %s s" % timeout)
+            time.sleep(0.01)
+
+    def stderr(self) -> str:
+        """What the process wrote to stderr so far."""
+        try:
+            with open(self._log_path("stderr"), "rb") as stream:
+                return stream.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        """Terminate the process (kill it if it lingers) and remove its files; safe to call twice."""
+        process, self.process = self.process, None
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if self.workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            self.workdir = None
+
+    def __enter__(self) -> "Emulator":
+        return self if self.process is not None else self.start()
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.stop()
+
+    def __getattr__(self, name: str) -> Any:
+        if name in BOOTSTRAP_FIELDS:
+            if name not in self.bootstrap:
+                raise EmulatorError("the emulator is not started")
+            return self.bootstrap[name]
+        raise AttributeError(name)
+
+    # -- HTTP -------------------------------------------------------------------------------------
+
+    def http(self, method: str, url: str, body: Any = None, headers: Optional[Dict[str, str]] = None, timeout: float = 30) -> Tuple[int, Dict[str, str], Any]:
+        """One HTTP request: (status, headers with lower-case names, JSON or text or None)."""
+        data = None
+        headers = dict(headers or {})
+        if isinstance(body, (dict, list)):
+            data = json.dumps(body).encode("utf-8")
+            headers.setdefault("Content-Type", "application/json")
+        elif isinstance(body, str):
+            data = body.encode("utf-8")
+        elif body is not None:
+            data = body
+        request = urllib.request.Request(url, data=data, headers=headers, method=method.upper())
+        try:
+            with self._opener.open(request, timeout=timeout) as response:
+                status, raw_headers, raw = response.status, response.headers, response.read()
+        except urllib.error.HTTPError as exc:
+            status, raw_headers, raw = exc.code, exc.headers, exc.read()
+        lowered = {name.lower(): value for name, value in raw_headers.items()}
+        return status, lowered, _decode(lowered, raw)
+
+    def call(self, method: str, path: str, key: Optional[str] = None, body: Any = None,
+             headers: Optional[Dict[str, str]] = None, query: Optional[Dict[str, Any]] = None) -> Tuple[int, Dict[str, str], Any]:
+        """A real /api call. path is under /api ("/instances" or "/api/instances"); key defaults to the write key, NO_KEY ("") sends none."""
+        if not (path == "/api" or path.startswith("/api/")):
+            path = "/api" + path
+        url = self.base_url + path
+        if query:
+            url += "?" + urllib.parse.urlencode(query)
+        all_headers = dict(headers or {})
+        token = self.write_key if key is None else key
+        if token:
+            all_headers.setdefault("Authorization", "Bearer " + token)
+        return self.http(method, url, body, all_headers)
+
+    def control(self, method: str, path: str, body: Any = None) -> Any:
+        """A /_emulator call; EmulatorError unless it answers 2xx."""
+        status, _headers, payload = self.http(method, self.base_url + "/_emulator" + path, body)
+        if status >= 300:
+            raise EmulatorError("%s /_emulator%s answered %d: %s" % (method, path, status, payload))
+        return payload
+
+    # -- control shortcuts ------------------------------------------------------------------------
+
+    def requests(self) -> List[Dict[str, Any]]:
+        """The request log of /api, oldest first."""
+        return self.control("GET", "/requests")["requests"]
+
+    def clear_requests(self) -> None:
+        """Empty the request log."""
+        self.control("DELETE", "/requests")
+
+    def api_requests(self, method: Optional[str] = None, path_prefix: Optional[str] = None) -> List[Dict[str, Any]]:
+        """The request log filtered by method and path prefix."""
+        return [entry for entry in self.requests()
+                if (method is None or entry["method"] == method.upper()) and (path_prefix is None or entry["path"].startswith(path_prefix))]
+
+    def fault(self, **rule: Any) -> Dict[str, Any]:
+        """Add a fault rule (status, rate, count, methods, pathPrefix, delaySeconds, drop, headers, body, seed)."""
+        return self.control("POST", "/faults", rule)
+
+    def clear_faults(self) -> None:
+        """Remove every fault rule."""
+        self.control("DELETE", "/faults")
+
+    def advance(self, seconds: float) -> Dict[str, Any]:
+        """Move the emulator clock forward."""
+        return self.control("POST", "/clock", {"advanceSeconds": seconds})
+
+    def clock(self) -> Dict[str, Any]:
+        """The emulator clock: now and offsetSeconds."""
+        return self.control("GET", "/clock")
+
+    def reset(self) -> None:
+        """Back to the initial state."""
+        self.control("POST", "/reset")
+
+    def state(self) -> Dict[str, Any]:
+        """Everything the emulator holds (no secrets)."""
+        return self.control("GET", "/state")
+
+    def set_instance(self, instance_id: str, **fields: Any) -> Dict[str, Any]:
+        """Force status and/or ignoreShutdown of an instance."""
+        return self.control("PATCH", "/instances/" + instance_id, fields)
+
+    def create_key(self, **fields: Any) -> Dict[str, Any]:
+        """Create an API key directly (name, permissions, expiresAt, status); the answer holds its secret in key."""
+        return self.control("POST", "/api-keys", fields)
+
+    def config(self, **fields: Any) -> Dict[str, Any]:
+        """Change runtime settings (rateLimit, rateWindow, provisionSeconds, transitionSeconds); no fields: read them."""
+        if not fields:
+            return self.control("GET", "/config")
+        return self.control("PATCH", "/config", fields)

@@ -1,0 +1,102 @@
+"""Instance rules: creation, changes, power actions, deletion, forced status."""
+
+from typing import Any, Dict, Optional
+
+from .errors import ApiError, conflict, validation
+from .records import iso
+from .seed import instance_record
+from .state import Store
+
+# action -> (statuses it is allowed from, transitional status, final status)
+POWER_RULES = {
+    "start": (("stopped",), "starting", "running"),
+    "stop": (("running", "stopping", "starting", "rebooting"), "stopping", "stopped"),
+    "shutdown": (("running",), "stopping", "stopped"),
+    "reboot": (("running",), "rebooting", "running"),
+}
+
+# transitional status -> the status it turns into (None: the instance is gone)
+TRANSITIONS = {"provisioning": "running", "stopping": "stopped", "starting": "running", "rebooting": "running", "deleting": None}
+
+
+def duration(store: Store, status: str) -> float:
+    """How long a transitional status lasts."""
+    key = "provisionSeconds" if status == "provisioning" else "transitionSeconds"
+    return float(store.settings[key])
+
+
+def name_conflict(label: str, name: str) -> ApiError:
+    """409 for a taken name."""
+    article = "an" if label[:1] in "aeiou" else "a"
+    return conflict("%s %s named %s already exists in this project" % (article, label, name), {"name": "is already taken in this project"})
+
+
+def create(store: Store, spec: Dict[str, Any]) -> Dict[str, Any]:
+    """A new instance in status provisioning (validated spec)."""
+    if store.name_taken("instances", spec["projectId"], spec["name"]):
+        raise name_conflict("instance", spec["name"])
+    inst = instance_record(store.data, spec, "provisioning", store.now())
+    store.add("instances", inst)
+    store.begin(inst, "provisioning", "running", duration(store, "provisioning"))
+    inst["updatedAt"] = inst["createdAt"]
+    return inst
+
+
+def refuse_while_deleting(inst: Dict[str, Any], what: str) -> None:
+    """409 invalid_state for a change asked of an instance that is being deleted."""
+    if inst["status"] == "deleting":
+        raise conflict("cannot %s an instance in status deleting" % what, {"status": inst["status"]}, code="invalid_state")
+
+
+def update(store: Store, inst: Dict[str, Any], changes: Dict[str, Any]) -> Dict[str, Any]:
+    """Apply a PATCH; only fields that really change count."""
+    refuse_while_deleting(inst, "change")
+    real = {name: value for name, value in changes.items() if inst.get(name) != value}
+    if "diskGb" in real and real["diskGb"] < inst["diskGb"]:
+        raise validation({"diskGb": "can only grow (currently %d)" % inst["diskGb"]})
+    sizing = sorted(name for name in ("vcpus", "memoryMb") if name in real)
+    if sizing and inst["status"] != "stopped":
+        message = "%s can only change while the instance is stopped (status: %s)" % (" and ".join(sizing), inst["status"])
+        raise conflict(message, {name: "requires status stopped" for name in sizing}, code="instance_not_stopped")
+    if "name" in real and store.name_taken("instances", inst["projectId"], real["name"], exclude_id=inst["id"]):
+        raise name_conflict("instance", real["name"])
+    if real:
+        inst.update(real)
+        inst["updatedAt"] = iso(store.now())
+    return inst
+
+
+def power(store: Store, inst: Dict[str, Any], action: str) -> Dict[str, Any]:
+    """Start a power action, or 409 invalid_state when it makes no sense in the current status."""
+    allowed, transitional, final = POWER_RULES[action]
+    status = inst["status"]
+    if status not in allowed:
+        message = "cannot %s an instance in status %s" % (action, status)
+        raise conflict(message, {"action": action, "status": status}, code="invalid_state")
+    if action == "shutdown" and inst["_ignoreShutdown"]:
+        final = "running"
+    current = inst.get("_transition") or {}
+    if status == transitional and current.get("target") == final:
+        return inst
+    store.begin(inst, transitional, final, duration(store, transitional))
+    return inst
+
+
+def delete(store: Store, inst: Dict[str, Any]) -> Dict[str, Any]:
+    """Start deleting; a second delete changes nothing."""
+    if inst["status"] != "deleting":
+        store.begin(inst, "deleting", None, duration(store, "deleting"))
+    return inst
+
+
+def force(store: Store, inst: Dict[str, Any], status: Optional[str], ignore_shutdown: Optional[bool]) -> Dict[str, Any]:
+    """Control: set a status (a transitional one completes normally from now) and the ignore-shutdown flag."""
+    if ignore_shutdown is not None:
+        inst["_ignoreShutdown"] = ignore_shutdown
+    if status in TRANSITIONS:
+        store.begin(inst, status, TRANSITIONS[status], duration(store, status))
+    elif status is not None:
+        inst["status"] = status
+        inst["_transition"] = None
+        inst["updatedAt"] = iso(store.now())
+    return inst

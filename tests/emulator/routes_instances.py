@@ -1,0 +1,66 @@
+"""Instance routes: list, create, show, change, delete, power."""
+
+from typing import Optional
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from . import instances
+from .api import Page, body_doc, get_store, many, one, page_params, parse_body
+from .errors import validation
+from .models import InstanceCreate, InstanceUpdate, PowerAction, given
+from .records import STATUSES
+from .state import Store
+
+router = APIRouter(prefix="/api/instances", tags=["instances"])
+
+
+@router.get("", summary="List instances")
+async def list_instances(
+    projectId: Optional[str] = Query(None, description="only this project's instances (404 when unknown)"),
+    name: Optional[str] = Query(None, description="exact name"),
+    status: Optional[str] = Query(None, description="one status"),
+    page: Page = Depends(page_params),
+    store: Store = Depends(get_store),
+):
+    if status is not None and status not in STATUSES:
+        raise validation({"status": "must be one of: %s" % ", ".join(STATUSES)})
+    found = store.select("instances", projectId=store.project_filter(projectId), name=name, status=status)
+    return many(found, page)
+
+
+@router.post("", status_code=201, summary="Create an instance", openapi_extra=body_doc(InstanceCreate))
+async def create_instance(request: Request, store: Store = Depends(get_store)):
+    body = await parse_body(request, InstanceCreate, store)
+    inst = instances.create(store, body.model_dump())
+    store.save()
+    return one(inst, 201)
+
+
+@router.get("/{instance_id}", summary="Show an instance")
+async def show_instance(instance_id: str, store: Store = Depends(get_store)):
+    return one(store.get("instances", instance_id))
+
+
+@router.patch("/{instance_id}", summary="Change an instance", openapi_extra=body_doc(InstanceUpdate))
+async def update_instance(instance_id: str, request: Request, store: Store = Depends(get_store)):
+    inst = store.get("instances", instance_id)
+    body = await parse_body(request, InstanceUpdate, store)
+    instances.update(store, inst, given(body))
+    store.save()
+    return one(inst)
+
+
+@router.delete("/{instance_id}", status_code=202, summary="Delete an instance")
+async def delete_instance(instance_id: str, store: Store = Depends(get_store)):
+    inst = instances.delete(store, store.get("instances", instance_id))
+    store.save()
+    return one(inst, 202)
+
+
+@router.post("/{instance_id}/power", status_code=202, summary="Power action", openapi_extra=body_doc(PowerAction))
+async def power_instance(instance_id: str, request: Request, store: Store = Depends(get_store)):
+    inst = store.get("instances", instance_id)
+    body = await parse_body(request, PowerAction, store)
+    instances.power(store, inst, body.action)
+    store.save()
+    return one(inst, 202)
