@@ -1,0 +1,422 @@
+# -*- coding: utf-8 -*-
+# Copyright: HostUpCloud collection contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+name: huc
+short_description: HostUpCloud instances as an Ansible inventory
+version_added: 0.1.0
+description:
+  - Lists every instance of the chosen HostUpCloud projects and adds each as a host.
+  - Reads a YAML file named C(huc.yml) or C(huc.yaml), or whose name ends in C(.huc.yml) or C(.huc.yaml).
+  - "Requests: the project list (skipped when every entry of O(projects) is an id), the node list once,
+    and one list request per 100 instances of each project (at least one per project). Never a
+    request per host, and none at all on a cache hit (O(cache))."
+  - C(429 Too Many Requests) answers are waited out like in the modules (see O(rate_limit_timeout)).
+  - "Host variables, named with O(hostvars_prefix) and O(hostvars_suffix) (by default C(huc_id)):
+    C(id), C(name), C(project_id), C(project) (the project name), C(node_id), C(node) (the node name),
+    C(os_template), C(vcpus), C(memory_mb), C(disk_gb), C(status), C(ipv4), C(ipv6), C(labels)
+    (a dict) and C(created_at); plus C(ansible_host), see O(connect_with)."
+  - "Groups: C(huc) (every host), C(huc_project_<project name>), C(huc_status_<status>) and
+    C(huc_node_<node name>); every character other than an ASCII letter, digit or underscore
+    becomes an underscore, so C(project-01) gives C(huc_project_project_01). Groups made by
+    O(groups) and O(keyed_groups) are sanitised the same way."
+author:
+  - HostUpCloud collection maintainers (@hostupcloud)
+extends_documentation_fragment:
+  - constructed
+  - inventory_cache
+requirements:
+  - requests >= 2.31
+options:
+  plugin:
+    description: The name of this plugin; marks the file as a P(hostupcloud.cloud.huc#inventory) source.
+    type: str
+    required: true
+    choices: [hostupcloud.cloud.huc]
+  api_key:
+    description:
+      - The HostUpCloud API key (C(huc_) followed by the secret). The C(read) permission is enough.
+      - May be a Jinja template, for example C("{{ vault_huc_api_key }}") with the variable given as an
+        extra var, or a lookup. The result is never shown in output or error messages.
+      - Required, here or in the environment.
+    type: str
+    aliases: [api_token]
+    env:
+      - name: HUC_API_KEY
+  api_url:
+    description:
+      - Base URL of the HostUpCloud Console API. Plain C(http://) is allowed for loopback addresses
+        only, such as the emulator in C(tests/emulator).
+    type: str
+    default: https://console.hostupcloud.com/api
+    env:
+      - name: HUC_API_URL
+  api_timeout:
+    description:
+      - Seconds to wait for one HTTP answer.
+    type: int
+    default: 30
+    env:
+      - name: HUC_API_TIMEOUT
+  validate_certs:
+    description:
+      - Whether to verify the TLS certificate of O(api_url). Disable it only for a trusted test endpoint.
+    type: bool
+    default: true
+  api_retries:
+    description:
+      - How many times a list request that failed with 502, 503, 504, a timeout or a dropped connection
+        is sent again, with exponential backoff and jitter.
+    type: int
+    default: 5
+  rate_limit_timeout:
+    description:
+      - The API allows 60 requests a minute per key. C(429 Too Many Requests) answers are waited out
+        (for as long as C(Retry-After) says, else until C(X-RateLimit-Reset), else with backoff) for at
+        most this many seconds in total; then the inventory fails.
+    type: int
+    default: 300
+  projects:
+    description:
+      - The projects whose instances are listed, each by name or id. Default is every project the key can see.
+      - When every entry is an id, the project list is not requested, and the project id also stands
+        in for the project name (host variable C(project) and the C(huc_project_*) group).
+    type: list
+    elements: str
+    default: []
+  status:
+    description:
+      - Only instances in one of these states. Default is every state.
+      - With one state the API filters (fewer pages); several are filtered here.
+    type: list
+    elements: str
+    choices: [provisioning, running, stopping, stopped, starting, rebooting, deleting, error]
+    default: []
+  filters:
+    description:
+      - Jinja expressions over the host variables this plugin sets (with prefix and suffix, and
+        C(ansible_host)); a host is kept only when every expression is true.
+      - An expression that fails is false for that host, with a warning, or fails the inventory with O(strict).
+    type: list
+    elements: str
+    default: []
+  hostname:
+    description:
+      - A Jinja template over the same variables as O(filters) giving the inventory hostname.
+        Default is the instance name.
+      - When several instances get the same hostname (the same instance name in two projects), each
+        becomes C(<hostname>_<project name>), or C(<hostname>_<instance id>) if that is not
+        distinct either, and a warning names them.
+    type: str
+  connect_with:
+    description:
+      - Where C(ansible_host) comes from; the first of these the instance has is used.
+      - Without any of them, C(ansible_host) is not set.
+    type: list
+    elements: str
+    choices: [ipv4, ipv6, name]
+    default: [ipv4, ipv6]
+  hostvars_prefix:
+    description: Put before the name of every host variable this plugin sets, except C(ansible_host).
+    type: str
+    default: huc_
+  hostvars_suffix:
+    description: Put after the name of every host variable this plugin sets, except C(ansible_host).
+    type: str
+    default: ""
+"""
+
+EXAMPLES = r"""
+# huc.yml: every instance the key can see; HUC_API_KEY (and HUC_API_URL) from the environment.
+plugin: hostupcloud.cloud.huc
+
+---
+# production.huc.yml: two projects, running instances only, the key from a vault variable
+# (ansible-inventory -i production.huc.yml -e @vault.yml --graph), cached for 10 minutes.
+plugin: hostupcloud.cloud.huc
+api_key: "{{ vault_huc_api_key }}"
+projects:
+  - production
+  - 7d3c2a4e-0b1f-4c55-9a51-2f6a1c0e8b90
+status: [running]
+cache: true
+cache_plugin: ansible.builtin.jsonfile
+cache_connection: ~/.cache/ansible-inventory
+cache_timeout: 600
+
+---
+# Groups by label (role_web, env_prod), a composed variable, a conditional group, only the
+# bigger instances, hostnames qualified by project, connection by IPv6 first.
+plugin: hostupcloud.cloud.huc
+connect_with: [ipv6, ipv4]
+hostname: "{{ huc_name }}.{{ huc_project }}"
+filters:
+  - huc_vcpus >= 2
+  - huc_labels.env | default('') != 'test'
+keyed_groups:
+  - key: huc_labels
+    separator: "_"
+    leading_separator: false
+  - key: huc_os_template
+    prefix: os
+compose:
+  ansible_user: "'root' if huc_os_template is search('Debian') else 'ubuntu'"
+groups:
+  large: huc_memory_mb >= 4096
+
+---
+# Plain variable names (id, name, ...) and the key through a lookup.
+plugin: hostupcloud.cloud.huc
+api_key: "{{ lookup('ansible.builtin.file', '~/.config/huc/key') }}"
+hostvars_prefix: ""
+strict: true
+"""
+
+import hashlib
+import json
+import os
+import re
+
+from ansible.errors import AnsibleError
+from ansible.module_utils.parsing.convert_bool import boolean
+from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError, HucClient, looks_like_id
+
+try:
+    from ansible.template import trust_as_template  # noqa: F401  pylint: disable=unused-import
+    wrap_var = None  # ansible-core 2.19+ marks every inventory variable as untrusted itself
+except ImportError:  # ansible-core 2.17 and 2.18: API data must never be templated
+    from ansible.utils.unsafe_proxy import wrap_var
+
+# The host variables, in this order, each named prefix + field + suffix.
+HOST_FIELDS = ("id", "name", "project_id", "project", "node_id", "node", "os_template", "vcpus", "memory_mb",
+               "disk_gb", "status", "ipv4", "ipv6", "labels", "created_at")
+UNSAFE_GROUP_CHARS = re.compile(r"[^A-Za-z0-9_]")
+UNSAFE_HOST_CHARS = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+def safe_group_name(name):
+    """A valid Ansible group name: other characters than ASCII letters, digits, _ become _."""
+    text = UNSAFE_GROUP_CHARS.sub("_", str(name))
+    return "_" + text if not text or text[0].isdigit() else text
+
+
+def connect_address(record, connect_with):
+    """The first of ipv4, ipv6, name (in the order given) the instance has, or None."""
+    for source in connect_with:
+        if record.get(source):
+            return record[source]
+    return None
+
+
+def host_record(instance, project, node_names):
+    """The host variables (unprefixed) of one API instance; the cache holds these."""
+    return {
+        "id": instance.get("id"),
+        "name": instance.get("name"),
+        "project_id": project["id"],
+        "project": project["name"],
+        "node_id": instance.get("nodeId"),
+        "node": node_names.get(instance.get("nodeId"), instance.get("nodeId")),
+        "os_template": instance.get("osTemplate"),
+        "vcpus": instance.get("vcpus"),
+        "memory_mb": instance.get("memoryMb"),
+        "disk_gb": instance.get("diskGb"),
+        "status": instance.get("status"),
+        "ipv4": instance.get("ipv4"),
+        "ipv6": instance.get("ipv6"),
+        "labels": dict(instance.get("labels") or {}),
+        "created_at": instance.get("createdAt"),
+    }
+
+
+def distinct_hostnames(wanted):
+    """Final hostnames for a list of (hostname, record), and the collisions as {hostname: [final names]}.
+
+    Every host of a shared hostname is renamed (none wins by list order): hostname_<project name>,
+    or hostname_<instance id> when the project names do not tell them apart.
+    """
+    counts = {}
+    for name, _record in wanted:
+        counts[name] = counts.get(name, 0) + 1
+    taken = set(counts)
+    by_project = {}
+    for name, record in wanted:
+        if counts[name] > 1:
+            by_project.setdefault(name, []).append("%s_%s" % (name, UNSAFE_HOST_CHARS.sub("_", record["project"])))
+    final, collisions = [], {}
+    for name, record in wanted:
+        if counts[name] == 1:
+            final.append(name)
+            continue
+        candidates = by_project[name]
+        if len(set(candidates)) == len(candidates) and not taken.intersection(candidates):
+            new = candidates[len(collisions.get(name, []))]
+        else:
+            new = "%s_%s" % (name, record["id"])
+        final.append(new)
+        collisions.setdefault(name, []).append(new)
+    return final, collisions
+
+
+class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
+    NAME = "hostupcloud.cloud.huc"
+    _sanitize_group_name = staticmethod(safe_group_name)
+
+    def __init__(self):
+        super(InventoryModule, self).__init__()
+        self._failed_templates = set()
+
+    def verify_file(self, path):
+        name = os.path.basename(path)
+        return super(InventoryModule, self).verify_file(path) and (
+            name in ("huc.yml", "huc.yaml") or name.endswith((".huc.yml", ".huc.yaml")))
+
+    def parse(self, inventory, loader, path, cache=True):
+        super(InventoryModule, self).parse(inventory, loader, path, cache)
+        self._read_config_data(path)
+        cache_key = self._cache_key(path)
+        use_cache = self.get_option("cache") and cache
+        refresh = self.get_option("cache") and not cache
+        records = None
+        if use_cache:
+            try:
+                records = self._cache[cache_key]
+            except KeyError:
+                refresh = True
+        if records is None:
+            records = self._fetch()
+        if refresh:
+            self._cache[cache_key] = records
+        self._populate(records)
+
+    def _cache_key(self, path):
+        """The file's cache key, made distinct by what decides the listing (never the key)."""
+        listing = [self.get_option("api_url"), self.get_option("projects"), self._server_status()]
+        return "%s_%s" % (self.get_cache_key(path),
+                          hashlib.sha256(json.dumps(listing).encode("utf-8")).hexdigest()[:8])
+
+    def _server_status(self):
+        status = self.get_option("status") or []
+        return status[0] if len(status) == 1 else None
+
+    # -- reading the API ----------------------------------------------------------------------
+
+    def _fetch(self):
+        self.templar.available_variables = self._vars or {}
+        try:
+            client = HucClient(
+                api_key=self.templar.template(self.get_option("api_key")),
+                api_url=self.get_option("api_url"),
+                timeout=self.get_option("api_timeout"),
+                validate_certs=self.get_option("validate_certs"),
+                retries=self.get_option("api_retries"),
+                rate_limit_timeout=self.get_option("rate_limit_timeout"),
+                user_agent_extra="ansible-inventory/%s" % self.NAME)
+            projects = self._projects(client)
+            nodes = dict((node.get("id"), node.get("name")) for node in client.list("/nodes"))
+            query = {"status": self._server_status()} if self._server_status() else {}
+            records = []
+            for project in projects:
+                for instance in client.list("/instances", dict(query, projectId=project["id"])):
+                    records.append(host_record(instance, project, nodes))
+            return records
+        except HucApiError as error:
+            raise AnsibleError("%s inventory: %s" % (self.NAME, error.describe({"projectId": "projects"}))) from None
+
+    def _projects(self, client):
+        """[{id, name}] of the chosen projects: one project listing unless every entry is an id."""
+        wanted = list(dict.fromkeys(self.get_option("projects") or []))
+        if wanted and all(looks_like_id(value) for value in wanted):
+            return [{"id": value, "name": value} for value in wanted]
+        known = client.list("/projects")
+        if not wanted:
+            return known
+        chosen = []
+        for value in wanted:
+            found = [p for p in known if p.get("id") == value] or [p for p in known if p.get("name") == value]
+            if len(found) > 1:
+                raise AnsibleError("%s inventory: projects: the name %r is ambiguous: it matches %s; give the id"
+                                   % (self.NAME, value, ", ".join(p["id"] for p in found)))
+            if not found:
+                raise AnsibleError("%s inventory: projects: %r not found (by id or name); known: %s"
+                                   % (self.NAME, value, ", ".join(sorted(p.get("name", "") for p in known)) or "none"))
+            chosen.append(found[0])
+        return chosen
+
+    # -- building the inventory ---------------------------------------------------------------
+
+    def _populate(self, records):
+        prefix, suffix = self.get_option("hostvars_prefix") or "", self.get_option("hostvars_suffix") or ""
+        status = self.get_option("status") or []
+        strict = self.get_option("strict")
+        self._failed_templates = set()
+        kept = []
+        for record in records:
+            if status and record.get("status") not in status:
+                continue
+            variables = dict((prefix + field + suffix, record.get(field)) for field in HOST_FIELDS)
+            address = connect_address(record, self.get_option("connect_with"))
+            if address:
+                variables["ansible_host"] = address
+            else:
+                self.display.vvv("%s: instance %s has none of connect_with %s; ansible_host not set"
+                                 % (self.NAME, record.get("name"), self.get_option("connect_with")))
+            if self._kept(record, variables, strict):
+                kept.append((self._hostname(record, variables, strict), record, variables))
+        names, collisions = distinct_hostnames([(name, record) for name, record, _variables in kept])
+        for name, renamed in sorted(collisions.items()):
+            self.display.warning("%s inventory: %d instances have the hostname %r; they are named %s"
+                                 % (self.NAME, len(renamed), name, ", ".join(renamed)))
+        self.inventory.add_group("huc")
+        for name, (_wanted, record, variables) in zip(names, kept):
+            self._add_host(name, record, variables, strict)
+
+    def _add_host(self, name, record, variables, strict):
+        self.inventory.add_host(name, group="huc")
+        for key, value in variables.items():
+            self.inventory.set_variable(name, key, wrap_var(value) if wrap_var else value)
+        for kind in ("project", "status", "node"):
+            group = self.inventory.add_group(safe_group_name("huc_%s_%s" % (kind, record.get(kind))))
+            self.inventory.add_child(group, name)
+        self._set_composite_vars(self.get_option("compose"), variables, name, strict=strict)
+        self._add_host_to_composed_groups(self.get_option("groups"), variables, name, strict=strict)
+        self._add_host_to_keyed_groups(self.get_option("keyed_groups"), variables, name, strict=strict)
+
+    def _kept(self, record, variables, strict):
+        for expression in self.get_option("filters"):
+            try:
+                value = self._compose(expression, variables)
+            except Exception as error:  # pylint: disable=broad-except  # any template error
+                self._template_failed("filters", expression, record, error, strict, "those hosts are left out")
+                return False
+            if not (boolean(value, strict=False) if isinstance(value, str) else bool(value)):
+                return False
+        return True
+
+    def _hostname(self, record, variables, strict):
+        template = self.get_option("hostname")
+        if not template:
+            return record.get("name")
+        self.templar.available_variables = variables
+        try:
+            return str(self.templar.template(template))
+        except Exception as error:  # pylint: disable=broad-except  # any template error
+            self._template_failed("hostname", template, record, error, strict, "those hosts keep their instance name")
+            return record.get("name")
+
+    def _template_failed(self, option, template, record, error, strict, outcome):
+        """With strict the inventory fails; else one warning per template, not one per host."""
+        message = "%s inventory: %s: %r failed for %s: %s" % (self.NAME, option, template, record.get("name"), error)
+        if strict:
+            raise AnsibleError(message) from None
+        if (option, template) not in self._failed_templates:
+            self._failed_templates.add((option, template))
+            self.display.warning("%s (%s)" % (message, outcome))
