@@ -187,7 +187,7 @@ from ansible.errors import AnsibleError
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError, HucClient, looks_like_id
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError, HucClient, looks_like_id, pick_reference
 
 try:
     from ansible.template import trust_as_template  # noqa: F401  pylint: disable=unused-import
@@ -339,16 +339,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         known = client.list("/projects")
         if not wanted:
             return known
-        chosen = []
-        for value in wanted:
-            found = [p for p in known if p.get("id") == value] or [p for p in known if p.get("name") == value]
-            if len(found) > 1:
-                raise AnsibleError("%s inventory: projects: the name %r is ambiguous: it matches %s; give the id"
-                                   % (self.NAME, value, ", ".join(p["id"] for p in found)))
-            if not found:
-                raise AnsibleError("%s inventory: projects: %r not found (by id or name); known: %s"
-                                   % (self.NAME, value, ", ".join(sorted(p.get("name", "") for p in known)) or "none"))
-            chosen.append(found[0])
+        try:
+            chosen = [pick_reference("project", known, value, required=True) for value in wanted]
+        except HucApiError as error:
+            raise AnsibleError("%s inventory: projects: %s" % (self.NAME, error))
         return chosen
 
     # -- building the inventory ---------------------------------------------------------------

@@ -64,6 +64,22 @@ def snake_to_camel(name):
     return head + "".join(part.capitalize() for part in tail.split("_")) if tail else head
 
 
+def pick_reference(kind, items, value, required=False, name_key="name"):
+    """The one item whose id, else name, is value; None when absent and not required.
+
+    An ambiguous name, or no match when required, raises HucApiError listing what is known.
+    """
+    found = [item for item in items if item.get("id") == value] or [
+        item for item in items if item.get(name_key) == value]
+    if len(found) > 1:
+        raise HucApiError("%s name %r is ambiguous: it matches %s; give the id instead"
+                          % (kind, value, ", ".join(str(item.get("id")) for item in found)), code="ambiguous")
+    if not found and required:
+        known = ", ".join(sorted(str(item.get(name_key)) for item in items)[:20]) or "none"
+        raise HucApiError("%s %r not found (by id or name); known: %s" % (kind, value, known), code="not_found")
+    return found[0] if found else None
+
+
 def to_snake(value):
     """API object (camelCase keys) to Ansible result (snake_case keys); label keys are kept."""
     if isinstance(value, list):
@@ -105,7 +121,8 @@ class HucApiError(Exception):
             text = "invalid input (%s): %s" % (self.code or self.status, fields)
         else:
             text = self.api_message
-            if self.code and self.code not in text:
+            # Codes the API sent are worth showing; our own (no status) are said by the text.
+            if self.code and self.status is not None and self.code not in text:
                 text = "%s (%s)" % (text, self.code)
         return mask_secrets(text + where)
 

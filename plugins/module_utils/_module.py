@@ -22,6 +22,7 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import (
     HucApiError,
     HucClient,
     looks_like_id,
+    pick_reference,
     snake_to_camel,
     to_snake,
 )
@@ -180,21 +181,10 @@ class HucModule:
             self._project_id = query["projectId"]
         return self.client.list(path, query)
 
-    def find_reference(self, kind, items, value, required=False, name_key="name"):
+    @staticmethod
+    def find_reference(kind, items, value, required=False, name_key="name"):
         """The one item whose id or name is value; several matches or (if required) none fail."""
-        by_id = [item for item in items if item.get("id") == value]
-        if by_id:
-            return by_id[0]
-        by_name = [item for item in items if item.get(name_key) == value]
-        if len(by_name) > 1:
-            self.fail("%s name %r is ambiguous: it matches %s; give the id instead"
-                      % (kind, value, ", ".join(str(item.get("id")) for item in by_name)))
-        if by_name:
-            return by_name[0]
-        if required:
-            known = ", ".join(sorted(str(item.get(name_key)) for item in items)[:20]) or "none"
-            self.fail("%s %r not found (by id or name); known: %s" % (kind, value, known))
-        return None
+        return pick_reference(kind, items, value, required, name_key)
 
     def get_or_none(self, path):
         """GET one object; None when the API answers 404."""

@@ -15,22 +15,11 @@ import os
 import pytest
 
 from tests.contract.helpers import Api
+from tests.emulator import fixtures
 from tests.emulator.harness import Emulator
 
 
-@pytest.fixture
-def emulator_factory():
-    """Start new emulators with custom options (keyword arguments of Emulator); all are stopped after the test."""
-    started = []
-
-    def start(**options):
-        emulator = Emulator(**options).start()
-        started.append(emulator)
-        return emulator
-
-    yield start
-    for emulator in started:
-        emulator.stop()
+emulator_factory = fixtures.emulator_factory
 
 
 @pytest.fixture(scope="session")

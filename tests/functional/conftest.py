@@ -7,7 +7,7 @@ import pytest
 from ansible.plugins.loader import init_plugin_loader
 from ansible.utils.collection_loader import AnsibleCollectionConfig
 
-from tests.emulator.harness import Emulator
+from tests.emulator import fixtures
 from tests.functional.playbook import collections_path, run_command, run_playbook
 
 # Tests that drive the client directly import it from ansible_collections.hostupcloud.cloud.
@@ -15,18 +15,7 @@ if AnsibleCollectionConfig.collection_finder is None:
     init_plugin_loader([collections_path()])
 
 
-@pytest.fixture
-def emulator_factory():
-    started = []
-
-    def start(**options):
-        emulator = Emulator(**options).start()
-        started.append(emulator)
-        return emulator
-
-    yield start
-    for emulator in started:
-        emulator.stop()
+emulator_factory = fixtures.emulator_factory
 
 
 @pytest.fixture

@@ -272,7 +272,7 @@ def test_bad_key_url_or_project_fail_cleanly_without_secrets(emulator):
 
     unknown = inventory(emulator, {"projects": ["nope"]})
     assert unknown.rc != 0
-    assert "projects: 'nope' not found (by id or name); known: default" in unknown.stderr
+    assert "projects: project 'nope' not found (by id or name); known: default" in unknown.stderr
 
     missing = inventory(None, env={"HUC_API_URL": emulator.api_url})
     assert missing.rc != 0 and "no API key given: set api_key or the HUC_API_KEY" in missing.stderr
