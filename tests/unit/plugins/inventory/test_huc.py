@@ -136,7 +136,7 @@ def test_projects_by_name_or_id_cost_one_listing(plugin):
 def test_ambiguous_or_unknown_project_names_fail_with_the_ids(plugin):
     with pytest.raises(AnsibleError, match="projects: project name 'staging' is ambiguous: it matches %s, p3" % P2):
         _resolve(plugin, ["staging"])
-    with pytest.raises(AnsibleError, match="projects: 'nope' not found .*known: production, staging, staging"):
+    with pytest.raises(AnsibleError, match="projects: project 'nope' not found .*known: production, staging, staging"):
         _resolve(plugin, ["nope"])
 
 
