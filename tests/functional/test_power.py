@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.emulator.harness import make_instances
 from tests.functional.clockwork import Clockwork
 
 FAST = {"provision_seconds": 0.5, "transition_seconds": 0.5}
@@ -10,21 +11,6 @@ FAST = {"provision_seconds": 0.5, "transition_seconds": 0.5}
 @pytest.fixture
 def emulator(emulator_factory):
     return emulator_factory(**FAST)
-
-
-def make_instances(emulator, names, status="running"):
-    """Create instances through the API, force their status, and clear the request log."""
-    ids = {}
-    for name in names:
-        code, _headers, body = emulator.call("POST", "/instances", body={
-            "projectId": emulator.project_id, "name": name, "nodeId": emulator.node_id,
-            "osTemplate": emulator.os_template, "vcpus": 1, "memoryMb": 1024, "diskGb": 20})
-        assert code == 201, body
-        ids[name] = body["data"]["id"]
-    for name, instance_id in ids.items():
-        emulator.set_instance(instance_id, status=status if isinstance(status, str) else status[name])
-    emulator.clear_requests()
-    return ids
 
 
 def statuses(emulator):

@@ -7,7 +7,7 @@ import json
 import pytest
 import yaml
 
-from tests.functional.test_power import make_instances
+from tests.emulator.harness import make_instances
 
 STANDARD = {"changed", "failed", "diff", "invocation", "msg", "warnings", "deprecations", "skipped",
             "skip_reason", "_ansible_no_log", "exception", "censored"}
