@@ -78,3 +78,11 @@ attributes:
     support: N/A
     platforms: all
 """
+
+    # Info modules only read: nothing to diff.
+    INFO_MODULE = r"""
+attributes:
+  diff_mode:
+    description: Returns nothing to diff; it changes nothing.
+    support: N/A
+"""

@@ -24,10 +24,7 @@ options:
 extends_documentation_fragment:
   - hostupcloud.cloud.api
   - hostupcloud.cloud.api.ATTRIBUTES
-attributes:
-  diff_mode:
-    description: Returns nothing to diff; it changes nothing.
-    support: N/A
+  - hostupcloud.cloud.api.INFO_MODULE
 seealso:
   - module: hostupcloud.cloud.huc_api_key
 """

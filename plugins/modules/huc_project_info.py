@@ -29,10 +29,7 @@ options:
 extends_documentation_fragment:
   - hostupcloud.cloud.api
   - hostupcloud.cloud.api.ATTRIBUTES
-attributes:
-  diff_mode:
-    description: Returns nothing to diff; it changes nothing.
-    support: N/A
+  - hostupcloud.cloud.api.INFO_MODULE
 """
 
 EXAMPLES = r"""
