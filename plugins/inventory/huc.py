@@ -187,7 +187,8 @@ from ansible.errors import AnsibleError
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError, HucClient, looks_like_id, pick_reference
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError, HucClient, looks_like_id
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import pick
 
 try:
     from ansible.template import trust_as_template  # noqa: F401  pylint: disable=unused-import
@@ -340,7 +341,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if not wanted:
             return known
         try:
-            chosen = [pick_reference("project", known, value, required=True) for value in wanted]
+            chosen = [pick("project", known, value, required=True) for value in wanted]
         except HucApiError as error:
             raise AnsibleError("%s inventory: projects: %s" % (self.NAME, error))
         return chosen

@@ -1,10 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright: HostUpCloud collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Base classes of every hostupcloud.cloud module. Private to this collection.
+"""Base class of every hostupcloud.cloud module. Private to this collection.
 
-A module declares its options and implements run(); the client, error reporting, check and diff
-plumbing, name-or-id references and waiting live here once.
+HucModule owns the client, the one error channel (every failure carries
+``failure: {status, code, message, details}``), the check and diff plumbing and the one poll
+loop every wait goes through. Resources build on it in _resource.py.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -13,6 +14,7 @@ __metaclass__ = type
 
 import time
 
+from ansible.module_utils import basic
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import (
@@ -21,9 +23,6 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import (
     REQUESTS_IMPORT_ERROR,
     HucApiError,
     HucClient,
-    looks_like_id,
-    pick_reference,
-    snake_to_camel,
     to_snake,
 )
 
@@ -56,6 +55,20 @@ def poll_intervals(timeout, first=POLL_FIRST, factor=POLL_FACTOR, cap=POLL_MAX):
         interval *= factor
 
 
+def failure(message, code=None, details=None, status=None):
+    """The machine-readable part of every failed result."""
+    return {"status": status, "code": code, "message": message, "details": details or {}}
+
+
+class HucAnsibleModule(AnsibleModule):
+    """AnsibleModule whose every failure, argument errors included, carries a failure dict."""
+
+    def fail_json(self, msg, **kwargs):
+        kwargs.setdefault("failure", failure(msg, "invalid_argument" if not getattr(self, "_huc_started", False)
+                                             else "module_error"))
+        super(HucAnsibleModule, self).fail_json(msg=msg, **kwargs)
+
+
 class HucModule:
     """Base of every module: subclasses set result_key and implement run()."""
 
@@ -70,8 +83,7 @@ class HucModule:
         self.result = {"changed": False}
         self.before = None
         self.after = None
-        self._projects = None
-        self._project_id = None
+        self._deadline = None
         self.client = HucClient(
             api_key=self.params["api_key"],
             api_url=self.params["api_url"],
@@ -87,17 +99,20 @@ class HucModule:
 
     @staticmethod
     def define_module(argument_spec, **kwargs):
-        """AnsibleModule with the shared API options merged in; check mode always supported."""
+        """The AnsibleModule with the shared API options merged in; check mode always supported."""
         spec = dict(API_ARGUMENT_SPEC)
         spec.update(argument_spec)
         kwargs.setdefault("supports_check_mode", True)
-        return AnsibleModule(argument_spec=spec, **kwargs)
+        module = HucAnsibleModule(argument_spec=spec, **kwargs)
+        module._huc_started = True
+        return module
 
     @classmethod
     def execute(cls, module):
         """Run the module and exit: every API or network error becomes one clean fail_json."""
         if not HAS_REQUESTS:
-            module.fail_json(msg=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR))
+            module.fail_json(msg=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR),
+                             failure=failure("requests is missing", "missing_requests"))
         try:
             instance = cls(module)
             instance.run()
@@ -108,8 +123,14 @@ class HucModule:
     def run(self):
         raise NotImplementedError
 
-    def fail(self, msg, **kwargs):
-        self.module.fail_json(msg=msg, **kwargs)
+    def fail(self, msg, code="module_error", details=None, **kwargs):
+        """Fail the task; msg says what and how to fix it, code and details are for machines."""
+        self.module.fail_json(msg=msg, failure=failure(msg, code, details), **kwargs)
+
+    def explicitly_set(self, option):
+        """Whether the task (or module_defaults) set option, even to null: null can mean "clear"."""
+        raw = basic._load_params() if basic._ANSIBLE_ARGS is not None else {}
+        return option in raw
 
     def finish(self):
         """The result: the diff only when asked for and only when something is compared."""
@@ -122,107 +143,43 @@ class HucModule:
         if changed is not None:
             self.result["changed"] = self.result["changed"] or changed
 
-    # -- comparing ----------------------------------------------------------------------------
-
-    def wanted(self, options):
-        """{api_field: value} for each option the user set (None means unset, so not compared).
-
-        options maps option names to API fields; a field of None means camelCase of the option.
-        """
-        body = {}
-        for option, field in options.items():
-            value = self.params.get(option)
-            if value is not None:
-                body[field or snake_to_camel(option)] = value
-        return body
-
     @staticmethod
-    def differences(current, wanted):
-        """The subset of wanted whose values differ from the current API object."""
-        return dict((field, value) for field, value in wanted.items() if current.get(field) != value)
+    def to_result(obj):
+        return to_snake(obj) if obj is not None else None
 
-    # -- references ---------------------------------------------------------------------------
+    # -- the one wait -------------------------------------------------------------------------
 
-    def projects(self):
-        if self._projects is None:
-            self._projects = self.client.list("/projects")
-        return self._projects
+    def wait_seconds_left(self):
+        """wait_timeout counts once per task: from its first wait, for every wait it makes."""
+        if self._deadline is None:
+            self._deadline = time.time() + (self.params.get("wait_timeout") or 0)
+        return max(0.0, self._deadline - time.time())
 
-    def project_id(self, value=None, verify=False):
-        """The id of the project named by value (default: the project option), by id or name.
+    def wait_for(self, fetch, done, what, failed=None, describe=None, give_up=None):
+        """Poll fetch() with growing intervals until done(obj); fail once wait_timeout is spent.
 
-        A UUID-shaped value is used as an id without a request (callers that list with it fall
-        back to a lookup on 404 through resolve_project_by_listing); verify=True looks it up.
+        failed(obj) may return a message to fail at once (the resource entered error, vanished).
+        give_up, a time.time() deadline, ends the wait early without failing (the caller then
+        decides, as a graceful shutdown does before its hard stop). Returns the last object.
         """
-        value = value if value is not None else self.params.get("project")
-        if not value:
-            self.fail("project is required: give its name or id, or set HUC_PROJECT")
-        if value == self.params.get("project") and self._project_id and not verify:
-            return self._project_id
-        if looks_like_id(value) and not verify:
-            project_id = value
-        else:
-            project_id = self.find_reference("project", self.projects(), value, required=True)["id"]
-        if value == self.params.get("project"):
-            self._project_id = project_id
-        return project_id
-
-    def list_in_project(self, path, params=None, project=None):
-        """List a project's resources; a UUID-shaped project that is really a name is looked up."""
-        project = project if project is not None else self.params.get("project")
-        query = dict(params or {}, projectId=self.project_id(project))
-        try:
-            return self.client.list(path, query)
-        except HucApiError as error:
-            if error.status != 404 or not looks_like_id(project):
-                raise
-        query["projectId"] = self.project_id(project, verify=True)
-        if project == self.params.get("project"):
-            self._project_id = query["projectId"]
-        return self.client.list(path, query)
-
-    @staticmethod
-    def find_reference(kind, items, value, required=False, name_key="name"):
-        """The one item whose id or name is value; several matches or (if required) none fail."""
-        return pick_reference(kind, items, value, required, name_key)
-
-    def get_or_none(self, path):
-        """GET one object; None when the API answers 404."""
-        try:
-            return self.client.get(path)
-        except HucApiError as error:
-            if error.status == 404:
-                return None
-            raise
-
-    def resolve(self, kind, path, value, params=None):
-        """Look a catalogue item up by id or name with one list request and return it."""
-        return self.find_reference(kind, self.client.list(path, params), value, required=True)
-
-    # -- waiting ------------------------------------------------------------------------------
-
-    def wait_for(self, fetch, done, timeout, what, failed=None):
-        """Poll fetch() with growing intervals until done(obj); fail after timeout seconds.
-
-        failed(obj) may return a message to stop at once (e.g. the resource entered error).
-        Returns the last object fetched.
-        """
-        deadline = time.time() + timeout
+        left = self.wait_seconds_left()
         obj = None
-        for interval in poll_intervals(timeout):
+        for interval in poll_intervals(left):
             time.sleep(interval)
             obj = fetch()
             if done(obj):
                 return obj
             message = failed(obj) if failed else None
             if message:
-                self.fail(message)
-            if time.time() >= deadline:
+                self.fail(message, code="wait_failed")
+            if give_up is not None and time.time() >= give_up:
+                return obj
+            if self.wait_seconds_left() <= 0:
                 break
-        status = obj.get("status") if isinstance(obj, dict) else obj
-        self.fail("timed out after %s seconds waiting for %s (last status: %s)" % (timeout, what, status))
+        if describe is not None:
+            last = describe(obj)
+        else:
+            last = "last status: %s" % (obj.get("status") if isinstance(obj, dict) else obj)
+        self.fail("timed out after %s seconds waiting for %s (%s); raise wait_timeout to wait longer"
+                  % (self.params.get("wait_timeout"), what() if callable(what) else what, last), code="wait_timeout")
         return obj
-
-    @staticmethod
-    def to_result(obj):
-        return to_snake(obj) if obj is not None else None

@@ -5,7 +5,8 @@
 
 All instances move in parallel: every action is sent as soon as its instance allows it, and one
 poll per round (a project listing, or a GET when there is a single instance) watches them all,
-so ten instances cost one listing per round, not ten lookups.
+so ten instances cost one listing per round, not ten lookups. The rounds are the module's one
+wait (HucModule.wait_for), so wait_timeout means what it means everywhere.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -15,7 +16,6 @@ __metaclass__ = type
 import time
 
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import BROKEN, SETTLES_IN, STABLE
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import poll_intervals
 
 # Wanted state -> the status an instance ends in.
 FINAL = {"started": "running", "stopped": "stopped", "restarted": "running"}
@@ -73,40 +73,44 @@ class Target:
 class PowerPlan:
     """Drives targets to their wanted power state through a HucInstanceModule."""
 
-    def __init__(self, module, instances, wanted, graceful=True, shutdown_timeout=120, wait=True, timeout=300):
+    def __init__(self, module, instances, wanted, graceful=True, shutdown_timeout=120, wait=True):
         self.module = module
         self.targets = [Target(instance, wanted) for instance in instances]
+        self.wanted = wanted
         self.graceful = graceful
         self.shutdown_timeout = shutdown_timeout
         self.wait = wait
-        self.timeout = timeout
         for target in self.targets:
             if target.status in BROKEN or target.status not in STABLE and target.status not in SETTLES_IN:
                 module.fail("instance %s is in status %s: its power cannot be changed"
-                            % (target.instance.get("name") or target.instance["id"], target.status))
+                            % (module.name_of(target.instance), target.status), code="invalid_state")
 
     def run(self):
         """Act and wait until every target is where it should be; returns the per-instance results."""
         if self.module.check_mode:
             return [target.result(True, self.graceful) for target in self.targets]
-        deadline = time.time() + self.timeout
-        intervals = poll_intervals(self.timeout)
-        while True:
-            for target in self.targets:
-                self.step(target)
-            pending = [target for target in self.targets if not target.done(self.wait)]
-            if not pending:
-                return [target.result() for target in self.targets]
-            if time.time() >= deadline:
-                self.module.fail("timed out after %s seconds waiting for %s" % (self.timeout, ", ".join(
-                    "%s (status %s)" % (t.instance.get("name") or t.instance["id"], t.status) for t in pending)))
-            time.sleep(next(intervals, 1.0))
-            self.refresh(pending)
+        if self.advance(refresh=False):
+            self.module.wait_for(self.advance, lambda pending: not pending, "instances to be %s" % self.wanted,
+                                 describe=lambda pending: ", ".join("%s: status %s" % (
+                                     self.module.name_of(t.instance), t.status) for t in pending or []))
+        return [target.result() for target in self.targets]
+
+    def pending(self):
+        return [target for target in self.targets if not target.done(self.wait)]
+
+    def advance(self, refresh=True):
+        """One round: fetch the pending targets, send what each needs now; returns those still pending."""
+        if refresh:
+            self.refresh(self.pending())
+        for target in self.targets:
+            self.step(target)
+        return self.pending()
 
     def step(self, target):
         """Send what the target needs now, if anything: its action, or the hard stop after a shutdown."""
         if target.status in BROKEN:
-            self.module.fail("instance %s entered status %s" % (target.instance.get("name"), target.status))
+            self.module.fail("instance %s entered status %s" % (self.module.name_of(target.instance), target.status),
+                             code="wait_failed")
         if target.sent:
             overdue = target.shutdown_deadline is not None and time.time() >= target.shutdown_deadline
             if target.sent[-1] == "shutdown" and target.status != "stopped" and overdue:
@@ -136,4 +140,4 @@ class PowerPlan:
             target.instance = current.get(target.instance["id"]) or self.gone(target)
 
     def gone(self, target):
-        return self.module.fail("instance %s disappeared" % (target.instance.get("name") or target.instance["id"]))
+        return self.module.fail("instance %s disappeared" % self.module.name_of(target.instance), code="wait_failed")

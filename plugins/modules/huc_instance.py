@@ -100,7 +100,10 @@ options:
     default: true
   wait_timeout:
     description:
-      - Seconds to wait for each status change (polls start 1 second apart and grow to 15).
+      - The most seconds the task waits, in all, for the status changes it waits for (a resize with
+        O(allow_restart) waits for the stop and the start within this one budget).
+      - Polls start 1 second apart and grow to 15 seconds apart. An instance that enters C(error)
+        fails the task at once; a task still waiting when the time is up fails.
     type: int
     default: 600
 extends_documentation_fragment:
@@ -268,153 +271,73 @@ instance:
       sample: "2026-11-26T10:05:00Z"
 """
 
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError, looks_like_id
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import (
-    SETTLES_IN, STABLE, HucInstanceModule, instance_result)
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import PROJECT_SPEC, HucModule
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import SETTLES_IN, STABLE, HucInstanceModule
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import PROJECT_SPEC
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import (
+    Field, between, max_bytes, multiple_of, resource_name, string_labels)
 
-CREATE_REQUIRED = ("node", "os_template", "vcpus", "memory_mb", "disk_gb")
-DIFF_FIELDS = ("name", "node_id", "os_template", "vcpus", "memory_mb", "disk_gb", "ssh_key_ids", "labels")
 # Graceful shutdown before a resize; a guest still running after this is powered off.
 RESIZE_SHUTDOWN_TIMEOUT = 120
-
-
-def diff_view(obj):
-    result = instance_result(obj)
-    return dict((field, result[field]) for field in DIFF_FIELDS) if result else {}
+RESIZE = (("vcpus", "vcpus"), ("memoryMb", "memory_mb"))
 
 
 class HucInstance(HucInstanceModule):
     result_key = "instance"
-    field_names = {"nodeId": "node", "sshKeyIds": "ssh_keys", "projectId": "project"}
+    fields = (
+        Field("name", identity=True, check=resource_name),
+        Field("node", api="nodeId", ref="node", required=True, shown="the instance is on node id %s"),
+        Field("os_template", required=True, shown="the instance runs %s"),
+        Field("vcpus", update=True, required=True, check=between(1, 64)),
+        Field("memory_mb", update=True, required=True, check=multiple_of(512, 512, 262144)),
+        Field("disk_gb", update=True, required=True, check=between(10, 4096)),
+        Field("ssh_keys", api="sshKeyIds", ref="ssh_key", many=True, label="SSH key (ssh_keys)"),
+        Field("labels", update=True, check=string_labels),
+        Field("user_data", check=max_bytes(64 * 1024)),
+    )
+    diff_fields = ("name", "node_id", "os_template", "vcpus", "memory_mb", "disk_gb", "ssh_key_ids", "labels")
 
-    def run(self):
-        self.check_labels()
-        current = self.find_instance(self.params["name"], self.params["id"])
-        if self.params["state"] == "absent":
-            self.absent(current)
-        elif current is None:
-            self.create()
-        else:
-            self.update(current)
-
-    def check_labels(self):
-        for key, value in (self.params["labels"] or {}).items():
-            if not isinstance(value, str):
-                self.fail("labels: the value of %s must be a string, got %r; quote it" % (key, value))
-
-    # -- references (names cost one listing each; ids cost nothing) ---------------------------
-
-    def node_id(self):
-        node = self.params["node"]
-        return node if looks_like_id(node) else self.resolve("node", "/nodes", node)["id"]
-
-    def ssh_key_ids(self):
-        values = self.params["ssh_keys"]
-        if all(looks_like_id(value) for value in values):
-            return list(values)
-        keys = self.list_in_project("/ssh-keys")
-        return [self.find_reference("SSH key (ssh_keys)", keys, value, required=True)["id"] for value in values]
-
-    # -- states -------------------------------------------------------------------------------
-
-    def create(self):
-        name = self.params["name"]
-        if self.params["id"]:
-            self.fail("no instance with id %s; to create an instance give project and name, not id" % self.params["id"])
-        missing = [option for option in CREATE_REQUIRED if self.params[option] is None]
-        if missing:
-            self.fail("instance %s does not exist; to create it also give: %s" % (name, ", ".join(missing)))
-        body = dict(projectId=self.project_id(), name=name, nodeId=self.node_id(), **self.wanted(dict(
-            os_template=None, vcpus=None, memory_mb=None, disk_gb=None, labels=None, user_data=None)))
-        if self.params["ssh_keys"] is not None:
-            body["sshKeyIds"] = self.ssh_key_ids()
-        if self.check_mode:
-            instance = dict(body, id=None, status="running" if self.params["wait"] else "provisioning",
-                            sshKeyIds=body.get("sshKeyIds", []), labels=body.get("labels", {}))
-        else:
-            # Idempotency-Key plus a lookup by name before any retry: a dropped answer never makes two.
-            instance = self.client.post("/instances", body, idempotent=True,
-                                        before_retry=lambda: self.find_instance(name=name))
-            if self.params["wait"]:
-                instance = self.wait_for_status(instance, "running", self.params["wait_timeout"])
-        self.before, self.after = {}, diff_view(instance)
-        self.set_result(instance_result(instance), changed=True)
-
-    def update(self, current):
-        self.warn_creation_only(current)
-        wanted = self.wanted(dict(labels=None, vcpus=None, memory_mb=None, disk_gb=None))
-        if self.params["id"] and self.params["name"]:
-            wanted["name"] = self.params["name"]
-        changes = self.differences(current, wanted)
+    def refuse_update(self, current, changes):
         name, status = current["name"], current["status"]
-        if status == "deleting":
-            self.fail("instance %s is being deleted; run again once it is gone to create it anew" % name)
         if changes.get("diskGb", current["diskGb"]) < current["diskGb"]:
             self.fail("disk_gb can only grow: instance %s has %s GB, disk_gb asks for %s"
-                      % (name, current["diskGb"], changes["diskGb"]))
-        resize = [option for field, option in (("vcpus", "vcpus"), ("memoryMb", "memory_mb")) if field in changes]
-        restart = bool(resize) and status != "stopped"
-        if restart and not self.params["allow_restart"]:
+                      % (name, current["diskGb"], changes["diskGb"]), code="disk_shrink")
+        resize = [option for field, option in RESIZE if field in changes]
+        if resize and status != "stopped" and not self.params["allow_restart"]:
             self.fail("changing %s needs instance %s stopped (it is %s): set allow_restart: true to let the module "
-                      "stop it, resize it and start it again" % (" and ".join(resize), name, status))
-        if restart and status not in STABLE + tuple(SETTLES_IN):
-            self.fail("cannot resize instance %s: it is in status %s" % (name, status))
-        predicted = dict(current, **changes)
-        if restart:
-            predicted["status"] = SETTLES_IN.get(status, status)
-        self.before, self.after = diff_view(current), diff_view(predicted)
-        instance = predicted if self.check_mode or not changes else self.apply(current, changes, restart)
-        self.set_result(instance_result(instance), changed=bool(changes))
+                      "stop it, resize it and start it again" % (" and ".join(resize), name, status),
+                      code="instance_not_stopped")
+        if resize and status not in STABLE + tuple(SETTLES_IN):
+            self.fail("cannot resize instance %s: it is in status %s" % (name, status), code="invalid_state")
 
-    def apply(self, current, changes, restart):
-        if not restart:
-            return self.client.patch(self.instance_path(current), changes)
-        timeout = self.params["wait_timeout"]
-        settled = self.wait_until_settled(current, timeout)
+    def needs_restart(self, current, changes):
+        return any(field in changes for field, _option in RESIZE) and current["status"] != "stopped"
+
+    def predict_update(self, current, changes):
+        predicted = dict(current, **changes)
+        if self.needs_restart(current, changes):
+            predicted["status"] = SETTLES_IN.get(current["status"], current["status"])
+        return predicted
+
+    def apply_update(self, current, changes):
+        if not self.needs_restart(current, changes):
+            return self.client.patch(self.item_path(current), changes)
+        settled = self.wait_until_settled(current)
         stopped = settled
         if settled["status"] != "stopped":
             # Graceful first: the resize is planned, so the guest gets the chance to flush its disks.
-            stopped = self.power_off(settled, True, RESIZE_SHUTDOWN_TIMEOUT, timeout)
+            stopped = self.power_off(settled, True, RESIZE_SHUTDOWN_TIMEOUT)
         try:
-            resized = self.client.patch(self.instance_path(current), changes)
+            resized = self.client.patch(self.item_path(current), changes)
         except HucApiError:
-            # Refused (say, an invalid vcpus): put the power state back before reporting the error.
-            self.restore_power(stopped, settled["status"], timeout)
+            # Refused all the same: put the power state back before reporting the error.
+            self.restore_power(stopped, settled["status"])
             raise
-        return self.restore_power(resized or stopped, settled["status"], timeout, self.params["wait"])
-
-    def warn_creation_only(self, current):
-        differ = []
-        node, template, keys = self.params["node"], self.params["os_template"], self.params["ssh_keys"]
-        if node is not None and node != current["nodeId"] and (looks_like_id(node) or self.node_id() != current["nodeId"]):
-            differ.append("node (the instance is on node id %s)" % current["nodeId"])
-        if template is not None and template != current["osTemplate"]:
-            differ.append("os_template (the instance runs %s)" % current["osTemplate"])
-        if keys is not None and sorted(self.ssh_key_ids()) != sorted(current.get("sshKeyIds") or []):
-            differ.append("ssh_keys (the instance has %s)" % (", ".join(current.get("sshKeyIds") or []) or "none"))
-        if differ:
-            self.module.warn("instance %s exists and these options differ from it, but they only apply when an instance "
-                             "is created, so they were ignored: %s; delete and recreate the instance to change them"
-                             % (current["name"], "; ".join(differ)))
-
-    def absent(self, current):
-        if current is None:
-            self.set_result(None)
-            return
-        changed = current["status"] != "deleting"  # else someone else's delete is under way
-        instance = dict(current, status="deleting")
-        if changed:
-            self.before, self.after = diff_view(current), {}
-            if not self.check_mode:
-                instance = self.client.delete(self.instance_path(current)) or instance
-        if self.params["wait"] and not self.check_mode:
-            self.wait_until_gone(current, self.params["wait_timeout"])
-        self.set_result(instance_result(instance), changed=changed)
+        return self.restore_power(resized or stopped, settled["status"], self.params["wait"])
 
 
 def main():
-    module = HucModule.define_module(
+    module = HucInstance.define_module(
         dict(
             project=dict(PROJECT_SPEC),
             name=dict(type="str"),

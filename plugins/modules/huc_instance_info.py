@@ -164,26 +164,19 @@ instances:
       sample: "2026-11-26T10:05:00Z"
 """
 
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import (
-    STATUSES, HucInstanceModule, instance_matches, instance_result)
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import PROJECT_SPEC, HucModule
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import STATUSES, HucInstanceModule
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import PROJECT_SPEC
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucInfoModule, equals, has_labels
 
 
-class HucInstanceInfo(HucInstanceModule):
+class HucInstanceInfo(HucInfoModule, HucInstanceModule):
     result_key = "instances"
-
-    def run(self):
-        name, status, labels = self.params["name"], self.params["status"], self.params["labels"]
-        if self.params["id"]:
-            found = [obj for obj in [self.find_instance(instance_id=self.params["id"])]
-                     if obj is not None and instance_matches(obj, name, status, labels)]
-        else:
-            found = self.list_instances(name=name, status=status, labels=labels)
-        self.set_result([instance_result(obj) for obj in found])
+    filters = {"name": equals("name"), "status": equals("status"), "labels": has_labels}
+    server_filters = ("name", "status")
 
 
 def main():
-    module = HucModule.define_module(dict(
+    module = HucInstanceInfo.define_module(dict(
         project=dict(PROJECT_SPEC),
         id=dict(type="str"),
         name=dict(type="str"),

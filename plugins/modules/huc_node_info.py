@@ -99,24 +99,19 @@ nodes:
       sample: 16384
 """
 
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import HucModule
-
-NODE_FIELDS = ("id", "name", "location", "status", "available_vcpus", "available_memory_mb", "available_disk_gb")
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucInfoModule, equals, name_or_id
 
 
-class HucNodeInfo(HucModule):
+class HucNodeInfo(HucInfoModule):
     result_key = "nodes"
-
-    def run(self):
-        name, location = self.params["name"], self.params["location"]
-        nodes = [self.to_result(node) for node in self.client.list("/nodes")]
-        self.set_result([dict((field, node.get(field)) for field in NODE_FIELDS) for node in nodes
-                         if name in (None, node.get("name"), node.get("id"))
-                         and location in (None, node.get("location"))])
+    path = "/nodes"
+    in_project = False
+    filters = {"name": name_or_id, "location": equals("location")}
+    result_fields = ("id", "name", "location", "status", "available_vcpus", "available_memory_mb", "available_disk_gb")
 
 
 def main():
-    module = HucModule.define_module(dict(name=dict(type="str"), location=dict(type="str")))
+    module = HucNodeInfo.define_module(dict(name=dict(type="str"), location=dict(type="str")))
     HucNodeInfo.execute(module)
 
 

@@ -81,23 +81,19 @@ os_templates:
       sample: "24.04"
 """
 
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import HucModule
-
-TEMPLATE_FIELDS = ("name", "family", "version")
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucInfoModule, equals
 
 
-class HucOsTemplateInfo(HucModule):
+class HucOsTemplateInfo(HucInfoModule):
     result_key = "os_templates"
-
-    def run(self):
-        name, family = self.params["name"], self.params["family"]
-        templates = [self.to_result(template) for template in self.client.list("/os-templates")]
-        self.set_result([dict((field, template.get(field)) for field in TEMPLATE_FIELDS) for template in templates
-                         if name in (None, template.get("name")) and family in (None, template.get("family"))])
+    path = "/os-templates"
+    in_project = False
+    filters = {"name": equals("name"), "family": equals("family")}
+    result_fields = ("name", "family", "version")
 
 
 def main():
-    module = HucModule.define_module(dict(name=dict(type="str"), family=dict(type="str")))
+    module = HucOsTemplateInfo.define_module(dict(name=dict(type="str"), family=dict(type="str")))
     HucOsTemplateInfo.execute(module)
 
 

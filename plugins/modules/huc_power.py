@@ -71,7 +71,10 @@ options:
     default: true
   wait_timeout:
     description:
-      - Seconds to wait in all, for every instance together.
+      - The most seconds the task waits, in all, for every instance together (polls start 1 second
+        apart and grow to 15 seconds apart).
+      - An instance that enters C(error) fails the task at once; a task still waiting when the time is
+        up fails.
     type: int
     default: 300
 extends_documentation_fragment:
@@ -169,22 +172,21 @@ class HucPower(HucInstanceModule):
     def targets(self):
         """The instances to act on: one GET by id, or one listing for a name or a list."""
         if self.params["id"]:
-            instance = self.refetch(self.params["id"])
+            instance = self.find(resource_id=self.params["id"])
             if instance is None:
-                self.fail("instance with id %s not found" % self.params["id"])
+                self.fail("instance with id %s not found" % self.params["id"], code="not_found")
             return [instance]
         if self.params["name"]:
-            instance = self.find_instance(name=self.params["name"])
+            instance = self.find(name=self.params["name"])
             if instance is None:
-                self.fail("instance %r not found in project %s" % (self.params["name"], self.params["project"]))
+                self.fail("instance %r not found in project %s" % (self.params["name"], self.params["project"]),
+                          code="not_found")
             return [instance]
-        listed = self.list_instances()
-        return [self.find_reference("instance", listed, ref, required=True) for ref in self.params["instances"]]
+        return [self.refs.find("instance", ref) for ref in self.params["instances"]]
 
     def run(self):
         plan = PowerPlan(self, self.targets(), self.params["state"], graceful=self.params["graceful"],
-                         shutdown_timeout=self.params["shutdown_timeout"], wait=self.params["wait"],
-                         timeout=self.params["wait_timeout"])
+                         shutdown_timeout=self.params["shutdown_timeout"], wait=self.params["wait"])
         results = plan.run()
         self.before = dict((item["name"] or item["id"], item["previous_status"]) for item in results)
         self.after = dict((item["name"] or item["id"], item["status"]) for item in results)

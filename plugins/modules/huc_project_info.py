@@ -79,24 +79,19 @@ projects:
       sample: "2026-11-26T10:00:00Z"
 """
 
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import HucModule
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucInfoModule, equals
 
 
-class HucProjectInfo(HucModule):
+class HucProjectInfo(HucInfoModule):
     result_key = "projects"
-
-    def run(self):
-        project_id, name = self.params["id"], self.params["name"]
-        if project_id:
-            projects = [self.get_or_none("/projects/%s" % project_id)]
-        else:
-            projects = self.projects()
-        projects = [p for p in projects if p and (not name or p.get("name") == name)]
-        self.set_result([self.to_result(p) for p in projects])
+    path = "/projects"
+    in_project = False
+    filters = {"name": equals("name")}
+    result_fields = ("id", "name", "created_at")
 
 
 def main():
-    module = HucModule.define_module(
+    module = HucProjectInfo.define_module(
         dict(name=dict(type="str"), id=dict(type="str")),
         mutually_exclusive=[("name", "id")],
     )

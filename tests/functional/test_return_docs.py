@@ -30,7 +30,7 @@ def mismatches(docs, value, path=""):
     for key, spec in docs.items():
         always = spec.get("returned") == "always"
         if key not in value:
-            if always and not path.endswith("]."):
+            if always:
                 found.append("%s%s documented as always returned but missing" % (path, key))
             continue
         contains = spec.get("contains")
@@ -86,3 +86,15 @@ def test_return_docs_are_complete(module):
                 assert spec.get(field), "%s: %s%s lacks %s" % (module, path, key, field)
             check(spec.get("contains") or {}, path + key + ".")
     check(documented(module), "")
+
+
+def test_mismatches_sees_keys_missing_at_every_level():
+    """The checker itself: a key documented as always returned is missed in nested lists and dicts too."""
+    docs = {"items": {"returned": "always", "type": "list", "contains": {
+        "id": {"returned": "always", "type": "str"},
+        "inner": {"returned": "always", "type": "dict", "contains": {"deep": {"returned": "always", "type": "str"}}}}}}
+    assert mismatches(docs, {"items": [{"id": "a", "inner": {"deep": "x"}}]}) == []
+    assert mismatches(docs, {"items": [{"inner": {}}, {"id": "b", "inner": {"deep": "x", "odd": 1}}]}) == [
+        "items[0].id documented as always returned but missing",
+        "items[0].inner[0].deep documented as always returned but missing",
+        "items[1].inner[0].odd returned but not documented"]

@@ -1,0 +1,511 @@
+# -*- coding: utf-8 -*-
+# Copyright: HostUpCloud collection contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The declarative resource driver. Private to this collection.
+
+A resource module declares what the API holds (path, identity, fields with their option names,
+limits and references, wait states) and gets find, create, update, delete, waits, check mode
+with a predicted result, diff and the result view from HucResourceModule. An info module
+declares its filters and gets them from HucInfoModule. References to other resources (a name or
+an id) resolve only here, through References, with the fewest requests.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import (
+    HucApiError,
+    camel_to_snake,
+    looks_like_id,
+    snake_to_camel,
+)
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import HucModule, failure
+
+NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
+
+
+# -- limits, checked before any request (docs/api-contract.md, "Limits") ----------------------
+
+def between(low, high):
+    def check(value):
+        return None if low <= value <= high else "must be between %d and %d" % (low, high)
+    return check
+
+
+def multiple_of(step, low, high):
+    def check(value):
+        return between(low, high)(value) or (None if value % step == 0 else "must be a multiple of %d" % step)
+    return check
+
+
+def resource_name(value):
+    return None if NAME_PATTERN.match(value) else "must be 1-63 characters of a-z, 0-9 and '-', starting with a letter"
+
+
+def max_bytes(limit):
+    def check(value):
+        return None if len(value.encode("utf-8")) <= limit else "must be at most %d bytes" % limit
+    return check
+
+
+def string_labels(value):
+    for key, item in value.items():
+        if not isinstance(item, str):
+            return "the value of %s must be a string, got %r; quote it" % (key, item)
+        if not 1 <= len(key) <= 63:
+            return "label keys must be 1 to 63 characters long"
+        if len(item) > 255:
+            return "label %s: values must be at most 255 characters long" % key
+    return None
+
+
+# -- references ---------------------------------------------------------------------------------
+
+def pick(kind, items, value, required=False, name_key="name"):
+    """The one item whose id, else name, is value; None when absent and not required.
+
+    An ambiguous name, or no match when required, raises HucApiError listing what is known.
+    """
+    found = [item for item in items if item.get("id") == value] or [
+        item for item in items if item.get(name_key) == value]
+    if len(found) > 1:
+        raise HucApiError("%s name %r is ambiguous: it matches %s; give the id instead"
+                          % (kind, value, ", ".join(str(item.get("id")) for item in found)), code="ambiguous")
+    if not found and required:
+        known = ", ".join(sorted(str(item.get(name_key)) for item in items)[:20]) or "none"
+        raise HucApiError("%s %r not found (by id or name); known: %s" % (kind, value, known), code="not_found")
+    return found[0] if found else None
+
+
+class Reference:
+    """How one kind of resource is found by name or id: its path, whether it lives in a project."""
+
+    def __init__(self, kind, path, in_project=True, name_key="name"):
+        self.kind = kind
+        self.path = path
+        self.in_project = in_project
+        self.name_key = name_key
+
+
+REFERENCES = dict(
+    project=Reference("project", "/projects", in_project=False),
+    node=Reference("node", "/nodes", in_project=False),
+    instance=Reference("instance", "/instances"),
+    ssh_key=Reference("SSH key", "/ssh-keys"),
+    volume=Reference("volume", "/volumes"),
+    floating_ip=Reference("floating IP", "/floating-ips", name_key="address"),
+)
+
+
+class References:
+    """Resolves names and ids for one module run; each listing is made at most once.
+
+    A UUID-shaped value is taken as an id without a request (the API validates it where it is
+    used); a project id that the API answers 404 for is looked up as a name once (lists()).
+    """
+
+    def __init__(self, module):
+        self.module = module
+        self.client = module.client
+        self._lists = {}
+        self._project_id = None
+
+    def listing(self, kind, project_id=None):
+        ref = REFERENCES[kind]
+        key = (kind, project_id if ref.in_project else None)
+        if key not in self._lists:
+            if ref.in_project:
+                self._lists[key] = self.in_project(ref.path)
+            else:
+                self._lists[key] = self.client.list(ref.path)
+        return self._lists[key]
+
+    def find(self, kind, value, required=True, label=None):
+        """The object of kind named or numbered value (one listing, cached)."""
+        ref = REFERENCES[kind]
+        return pick(label or ref.kind, self.listing(kind), value, required, ref.name_key)
+
+    def id(self, kind, value, label=None):
+        """The id of the kind named or numbered value: no request for an id."""
+        if kind == "project":
+            return self.project_id(value)
+        return value if looks_like_id(value) else self.find(kind, value, label=label)["id"]
+
+    def ids(self, kind, values, label=None):
+        """Ids of several references: no request if all are ids, else one listing."""
+        if all(looks_like_id(value) for value in values):
+            return list(values)
+        return [self.find(kind, value, label=label)["id"] for value in values]
+
+    # -- projects: every project-scoped listing goes through here ------------------------------
+
+    def project_id(self, value=None, verify=False):
+        """The id of the project option (or value), by id or name; UUID-shaped is taken as is."""
+        own = value is None or value == self.module.params.get("project")
+        value = self.module.params.get("project") if value is None else value
+        if not value:
+            self.module.fail("project is required: give its name or id, or set HUC_PROJECT", code="missing_project")
+        if own and self._project_id and not verify:
+            return self._project_id
+        if looks_like_id(value) and not verify:
+            project_id = value
+        else:
+            project_id = self.find("project", value)["id"]
+        if own:
+            self._project_id = project_id
+        return project_id
+
+    def in_project(self, path, params=None):
+        """List a project's resources; a UUID-shaped project that is really a name is looked up."""
+        query = dict(params or {}, projectId=self.project_id())
+        try:
+            return self.client.list(path, query)
+        except HucApiError as error:
+            if error.status != 404 or not looks_like_id(self.module.params.get("project")):
+                raise
+        query["projectId"] = self.project_id(verify=True)
+        return self.client.list(path, query)
+
+
+# -- declarations -----------------------------------------------------------------------------
+
+class Field:
+    """One option of a resource module and the API field it maps to.
+
+    create: sent at creation; update: also compared and changed later; creation_only (create but
+    not update): a different value on an existing resource warns (shown: how it says the value). ref/many: the option names
+    other resources (resolved to ids). check: a limit, checked before any request. required:
+    needed to create. clear: what an explicit null sends (None: null is "not set"). identity: the
+    option finds the resource (name), so it is not compared; by id it renames.
+    """
+
+    def __init__(self, option, api=None, create=True, update=False, required=False, ref=None, many=False,
+                 check=None, clear=None, label=None, shown=None, identity=False):
+        self.option = option
+        self.api = api or snake_to_camel(option)
+        self.create = create
+        self.update = update
+        self.required = required
+        self.ref = ref
+        self.many = many
+        self.check = check
+        self.clear = clear
+        self.label = label
+        # How a creation-only warning shows the current value, e.g. "the instance runs %s".
+        self.shown = shown
+        self.identity = identity
+
+    @property
+    def creation_only(self):
+        return self.create and not self.update and not self.identity
+
+
+class HucResourceModule(HucModule):
+    """A module for one API resource, driven by declarations.
+
+    Declare: kind, path, fields, result_fields, diff_fields; optionally in_project, settled
+    (status a create waits for), predicted (status a create reports without waiting), broken
+    (statuses that fail a wait), create_defaults (what the API fills in a new object).
+    Hooks for what is special: refuse_update, predict_update, apply_update.
+    """
+
+    kind = None
+    path = None
+    in_project = True
+    fields = ()
+    result_fields = ()
+    diff_fields = ()
+    settled = None
+    predicted = None
+    broken = ("error",)
+    create_defaults = {}
+
+    def __init__(self, module):
+        super(HucResourceModule, self).__init__(module)
+        self.refs = References(self)
+
+    @classmethod
+    def field_map(cls):
+        """API field -> option name, for messages in user terms."""
+        return dict((field.api, field.option) for field in cls.fields if camel_to_snake(field.api) != field.option)
+
+    @classmethod
+    def execute(cls, module):
+        cls.field_names = dict(cls.field_map(), projectId="project")
+        super(HucResourceModule, cls).execute(module)
+
+    # -- the flow -----------------------------------------------------------------------------
+
+    def run(self):
+        self.validate()
+        current = self.find()
+        if self.params["state"] == "absent":
+            self.absent(current)
+        elif current is None:
+            self.create()
+        else:
+            self.update(current)
+
+    def validate(self):
+        """Every limit of every option the user set, before any request; all problems at once."""
+        problems = {}
+        for field in self.fields:
+            value = self.params.get(field.option)
+            if field.check is None or value is None:
+                continue
+            for item in (value if field.many else [value]):
+                problem = field.check(item)
+                if problem:
+                    problems[field.api] = problem
+                    break
+        if problems:
+            # The failure the API would answer (its message and details), but no HTTP status: nothing was sent.
+            self.module.fail_json(msg="invalid input (validation_error): %s" % "; ".join(
+                "%s: %s" % (self.field_names.get(api, camel_to_snake(api)), text) for api, text in sorted(problems.items())),
+                failure=failure("invalid request: %s" % ", ".join(sorted(problems)), "validation_error", problems))
+
+    def value(self, field):
+        """The API value of a field's option: references resolved to ids; None when not set."""
+        value = self.params.get(field.option)
+        if value is None:
+            return field.clear if field.clear is not None and self.explicitly_set(field.option) else None
+        if field.ref and field.many:
+            return self.refs.ids(field.ref, value, label=field.label)
+        if field.ref:
+            return self.refs.id(field.ref, value, label=field.label)
+        return value
+
+    def item_path(self, obj, suffix=""):
+        return "%s/%s%s" % (self.path, obj["id"] if isinstance(obj, dict) else obj, suffix)
+
+    def name_of(self, obj):
+        return obj.get("name") or obj.get("id")
+
+    # -- find ---------------------------------------------------------------------------------
+
+    def get_or_none(self, path):
+        """GET one object; None when the API answers 404."""
+        try:
+            return self.client.get(path)
+        except HucApiError as error:
+            if error.status == 404:
+                return None
+            raise
+
+    def refetch(self, obj):
+        return self.get_or_none(self.item_path(obj))
+
+    def list_all(self, **filters):
+        """The resources of the project (or all), filtered server-side and again client-side.
+
+        Server-side filters are [assumed] API features: filtering here keeps the result right if
+        the API ignores one.
+        """
+        query = dict((key, value) for key, value in filters.items() if value is not None)
+        found = self.refs.in_project(self.path, query) if self.in_project else self.client.list(self.path, query)
+        return [obj for obj in found if all(obj.get(key) == value for key, value in query.items())]
+
+    def find(self, name=None, resource_id=None):
+        """The one resource with this id (one GET) or this name (one listing); None when none.
+
+        Several with the name fail, listing their ids.
+        """
+        resource_id = resource_id or (self.params.get("id") if name is None else None)
+        if resource_id:
+            return self.get_or_none(self.item_path(resource_id))
+        name = name or self.params.get("name")
+        found = self.list_all(name=name)
+        if len(found) > 1:
+            self.fail("%d %ss are named %r in this project: %s; give id instead of name"
+                      % (len(found), self.kind, name, ", ".join(sorted(obj["id"] for obj in found))), code="ambiguous")
+        return found[0] if found else None
+
+    # -- views --------------------------------------------------------------------------------
+
+    def view(self, obj):
+        """The object as a result: exactly result_fields (None where the API left one out)."""
+        if obj is None:
+            return None
+        snake = self.to_result(obj)
+        return dict((field, snake.get(field)) for field in self.result_fields)
+
+    def diff_view(self, obj):
+        view = self.view(obj)
+        return dict((field, view[field]) for field in self.diff_fields) if view else {}
+
+    # -- create -------------------------------------------------------------------------------
+
+    def create(self):
+        if self.params.get("id"):
+            self.fail("no %s with id %s; to create a %s give project and name, not id"
+                      % (self.kind, self.params["id"], self.kind), code="not_found")
+        missing = [field.option for field in self.fields if field.required and self.params.get(field.option) is None]
+        if missing:
+            self.fail("%s %s does not exist; to create it also give: %s"
+                      % (self.kind, self.params.get("name"), ", ".join(missing)), code="missing_options")
+        body = {"projectId": self.refs.project_id()} if self.in_project else {}
+        for field in self.fields:
+            value = self.value(field) if field.create else None
+            if value is not None:
+                body[field.api] = value
+        if self.check_mode:
+            obj = dict(self.create_defaults, **body)
+            obj.update(id=None, status=self.settled if self.params.get("wait") else self.predicted)
+        else:
+            obj = self.post_create(body)
+            if obj is None:
+                return
+            if self.params.get("wait") and self.settled:
+                obj = self.wait_status(obj, self.settled)
+        self.before, self.after = {}, self.diff_view(obj)
+        self.set_result(self.view(obj), changed=True)
+
+    def post_create(self, body):
+        """POST with an Idempotency-Key and a lookup before any retry: a lost answer never makes two.
+
+        A 409 because the name was taken meanwhile (another run created it) converges: the one
+        found is compared and updated like any existing resource. Returns None then.
+        """
+        name = body.get("name")
+        lookup = (lambda: self.find(name=name)) if name else None
+        try:
+            return self.client.post(self.path, body, idempotent=True, before_retry=lookup)
+        except HucApiError as error:
+            found = self.find(name=name) if error.status == 409 and name else None
+            if found is None:
+                raise
+        self.module.warn("%s %s was created by someone else while this task ran; it was compared instead"
+                         % (self.kind, name))
+        self.update(found)
+        return None
+
+    # -- update -------------------------------------------------------------------------------
+
+    def update(self, current):
+        self.warn_creation_only(current)
+        wanted = {}
+        for field in self.fields:
+            value = self.value(field) if field.update else None
+            if value is not None:
+                wanted[field.api] = value
+        if self.params.get("id") and self.params.get("name") and "name" not in wanted:
+            wanted["name"] = self.params["name"]  # by id, name renames
+        changes = dict((api, value) for api, value in wanted.items() if current.get(api) != value)
+        if current.get("status") == "deleting":
+            self.fail("%s %s is being deleted; run again once it is gone to create it anew"
+                      % (self.kind, self.name_of(current)), code="deleting")
+        self.refuse_update(current, changes)
+        predicted = self.predict_update(current, changes)
+        self.before, self.after = self.diff_view(current), self.diff_view(predicted)
+        obj = predicted if self.check_mode or not changes else self.apply_update(current, changes)
+        self.set_result(self.view(obj), changed=bool(changes))
+
+    def refuse_update(self, current, changes):
+        """Fail before any write when changes cannot be made to current (a hook)."""
+
+    def predict_update(self, current, changes):
+        return dict(current, **changes)
+
+    def apply_update(self, current, changes):
+        return self.client.patch(self.item_path(current), changes)
+
+    def warn_creation_only(self, current):
+        differ = []
+        for field in self.fields:
+            if not field.creation_only or self.params.get(field.option) is None:
+                continue
+            have, value = current.get(field.api), self.params[field.option]
+            if field.many:
+                same = sorted(self.value(field)) == sorted(have or [])
+            else:
+                same = value == have or (field.ref and not looks_like_id(value) and self.value(field) == have)
+            if not same:
+                text = (", ".join(have or []) or "none") if field.many else have
+                differ.append("%s (%s)" % (field.option, (field.shown or "the %s has %%s" % self.kind) % text))
+        if differ:
+            self.module.warn("%s %s exists and these options differ from it, but they only apply at creation, so they "
+                             "were ignored: %s; delete and recreate the %s to change them"
+                             % (self.kind, self.name_of(current), "; ".join(differ), self.kind))
+
+    # -- delete -------------------------------------------------------------------------------
+
+    def absent(self, current):
+        if current is None:
+            self.set_result(None)
+            return
+        changed = current.get("status") != "deleting"  # else someone else's delete is under way
+        obj = dict(current, status="deleting") if "status" in current else current
+        if changed:
+            self.before, self.after = self.diff_view(current), {}
+            if not self.check_mode:
+                obj = self.delete(current) or obj
+        if self.params.get("wait") and not self.check_mode:
+            self.wait_gone(current)
+        self.set_result(self.view(obj), changed=changed)
+
+    def delete(self, obj):
+        """DELETE; a 404 (a retry after a lost answer, or someone else's delete) means done."""
+        try:
+            return self.client.delete(self.item_path(obj))
+        except HucApiError as error:
+            if error.status != 404:
+                raise
+        return None
+
+    # -- waits --------------------------------------------------------------------------------
+
+    def wait_status(self, obj, statuses, give_up=None):
+        """Poll obj until its status is one of statuses; fails when it vanishes or breaks."""
+        statuses = (statuses,) if isinstance(statuses, str) else tuple(statuses)
+        name, wanted = self.name_of(obj), " or ".join(statuses)
+
+        def failed(found):
+            if found is None:
+                return "%s %s disappeared while waiting for status %s" % (self.kind, name, wanted)
+            if found.get("status") in self.broken and found.get("status") not in statuses:
+                return "%s %s entered status %s while waiting for status %s" % (self.kind, name, found["status"], wanted)
+            return None
+
+        return self.wait_for(lambda: self.refetch(obj), lambda found: found is not None and found.get("status") in statuses,
+                             "%s %s to be %s" % (self.kind, name, wanted), failed=failed, give_up=give_up)
+
+    def wait_gone(self, obj):
+        """Poll until GET answers 404."""
+        self.wait_for(lambda: self.refetch(obj), lambda found: found is None,
+                      "%s %s to be deleted" % (self.kind, self.name_of(obj)))
+
+
+class HucInfoModule(HucResourceModule):
+    """An info module: list (or GET by id) and filter; declare filters as option -> matcher.
+
+    A matcher takes (object, wanted value); server_filters are also sent as query parameters.
+    """
+
+    filters = {}
+    server_filters = ()
+
+    def run(self):
+        wanted = dict((option, self.params[option]) for option in self.filters if self.params.get(option) is not None)
+        if self.params.get("id"):
+            found = [obj for obj in [self.get_or_none(self.item_path(self.params["id"]))] if obj is not None]
+        else:
+            query = dict((option, wanted[option]) for option in self.server_filters if option in wanted)
+            found = self.refs.in_project(self.path, query) if self.in_project else self.client.list(self.path, query)
+        found = [obj for obj in found if all(self.filters[option](obj, value) for option, value in wanted.items())]
+        self.set_result([self.view(obj) for obj in found])
+
+
+def equals(api_field):
+    return lambda obj, value: obj.get(api_field) == value
+
+
+def name_or_id(obj, value):
+    return value in (obj.get("name"), obj.get("id"))
+
+
+def has_labels(obj, wanted):
+    labels = obj.get("labels") or {}
+    return all(labels.get(key) == value for key, value in wanted.items())
