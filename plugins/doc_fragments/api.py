@@ -42,7 +42,7 @@ options:
     default: true
   api_retries:
     description:
-      - How many times a request that failed with 502, 503, 504, a timeout or a dropped connection
+      - How many times a request that failed with 500, 502, 503, 504, a timeout or a dropped connection
         is retried, with exponential backoff and jitter.
       - Reads, updates and deletes are retried. A create is retried only because it carries an
         C(Idempotency-Key), so the API runs it at most once, and the module first looks the new

@@ -71,7 +71,7 @@ options:
     default: true
   api_retries:
     description:
-      - How many times a list request that failed with 502, 503, 504, a timeout or a dropped connection
+      - How many times a list request that failed with 500, 502, 503, 504, a timeout or a dropped connection
         is sent again, with exponential backoff and jitter.
     type: int
     default: 5

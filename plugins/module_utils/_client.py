@@ -14,6 +14,7 @@ __metaclass__ = type
 import email.utils
 import ipaddress
 import json
+import math
 import random
 import re
 import time
@@ -36,8 +37,9 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._version import 
 
 DEFAULT_API_URL = "https://console.hostupcloud.com/api"
 PAGE_SIZE = 100
-# Answers that mean "the server did not do it, try again later".
-RETRYABLE_STATUS = (502, 503, 504)
+# Answers that mean "the server did not do it, try again later". Only sent again where that is safe:
+# idempotent methods, and POSTs that carry an Idempotency-Key (the server replays a finished one).
+RETRYABLE_STATUS = (500, 502, 503, 504)
 IDEMPOTENT_METHODS = ("GET", "HEAD", "PUT", "PATCH", "DELETE")
 KEY_PATTERN = re.compile(r"huc_[A-Za-z0-9]{4}[A-Za-z0-9_\-]*")
 UUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -62,22 +64,6 @@ def camel_to_snake(name):
 def snake_to_camel(name):
     head, _sep, tail = name.partition("_")
     return head + "".join(part.capitalize() for part in tail.split("_")) if tail else head
-
-
-def pick_reference(kind, items, value, required=False, name_key="name"):
-    """The one item whose id, else name, is value; None when absent and not required.
-
-    An ambiguous name, or no match when required, raises HucApiError listing what is known.
-    """
-    found = [item for item in items if item.get("id") == value] or [
-        item for item in items if item.get(name_key) == value]
-    if len(found) > 1:
-        raise HucApiError("%s name %r is ambiguous: it matches %s; give the id instead"
-                          % (kind, value, ", ".join(str(item.get("id")) for item in found)), code="ambiguous")
-    if not found and required:
-        known = ", ".join(sorted(str(item.get(name_key)) for item in items)[:20]) or "none"
-        raise HucApiError("%s %r not found (by id or name); known: %s" % (kind, value, known), code="not_found")
-    return found[0] if found else None
 
 
 def to_snake(value):
@@ -130,6 +116,31 @@ class HucApiError(Exception):
         return {"status": self.status, "code": self.code, "message": self.api_message, "details": self.details}
 
 
+def _parse_api_url(api_url):
+    """(api_url without a trailing slash, its urlsplit parts); a URL urlsplit cannot take is refused."""
+    if api_url is None or api_url == "":
+        api_url = DEFAULT_API_URL
+    if not isinstance(api_url, str):
+        raise HucApiError("api_url is not a valid URL: %r (expected a string)" % (api_url,), code="invalid_api_url")
+    api_url = api_url.rstrip("/")
+    try:
+        parts = urlsplit(api_url)
+        # .port raises ValueError for a port that is not a number or is out of range.
+        parts.port  # pylint: disable=pointless-statement
+    except ValueError as exc:
+        raise HucApiError("api_url is not a valid URL: %r (%s)" % (api_url, exc), code="invalid_api_url")
+    return api_url, parts
+
+
+def _check_timeout(timeout):
+    """timeout when it is a finite number of seconds greater than 0; else HucApiError naming api_timeout."""
+    if (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+            or not math.isfinite(timeout) or timeout <= 0):
+        raise HucApiError("api_timeout must be a number of seconds greater than 0, got %r" % (timeout,),
+                          code="invalid_api_timeout")
+    return timeout
+
+
 def _is_loopback(host):
     if host in ("localhost", "localhost.localdomain"):
         return True
@@ -150,8 +161,7 @@ class HucClient:
         if not api_key:
             raise HucApiError("no API key given: set api_key or the HUC_API_KEY environment variable",
                               code="missing_api_key")
-        self.api_url = (api_url or DEFAULT_API_URL).rstrip("/")
-        parts = urlsplit(self.api_url)
+        self.api_url, parts = _parse_api_url(api_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise HucApiError("api_url must be an http(s) URL, got %r" % self.api_url, code="invalid_api_url")
         if parts.scheme == "http" and not _is_loopback(parts.hostname):
@@ -159,7 +169,7 @@ class HucClient:
                 "refusing to send the API key over plain http:// to %s; use https:// "
                 "(plain http is allowed for loopback addresses only, such as the emulator)" % parts.hostname,
                 code="insecure_api_url")
-        self.timeout = timeout
+        self.timeout = _check_timeout(timeout)
         self.validate_certs = validate_certs
         self.retries = max(0, int(retries))
         self.rate_limit_timeout = float(rate_limit_timeout)
@@ -193,10 +203,19 @@ class HucClient:
             body = self.request("GET", path, params=query, envelope=True)
             if isinstance(body, list):
                 return items + body
-            data = body.get("data", []) if isinstance(body, dict) else []
+            if not isinstance(body, dict):
+                return items
+            # null data is an empty page, and null pagination (or no totalPages) means one page.
+            data = body.get("data")
+            if data is None:
+                data = []
+            if not isinstance(data, list):
+                raise HucApiError("the API answered a list with data that is not a list: %s"
+                                  % json.dumps(data)[:200], code="invalid_response", method="GET", path=path)
             items.extend(data)
-            pages = (body.get("pagination") or {}).get("totalPages") if isinstance(body, dict) else None
-            if not pages or page >= pages or not data:
+            pagination = body.get("pagination")
+            pages = pagination.get("totalPages") if isinstance(pagination, dict) else None
+            if not isinstance(pages, int) or isinstance(pages, bool) or page >= pages or not data:
                 return items
             page += 1
 

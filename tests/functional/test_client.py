@@ -94,8 +94,50 @@ def test_dropped_connection_on_get_is_retried(emulator):
     assert len(api_log(emulator)) == 2
 
 
+def test_single_500_on_get_is_retried(emulator):
+    emulator.fault(status=500, count=1, methods=["GET"], pathPrefix="/api/projects")
+    client, sleep = client_for(emulator)
+    assert [p["name"] for p in client.list("/projects")] == ["default"]
+    assert [(r["method"], r["path"], r["status"]) for r in api_log(emulator)] == [
+        ("GET", "/api/projects", 500), ("GET", "/api/projects", 200)]
+    assert len(sleep.slept) == 1
+
+
+def test_500_past_retries_fails_naming_the_attempts(emulator):
+    emulator.fault(status=500, methods=["GET"], pathPrefix="/api/projects")
+    client, _sleep = client_for(emulator, retries=2)
+    with pytest.raises(HucApiError) as info:
+        client.get("/projects")
+    assert info.value.status == 500 and "after 2 retries" in str(info.value)
+    assert len(api_log(emulator)) == 3
+
+
+def test_500_on_post_with_idempotency_key_is_retried_after_a_lookup(emulator):
+    emulator.fault(status=500, methods=["POST"], pathPrefix="/api/api-keys", count=1)
+    client, sleep = client_for(emulator)
+    lookups = []
+    key = client.post("/api-keys", {"name": "after-500", "permissions": ["read"]}, idempotent=True,
+                      before_retry=lambda: lookups.append(1))
+    assert key["name"] == "after-500"
+    assert lookups == [1] and len(sleep.slept) == 1
+    posts = [r for r in api_log(emulator) if r["method"] == "POST"]
+    assert [r["status"] for r in posts] == [500, 201]
+    assert posts[0]["idempotencyKey"] and posts[0]["idempotencyKey"] == posts[1]["idempotencyKey"]
+    assert len([k for k in emulator.state()["apiKeys"] if k["name"] == "after-500"]) == 1
+
+
+def test_500_on_post_with_idempotency_key_returns_what_the_lookup_found(emulator):
+    emulator.fault(status=500, methods=["POST"], pathPrefix="/api/api-keys", count=1)
+    client, _sleep = client_for(emulator)
+    found = {"id": "looked-up"}
+    result = client.post("/api-keys", {"name": "x", "permissions": ["read"]}, idempotent=True,
+                         before_retry=lambda: found)
+    assert result is found
+    assert len([r for r in api_log(emulator) if r["method"] == "POST"]) == 1
+
+
 def test_post_without_idempotency_key_is_never_retried(emulator):
-    for rule in ({"status": 503}, {"drop": True}):
+    for rule in ({"status": 500}, {"status": 503}, {"drop": True}):
         emulator.clear_requests()
         emulator.fault(methods=["POST"], count=1, **rule)
         client, sleep = client_for(emulator)
@@ -183,3 +225,31 @@ def test_non_json_error_body_reported_with_status(emulator):
     emulator.fault(status=500, count=1, body="<html>upstream exploded</html>")
     error = _error(emulator, "GET", "/projects")
     assert error.status == 500 and "500" in str(error) and "upstream exploded" in str(error)
+
+
+@pytest.mark.parametrize("body", ['{"data": null}', '{"data": null, "pagination": null}',
+                                  '{"data": [], "pagination": null}'])
+def test_list_with_null_data_or_pagination_is_empty(emulator, body):
+    emulator.fault(status=200, count=1, methods=["GET"], pathPrefix="/api/projects", body=body,
+                   headers={"Content-Type": "application/json"})
+    client, _sleep = client_for(emulator)
+    assert client.list("/projects") == []
+    assert [r["status"] for r in api_log(emulator)] == [200]
+
+
+def test_list_with_null_pagination_keeps_the_page(emulator):
+    emulator.fault(status=200, count=1, methods=["GET"], pathPrefix="/api/projects",
+                   body='{"data": [{"id": "p1", "name": "one"}], "pagination": null}',
+                   headers={"Content-Type": "application/json"})
+    client, _sleep = client_for(emulator)
+    assert client.list("/projects") == [{"id": "p1", "name": "one"}]
+    assert len(api_log(emulator)) == 1
+
+
+def test_list_with_data_that_is_not_a_list_fails_clearly(emulator):
+    emulator.fault(status=200, count=1, methods=["GET"], pathPrefix="/api/projects",
+                   body='{"data": {"id": "p1"}}', headers={"Content-Type": "application/json"})
+    client, _sleep = client_for(emulator)
+    with pytest.raises(HucApiError) as info:
+        client.list("/projects")
+    assert info.value.code == "invalid_response" and "/projects" in str(info.value)

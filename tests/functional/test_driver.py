@@ -84,10 +84,13 @@ def test_an_invalid_resize_never_stops_the_instance(play, emulator):
 
 def test_diff_only_with_diff(play, emulator):
     ids = make_instances(emulator, ["vm-1", "vm-2"])
-    tasks = lambda suffix: [  # noqa: E731
-        {"name": "instance", INSTANCE: spec(emulator, name="web-" + suffix, wait=False)},
-        {"name": "power", "hostupcloud.cloud.huc_power": {"id": ids["vm-" + suffix], "state": "restarted", "wait": False}},
-    ]
+
+    def tasks(suffix):
+        return [
+            {"name": "instance", INSTANCE: spec(emulator, name="web-" + suffix, wait=False)},
+            {"name": "power", "hostupcloud.cloud.huc_power": {"id": ids["vm-" + suffix], "state": "restarted",
+                                                              "wait": False}},
+        ]
     plain = play(tasks("1"))
     assert plain.rc == 0, plain
     assert "diff" not in plain.task("instance") and "diff" not in plain.task("power")

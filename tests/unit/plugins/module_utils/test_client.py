@@ -139,3 +139,38 @@ def test_user_agent_carries_the_version():
     client = HucClient(SECRET, "http://127.0.0.1:9/api")
     assert ("hostupcloud.cloud/%s" % COLLECTION_VERSION) in client.session.headers["User-Agent"]
     assert _client.HAS_REQUESTS
+
+
+@pytest.mark.parametrize("timeout,shown", [(0, "got 0"), (-1, "got -1"), (-0.5, "got -0.5"), (0.0, "got 0.0"),
+                                           ("30", "got '30'"), ("abc", "got 'abc'"), (None, "got None"),
+                                           (True, "got True"), (float("nan"), "got nan"),
+                                           (float("inf"), "got inf"), ((5, 30), "got (5, 30)")])
+def test_bad_api_timeout_is_refused_naming_the_option(timeout, shown):
+    with pytest.raises(HucApiError) as info:
+        HucClient(SECRET, "http://127.0.0.1:9/api", timeout=timeout)
+    assert info.value.code == "invalid_api_timeout"
+    assert str(info.value).startswith("api_timeout must be a number of seconds greater than 0, ")
+    assert shown in str(info.value)
+    assert info.value.status is None
+
+
+@pytest.mark.parametrize("timeout", [1, 30, 0.25, 2.5])
+def test_positive_api_timeout_is_kept(timeout):
+    assert HucClient(SECRET, "http://127.0.0.1:9/api", timeout=timeout).timeout == timeout
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://[::1/api", "https://[zz::1]/api", "http://127.0.0.1:abc/api",
+                                 "http://127.0.0.1:99999/api", "https://console.hostupcloud.com:-1/api"])
+def test_malformed_api_url_is_refused_naming_the_option(url):
+    with pytest.raises(HucApiError) as info:
+        HucClient(SECRET, url)
+    assert info.value.code == "invalid_api_url"
+    assert str(info.value).startswith("api_url is not a valid URL: %r" % url)
+    assert SECRET not in str(info.value)
+
+
+@pytest.mark.parametrize("url", [42, ["http://127.0.0.1:9/api"]])
+def test_api_url_that_is_not_a_string_is_refused(url):
+    with pytest.raises(HucApiError) as info:
+        HucClient(SECRET, url)
+    assert info.value.code == "invalid_api_url" and "api_url" in str(info.value)
