@@ -137,3 +137,32 @@ def test_an_instance_entering_error_fails_the_wait_at_once(emulator_factory):
     assert run.task("create")["failure"]["code"] == "wait_failed"
     polls = [r for r in emulator.requests() if r["path"] == "/api/instances/" + instance_id]
     assert len(polls) == 1, polls
+
+
+def test_a_create_racing_another_run_for_the_name_converges(emulator_factory):
+    """Our lookup finds nothing; before our POST lands another run creates the name; the 409 converges."""
+    emulator = emulator_factory(provision_seconds=0.5)
+    emulator.fault(methods=["POST"], pathPrefix="/api/instances", delaySeconds=2, count=1)
+    outcome = {}
+    args = spec(emulator, labels={"owner": "us"})
+    worker = threading.Thread(target=lambda: outcome.update(run=run_playbook(
+        [{"name": "create", INSTANCE: args}], emulator=emulator)))
+    worker.start()
+    deadline = time.time() + 120
+    while time.time() < deadline and not any(r.get("delaySeconds") for r in emulator.requests()):
+        time.sleep(0.05)
+    status, _headers, body = emulator.call("POST", "/instances", body={
+        "projectId": emulator.project_id, "name": "web-1", "nodeId": emulator.node_id,
+        "osTemplate": emulator.os_template, "vcpus": 1, "memoryMb": 1024, "diskGb": 20, "labels": {"owner": "them"}})
+    assert status == 201, body
+    worker.join(120)
+    run = outcome["run"]
+    assert run.rc == 0, run
+    result = run.task("create")
+    assert result["changed"] is True and result["instance"]["id"] == body["data"]["id"]
+    assert result["instance"]["labels"] == {"owner": "us"}
+    assert any("created by someone else" in warning for warning in result["warnings"])
+    assert [(i["id"], i["labels"]) for i in emulator.state()["instances"]] == [(body["data"]["id"], {"owner": "us"})]
+    # Logged in order of arrival: our POST (held, then refused), theirs, our update.
+    writes = [(r["method"], r["status"], bool(r["idempotencyKey"])) for r in emulator.requests() if r["method"] != "GET"]
+    assert writes == [("POST", 409, True), ("POST", 201, False), ("PATCH", 200, False)], writes
