@@ -206,7 +206,8 @@ class Field:
 class HucResourceModule(HucModule):
     """A module for one API resource, driven by declarations.
 
-    Declare: kind, path, fields, result_fields, diff_fields; optionally in_project, settled
+    Declare: kind, path, fields, result_fields, diff_fields; optionally identity (the option, and
+    API field, a resource is found by when no id is given; default name), in_project, settled
     (status a create waits for), predicted (status a create reports without waiting), broken
     (statuses that fail a wait), create_defaults (what the API fills in a new object).
     Hooks for what is special: refuse_update, predict_update, apply_update.
@@ -214,6 +215,7 @@ class HucResourceModule(HucModule):
 
     kind = None
     path = None
+    identity = "name"
     in_project = True
     fields = ()
     result_fields = ()
@@ -309,18 +311,22 @@ class HucResourceModule(HucModule):
         return [obj for obj in found if all(obj.get(key) == value for key, value in query.items())]
 
     def find(self, name=None, resource_id=None):
-        """The one resource with this id (one GET) or this name (one listing); None when none.
+        """The one resource with this id (one GET) or this identity (one listing); None when none.
 
-        Several with the name fail, listing their ids.
+        name is the identity value (default: its option). Several matches fail, listing their ids.
         """
         resource_id = resource_id or (self.params.get("id") if name is None else None)
         if resource_id:
             return self.get_or_none(self.item_path(resource_id))
-        name = name or self.params.get("name")
-        found = self.list_all(name=name)
+        name = name or self.params.get(self.identity)
+        if name is None:
+            return None
+        found = self.list_all(**{snake_to_camel(self.identity): name})
         if len(found) > 1:
-            self.fail("%d %ss are named %r in this project: %s; give id instead of name"
-                      % (len(found), self.kind, name, ", ".join(sorted(obj["id"] for obj in found))), code="ambiguous")
+            what = "are named %r" % name if self.identity == "name" else "have %s %r" % (self.identity, name)
+            self.fail("%d %ss %s in this project: %s; give id instead of %s" % (
+                len(found), self.kind, what, ", ".join(sorted(obj["id"] for obj in found)), self.identity),
+                code="ambiguous")
         return found[0] if found else None
 
     # -- views --------------------------------------------------------------------------------
@@ -369,7 +375,7 @@ class HucResourceModule(HucModule):
         A 409 because the name was taken meanwhile (another run created it) converges: the one
         found is compared and updated like any existing resource. Returns None then.
         """
-        name = body.get("name")
+        name = body.get(snake_to_camel(self.identity))
         lookup = (lambda: self.find(name=name)) if name else None
         try:
             return self.client.post(self.path, body, idempotent=True, before_retry=lookup)
@@ -411,6 +417,10 @@ class HucResourceModule(HucModule):
 
     def apply_update(self, current, changes):
         return self.client.patch(self.item_path(current), changes)
+
+    def act(self, obj, action, body=None):
+        """POST an action on one resource (attach, detach, power, ...) with an Idempotency-Key."""
+        return self.client.post(self.item_path(obj, "/" + action), body, idempotent=True)
 
     def warn_creation_only(self, current):
         differ = []
