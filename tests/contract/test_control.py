@@ -114,7 +114,8 @@ def test_control_key(api, emulator):
 
 
 def test_config_changes_at_runtime(api, emulator):
-    assert emulator.config() == {"rateLimit": 60, "rateWindow": 60.0, "provisionSeconds": 5.0, "transitionSeconds": 2.0}
+    assert emulator.config() == {"rateLimit": 60, "rateWindow": 60.0, "provisionSeconds": 5.0, "transitionSeconds": 2.0,
+                                 "clockStepSeconds": 0.0}
     emulator.config(provisionSeconds=100, transitionSeconds=0)
     inst = api.create_instance()
     emulator.advance(99)

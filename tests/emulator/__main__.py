@@ -23,14 +23,16 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--rate-window", type=float, default=60.0, help="rate window in seconds (default 60)")
     parser.add_argument("--provision-seconds", type=float, default=5.0, help="provisioning -> running time (default 5)")
     parser.add_argument("--transition-seconds", type=float, default=2.0, help="power transitions and deletion time (default 2)")
+    parser.add_argument("--clock-step", type=float, default=0.0, help="advance the emulator clock by S seconds after each /api request (default 0: off)")
     parser.add_argument("--seed-projects", type=int, default=0, help="create project-01..project-P besides default")
     parser.add_argument("--seed-instances", type=int, default=0, help="create N running instances round-robin over the seeded projects")
     parser.add_argument("--state-file", help="load the state from this file if it exists, save it after every change")
     parser.add_argument("--quiet", action="store_true", help="do not print the banner")
     parser.add_argument("--verbose", action="store_true", help="log every request (uvicorn access log)")
     args = parser.parse_args(argv)
-    if args.rate_limit < 1 or args.rate_window <= 0 or min(args.provision_seconds, args.transition_seconds, args.seed_projects, args.seed_instances) < 0:
-        parser.error("--rate-limit must be >= 1, --rate-window > 0, the others >= 0")
+    if args.rate_limit < 1 or args.rate_window <= 0 or min(args.provision_seconds, args.transition_seconds, args.clock_step, args.seed_projects, args.seed_instances) < 0:
+        parser.error("--rate-limit must be >= 1, --rate-window > 0, and --provision-seconds, --transition-seconds, --clock-step, "
+                     "--seed-projects and --seed-instances >= 0")
     return args
 
 
@@ -95,6 +97,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         "rateWindow": args.rate_window,
         "provisionSeconds": args.provision_seconds,
         "transitionSeconds": args.transition_seconds,
+        "clockStepSeconds": args.clock_step,
     }
     store = Store(settings, state_file=args.state_file, seed_projects=args.seed_projects, seed_instances=args.seed_instances)
     try:

@@ -4,6 +4,11 @@ For every answer it sets the Date header from the emulator clock. For /api reque
 order: writes the request log, applies fault rules, checks the API key (401), counts the request in
 the key's rate window (429), checks the write permission (403) and replays or records Idempotency-Key
 answers of POST requests, then hands the request to the routes.
+
+An afterAction fault rule lets all of that run, holds the complete answer back, and only then drops the
+connection, sends an error instead, or sends the real answer late. When clockStepSeconds is set, the
+emulator clock moves forward by that much once each /api request has its answer, just before the last
+bytes go out.
 """
 
 import asyncio
@@ -48,6 +53,9 @@ class Exchange:
         self.extra = {}  # type: Dict[str, str]
         self.status = None  # type: Optional[int]
         self.captured = None  # type: Optional[Dict[str, Any]]
+        self.held = None  # type: Optional[List[Dict[str, Any]]]
+        self.on_complete = None  # type: Optional[Callable[[], None]]
+        self._completed = False
 
     @property
     def method(self) -> str:
@@ -68,6 +76,17 @@ class Exchange:
         """Keep a copy of the answer (for the idempotency store)."""
         self.captured = {"status": None, "headers": [], "body": b""}
 
+    def hold(self) -> None:
+        """Keep the answer back instead of sending it (for afterAction faults); release() sends it later."""
+        self.held = []
+
+    def complete(self) -> None:
+        """The request has its answer: call on_complete, once."""
+        if not self._completed:
+            self._completed = True
+            if self.on_complete is not None:
+                self.on_complete()
+
     async def send(self, message: Dict[str, Any]) -> None:
         """Pass an ASGI message on, with the Date header of the emulator clock and the extra headers."""
         if message["type"] == "http.response.start":
@@ -75,11 +94,34 @@ class Exchange:
             if self.captured is not None:
                 self.captured.update(status=message["status"], headers=kept)
             self.status = message["status"]
-            dated = kept + encode_headers(self.extra) + [(b"date", formatdate(self.clock(), usegmt=True).encode("latin-1"))]
-            message = dict(message, headers=dated)
+            message = dict(message, headers=kept)
         elif message["type"] == "http.response.body" and self.captured is not None:
             self.captured["body"] += message.get("body", b"")
+        if self.held is not None:
+            self.held.append(message)
+            return
+        await self._pass_on(message)
+
+    async def _pass_on(self, message: Dict[str, Any]) -> None:
+        """Send one message to the server; the last one of the answer completes the request first."""
+        if message["type"] == "http.response.start":
+            dated = list(message["headers"]) + encode_headers(self.extra) + [(b"date", formatdate(self.clock(), usegmt=True).encode("latin-1"))]
+            message = dict(message, headers=dated)
+        elif message["type"] == "http.response.body" and not message.get("more_body", False):
+            self.complete()
         await self.raw_send(message)
+
+    async def release(self) -> None:
+        """Send the answer that hold() kept back (dated now)."""
+        messages, self.held = self.held or [], None
+        for message in messages:
+            await self._pass_on(message)
+
+    def discard(self) -> None:
+        """Forget the answer that hold() kept back, and any copy of it; the request has no status yet."""
+        self.held = None
+        self.captured = None
+        self.status = None
 
     async def respond(self, status: int, body: bytes, content_type: str = JSON_TYPE, headers: Optional[Dict[str, str]] = None) -> None:
         """Answer directly, without the routes."""
@@ -167,12 +209,29 @@ class Gateway:
             await self.app(scope, exchange.receive, exchange.send)
             return
         entry = self.store.log_request(self._log_entry(exchange))
+        generation = self.store.generation
+        exchange.on_complete = lambda: self._step_clock(generation)
+        rule = self.store.faults.match(exchange.method, exchange.path)
+        after = rule if rule is not None and rule.get("afterAction") else None
+        if after is not None:
+            exchange.hold()
         try:
-            await self._api(exchange, entry)
-        except ApiError as error:
-            await exchange.respond_error(error)
+            try:
+                await self._api(exchange, entry, None if after is not None else rule)
+            except ApiError as error:
+                await exchange.respond_error(error)
+            finally:
+                if after is not None:
+                    await self._spoil(exchange, after, entry)
         finally:
+            exchange.complete()
             entry["status"] = exchange.status
+
+    def _step_clock(self, generation: int) -> None:
+        """Move the emulator clock by clockStepSeconds after an /api request (not when a reset came in between)."""
+        step = float(self.store.settings.get("clockStepSeconds") or 0)
+        if step > 0 and generation == self.store.generation:
+            self.store.clock.offset += step
 
     def _log_entry(self, exchange: Exchange) -> Dict[str, Any]:
         token = exchange.token()
@@ -186,8 +245,7 @@ class Gateway:
             "idempotencyKey": exchange.headers.get("idempotency-key"),
         }
 
-    async def _api(self, exchange: Exchange, entry: Dict[str, Any]) -> None:
-        rule = self.store.faults.match(exchange.method, exchange.path)
+    async def _api(self, exchange: Exchange, entry: Dict[str, Any], rule: Optional[Dict[str, Any]]) -> None:
         if rule is not None and await self._fault(exchange, rule, entry):
             return
         store = self.store
@@ -218,10 +276,34 @@ class Gateway:
             return False
         entry["fault"] = True
         if rule["drop"]:
+            exchange.complete()
             await drop_connection(exchange.raw_send)
         else:
             await fault_answer(exchange, rule)
         return True
+
+    async def _spoil(self, exchange: Exchange, rule: Dict[str, Any], entry: Dict[str, Any]) -> None:
+        """Apply an afterAction rule to the answer the request got (held back so far): drop it, replace it or delay it."""
+        entry["fault"] = True
+        entry["afterAction"] = True
+        if rule["delaySeconds"]:
+            entry["delaySeconds"] = rule["delaySeconds"]
+            generation = self.store.generation
+            await asyncio.sleep(rule["delaySeconds"])
+            if generation != self.store.generation:
+                exchange.discard()
+                await drop_connection(exchange.raw_send)
+                return
+        if rule["drop"]:
+            exchange.discard()
+            exchange.complete()
+            await drop_connection(exchange.raw_send)
+        elif rule["status"] is not None:
+            exchange.discard()
+            exchange.extra = {}
+            await fault_answer(exchange, rule)
+        else:
+            await exchange.release()
 
     async def _idempotent(self, exchange: Exchange, key_id: str, idempotency_key: str) -> None:
         """Replay the first answer to a repeated Idempotency-Key, or run the request and keep its answer."""

@@ -47,13 +47,14 @@ def _decode(headers: Dict[str, str], raw: bytes) -> Any:
 class Emulator:
     """One emulator process on a free port of 127.0.0.1."""
 
-    def __init__(self, *, rate_limit=60, rate_window=60, provision_seconds=5, transition_seconds=2,
+    def __init__(self, *, rate_limit=60, rate_window=60, provision_seconds=5, transition_seconds=2, clock_step=0,
                  seed_projects=0, seed_instances=0, state_file=None, extra_args=(), python=sys.executable):
         self.options = {
             "--rate-limit": rate_limit,
             "--rate-window": rate_window,
             "--provision-seconds": provision_seconds,
             "--transition-seconds": transition_seconds,
+            "--clock-step": clock_step,
             "--seed-projects": seed_projects,
             "--seed-instances": seed_instances,
         }
@@ -199,8 +200,16 @@ class Emulator:
                 if (method is None or entry["method"] == method.upper()) and (path_prefix is None or entry["path"].startswith(path_prefix))]
 
     def fault(self, **rule: Any) -> Dict[str, Any]:
-        """Add a fault rule (status, rate, count, methods, pathPrefix, delaySeconds, drop, headers, body, seed)."""
+        """Add a fault rule (status, rate, count, methods, pathPrefix, delaySeconds, drop, headers, body, seed, afterAction)."""
         return self.control("POST", "/faults", rule)
+
+    def lose_answer(self, **rule: Any) -> Dict[str, Any]:
+        """Add an afterAction fault rule: the request acts, then its answer is dropped (the default), replaced by
+        the error of status, or delayed by delaySeconds. Other fields as for fault()."""
+        rule["afterAction"] = True
+        if "status" not in rule and "delaySeconds" not in rule:
+            rule.setdefault("drop", True)
+        return self.fault(**rule)
 
     def clear_faults(self) -> None:
         """Remove every fault rule."""
@@ -209,6 +218,10 @@ class Emulator:
     def advance(self, seconds: float) -> Dict[str, Any]:
         """Move the emulator clock forward."""
         return self.control("POST", "/clock", {"advanceSeconds": seconds})
+
+    def clock_step(self, seconds: float) -> Dict[str, Any]:
+        """Advance the emulator clock by seconds after each /api request from now on (0 turns it off); the settings."""
+        return self.config(clockStepSeconds=seconds)
 
     def clock(self) -> Dict[str, Any]:
         """The emulator clock: now and offsetSeconds."""
@@ -231,7 +244,7 @@ class Emulator:
         return self.control("POST", "/api-keys", fields)
 
     def config(self, **fields: Any) -> Dict[str, Any]:
-        """Change runtime settings (rateLimit, rateWindow, provisionSeconds, transitionSeconds); no fields: read them."""
+        """Change runtime settings (rateLimit, rateWindow, provisionSeconds, transitionSeconds, clockStepSeconds); no fields: read them."""
         if not fields:
             return self.control("GET", "/config")
         return self.control("PATCH", "/config", fields)

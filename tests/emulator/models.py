@@ -253,6 +253,7 @@ class FaultRule(Body):
     headers: Dict[str, StrictStr] = {}
     body: Optional[StrictStr] = None
     seed: Optional[StrictInt] = None
+    afterAction: StrictBool = False
 
 
 class ClockAdvance(Body):
@@ -275,6 +276,7 @@ class ConfigUpdate(Body):
     rateWindow: Optional[Annotated[float, Field(gt=0.0)]] = None
     provisionSeconds: Optional[Annotated[float, Field(ge=0.0)]] = None
     transitionSeconds: Optional[Annotated[float, Field(ge=0.0)]] = None
+    clockStepSeconds: Optional[Annotated[float, Field(ge=0.0)]] = None
 
 
 def given(model: BaseModel) -> Dict[str, Any]:

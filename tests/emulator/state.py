@@ -22,7 +22,7 @@ KINDS = {
     "volumes": "volume",
 }
 
-DEFAULT_SETTINGS = {"rateLimit": 60, "rateWindow": 60.0, "provisionSeconds": 5.0, "transitionSeconds": 2.0}
+DEFAULT_SETTINGS = {"rateLimit": 60, "rateWindow": 60.0, "provisionSeconds": 5.0, "transitionSeconds": 2.0, "clockStepSeconds": 0.0}
 LOG_LIMIT = 200000
 STATE_VERSION = 1
 

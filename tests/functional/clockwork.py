@@ -3,34 +3,25 @@
 With long transitions (say 30 s) and Clockwork(step=30), a status a test set up holds until the
 module has seen it, and completes right after: each API request the module makes is followed by
 a clock advance of `step` seconds. Tests of waits become deterministic without sleeping.
-"""
 
-import threading
-import time
+The emulator does the advancing itself (its clockStepSeconds setting), right after it has answered
+each /api request and before the client can send the next one, so there is no thread and no race.
+"""
 
 
 class Clockwork:
     def __init__(self, emulator, step):
         self.emulator = emulator
         self.step = step
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
         self.advances = 0
-
-    def _run(self):
-        seen = len(self.emulator.requests())
-        while not self._stop.is_set():
-            count = len(self.emulator.requests())
-            if count > seen:
-                seen = count
-                self.emulator.advance(self.step)
-                self.advances += 1
-            time.sleep(0.02)
+        self._seen = None
 
     def __enter__(self):
-        self._thread.start()
+        self._seen = len(self.emulator.requests())
+        self.emulator.config(clockStepSeconds=self.step)
         return self
 
     def __exit__(self, *exc_info):
-        self._stop.set()
-        self._thread.join(5)
+        self.emulator.config(clockStepSeconds=0)
+        # every /api request made inside the block advanced the clock once
+        self.advances = len(self.emulator.requests()) - self._seen
