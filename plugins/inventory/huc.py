@@ -21,7 +21,8 @@ description:
   - "Host variables, named with O(hostvars_prefix) and O(hostvars_suffix) (by default C(huc_id)):
     C(id), C(name), C(project_id), C(project) (the project name), C(node_id), C(node) (the node name),
     C(os_template), C(vcpus), C(memory_mb), C(disk_gb), C(status), C(ipv4), C(ipv6), C(labels)
-    (a dict) and C(created_at); plus C(ansible_host), see O(connect_with)."
+    (a dict) and C(created_at); plus C(ansible_host), see O(connect_with); C(floating_ips) and
+    C(volumes) with O(attachments)."
   - "Groups: C(huc) (every host), C(huc_project_<project name>), C(huc_status_<status>) and
     C(huc_node_<node name>); every character other than an ASCII letter, digit or underscore
     becomes an underscore, so C(project-01) gives C(huc_project_project_01). Groups made by
@@ -122,6 +123,18 @@ options:
     elements: str
     choices: [ipv4, ipv6, name]
     default: [ipv4, ipv6]
+  attachments:
+    description:
+      - Also set host variables for what is attached to each instance, read with one list request
+        per project for each kind named here (per 100 of them), never one per host.
+      - V(floating_ips) sets C(floating_ips), the addresses of the floating IPs attached to the
+        instance; V(volumes) sets C(volumes), a list of C(id), C(name) and C(size_gb) of its attached
+        volumes. Both are empty lists for an instance with none; neither is set unless named here.
+    type: list
+    elements: str
+    choices: [floating_ips, volumes]
+    default: []
+    version_added: 0.2.0
   hostvars_prefix:
     description: Put before the name of every host variable this plugin sets, except C(ansible_host).
     type: str
@@ -199,6 +212,11 @@ except ImportError:  # ansible-core 2.17 and 2.18: API data must never be templa
 # The host variables, in this order, each named prefix + field + suffix.
 HOST_FIELDS = ("id", "name", "project_id", "project", "node_id", "node", "os_template", "vcpus", "memory_mb",
                "disk_gb", "status", "ipv4", "ipv6", "labels", "created_at")
+# attachments option: kind -> (API list, the host variable's view of one item).
+ATTACHMENTS = {
+    "floating_ips": ("/floating-ips", lambda item: item.get("address")),
+    "volumes": ("/volumes", lambda item: {"id": item.get("id"), "name": item.get("name"), "size_gb": item.get("sizeGb")}),
+}
 UNSAFE_GROUP_CHARS = re.compile(r"[^A-Za-z0-9_]")
 UNSAFE_HOST_CHARS = re.compile(r"[^A-Za-z0-9_.-]")
 
@@ -300,7 +318,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _cache_key(self, path):
         """The file's cache key, made distinct by what decides the listing (never the key)."""
-        listing = [self.get_option("api_url"), self.get_option("projects"), self._server_status()]
+        listing = [self.get_option("api_url"), self.get_option("projects"), self._server_status(),
+                   sorted(self.get_option("attachments") or [])]
         return "%s_%s" % (self.get_cache_key(path),
                           hashlib.sha256(json.dumps(listing).encode("utf-8")).hexdigest()[:8])
 
@@ -326,11 +345,26 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             query = {"status": self._server_status()} if self._server_status() else {}
             records = []
             for project in projects:
+                attached = self._attachments(client, project["id"])
                 for instance in client.list("/instances", dict(query, projectId=project["id"])):
-                    records.append(host_record(instance, project, nodes))
+                    record = host_record(instance, project, nodes)
+                    for kind, by_instance in attached.items():
+                        record[kind] = by_instance.get(instance.get("id"), [])
+                    records.append(record)
             return records
         except HucApiError as error:
             raise AnsibleError("%s inventory: %s" % (self.NAME, error.describe({"projectId": "projects"}))) from None
+
+    def _attachments(self, client, project_id):
+        """{kind: {instance id: [what is attached]}} for the kinds the attachments option names."""
+        found = {}
+        for kind in self.get_option("attachments") or []:
+            path, view = ATTACHMENTS[kind]
+            by_instance = found.setdefault(kind, {})
+            for item in client.list(path, {"projectId": project_id}):
+                if item.get("instanceId"):
+                    by_instance.setdefault(item["instanceId"], []).append(view(item))
+        return found
 
     def _projects(self, client):
         """[{id, name}] of the chosen projects: one project listing unless every entry is an id."""
@@ -357,7 +391,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         for record in records:
             if status and record.get("status") not in status:
                 continue
-            variables = dict((prefix + field + suffix, record.get(field)) for field in HOST_FIELDS)
+            fields = HOST_FIELDS + tuple(kind for kind in ATTACHMENTS if kind in record)
+            variables = dict((prefix + field + suffix, record.get(field)) for field in fields)
             address = connect_address(record, self.get_option("connect_with"))
             if address:
                 variables["ansible_host"] = address

@@ -286,3 +286,46 @@ def test_rate_limit_is_waited_out(emulator_factory):
     statuses = [r["status"] for r in limited.requests()]
     assert 429 in statuses
     assert [r for r in limited.requests() if r["status"] == 200] and statuses.count(200) == 6
+
+
+def test_attachments_cost_one_list_per_project_and_kind(emulator_factory):
+    """huc_floating_ips and huc_volumes come from one listing per project per kind, only when asked for."""
+    emulator = emulator_factory(seed_projects=2, seed_instances=6)
+    state = emulator.state()
+    instances = sorted(state["instances"], key=lambda i: i["name"])
+    first, second = instances[0], instances[1]
+
+    def made(path, body):
+        status, _headers, answer = emulator.call("POST", path, body=body)
+        assert status == 201, answer
+        return answer["data"]
+
+    def attach(path, item, instance):
+        status, _headers, answer = emulator.call("POST", "%s/%s/attach" % (path, item["id"]),
+                                                 body={"instanceId": instance["id"]})
+        assert status == 200, answer
+
+    ips = [made("/floating-ips", {"projectId": first["projectId"], "nodeId": first["nodeId"]}) for _ in range(2)]
+    for ip in ips:
+        attach("/floating-ips", ip, first)
+    volume = made("/volumes", {"projectId": second["projectId"], "name": "data", "sizeGb": 50, "nodeId": second["nodeId"]})
+    attach("/volumes", volume, second)
+    emulator.clear_requests()
+
+    run = inventory(emulator, {"attachments": ["floating_ips", "volumes"]})
+    assert run.rc == 0, run.output
+    hostvars = run.data["_meta"]["hostvars"]
+    assert sorted(hostvars[first["name"]]["huc_floating_ips"]) == sorted(ip["address"] for ip in ips)
+    assert hostvars[first["name"]]["huc_volumes"] == []
+    assert hostvars[second["name"]]["huc_volumes"] == [{"id": volume["id"], "name": "data", "size_gb": 50}]
+    assert hostvars[second["name"]]["huc_floating_ips"] == []
+    projects = [p["id"] for p in state["projects"]]  # "default" too, with no instance
+    extra = [(method, path) for method, path, _query in listing(emulator) if path in ("/api/floating-ips", "/api/volumes")]
+    assert sorted(extra) == sorted([("GET", "/api/floating-ips"), ("GET", "/api/volumes")] * len(projects))
+    assert len(listing(emulator)) == len(budget(projects)) + 2 * len(projects), listing(emulator)
+
+    emulator.clear_requests()
+    run = inventory(emulator, {})
+    assert run.rc == 0, run.output
+    assert "huc_floating_ips" not in run.data["_meta"]["hostvars"][first["name"]]
+    assert not [r for r in emulator.requests() if r["path"] in ("/api/floating-ips", "/api/volumes")]
