@@ -1,4 +1,5 @@
-"""Fault rules: error answers, counts, seeded rates, latency, dropped connections, custom headers, raw bodies, and answers lost after the server acted (afterAction)."""
+"""Fault rules: error answers, counts, seeded rates, latency, dropped connections, custom headers, raw bodies,
+and answers lost after the server acted (afterAction)."""
 
 import random
 import time

@@ -30,7 +30,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--quiet", action="store_true", help="do not print the banner")
     parser.add_argument("--verbose", action="store_true", help="log every request (uvicorn access log)")
     args = parser.parse_args(argv)
-    if args.rate_limit < 1 or args.rate_window <= 0 or min(args.provision_seconds, args.transition_seconds, args.clock_step, args.seed_projects, args.seed_instances) < 0:
+    at_least_zero = (args.provision_seconds, args.transition_seconds, args.clock_step, args.seed_projects, args.seed_instances)
+    if args.rate_limit < 1 or args.rate_window <= 0 or min(at_least_zero) < 0:
         parser.error("--rate-limit must be >= 1, --rate-window > 0, and --provision-seconds, --transition-seconds, --clock-step, "
                      "--seed-projects and --seed-instances >= 0")
     return args
