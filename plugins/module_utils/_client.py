@@ -189,6 +189,13 @@ class HucClient:
             "User-Agent": agent,
         })
 
+    def with_key(self, api_key):
+        """A client like this one that authenticates with another key (say, a key just issued)."""
+        other = HucClient(api_key, self.api_url, self.timeout, self.validate_certs, self.retries, self.rate_limit_timeout,
+                          read_only=self.read_only, sleep=self._sleep)
+        other.session.headers["User-Agent"] = self.session.headers["User-Agent"]
+        return other
+
     # -- public verbs -------------------------------------------------------------------------
 
     def get(self, path, params=None):

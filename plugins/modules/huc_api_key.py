@@ -76,11 +76,31 @@ options:
     description:
       - File, on the host the module runs on, that receives the secret of a key issued by this task
         (exactly the secret, written atomically, mode C(0600)). The secret is then left out of the result.
+      - When the key exists but this file does not, nobody can put its secret there again, so with
+        O(state=present) a new key replaces it (its secret into the file; the old key handled as O(old_key)
+        says), with a warning. A file that holds another key's secret draws a warning. An empty file
+        stands for a secret kept elsewhere.
     type: path
 notes:
   - Only a key issued by the task has a secret, returned as RV(api_key.key) unless O(key_file) is set. Ansible then
-    hides the task's output as with C(no_log); a registered result keeps the secret. It is never in diffs, warnings or errors.
-  - Check mode issues nothing and returns no secret. A no-op costs one request (the key list).
+    hides the task's output as with C(no_log); a registered result keeps the secret. It is never in diffs, warnings or
+    errors, nor in the module's raw output that C(ANSIBLE_DEBUG) prints (the module seals it for the action plugin).
+  - Right after issuing a key the task lists the keys again, with the new key itself. That marks the new key used
+    (RV(api_key.last_used_at) is set), so a key that was never used is one whose secret never arrived anywhere.
+  - A key is issued once however often the create is retried (Idempotency-Key). When every answer to it is lost the
+    task fails, and the API may have issued the key all the same, its secret lost. So with O(state=present), when the
+    key named O(name) has never been used and this task does not have its secret (no O(key_file), or an empty one),
+    the task fails, telling you to run once with O(rotate=always) (or O(state=absent)); it never reports such a key as
+    fine. With a missing O(key_file) the key is replaced, see there. A key given by O(id) is not checked this way; nor
+    is an expired key. If you do hold the secret of a key nobody has used yet, use it once.
+  - Two runs that issue the same O(name) at once both find no key and both create one. Each then lists the keys again,
+    and of the active keys of that name that appeared meanwhile the oldest (by RV(api_key.created_at), within a second
+    the first the API lists, then by id) stays. A run whose own new key is not that one deletes it again and warns;
+    its result is then the key that stays, without a secret, and its O(key_file) is not written.
+  - A DELETE that answers 404 means the key is gone already, for example a retried DELETE whose first answer was lost.
+    With O(state=absent), and for a replaced key, that counts as done.
+  - Check mode issues nothing and returns no secret. A no-op costs one request (the key list), an issue three
+    (the list, the create, the list again), plus one to retire a replaced key.
 extends_documentation_fragment:
   - hostupcloud.cloud.api
   - hostupcloud.cloud.api.ATTRIBUTES
@@ -193,8 +213,10 @@ api_key:
       returned: when the task issued the key and O(key_file) is not set
       sample: huc_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcd
 replaced_key_id:
-  description: Id of the key a new key replaced, deleted or revoked as O(old_key) says.
-  returned: when the key was rotated
+  description:
+    - Id of the key a new key replaced, deleted or revoked as O(old_key) says.
+    - Also set when the key was replaced because its O(key_file) did not exist.
+  returned: when the key was rotated or replaced
   type: str
   sample: 0f6f2f9a-8d3e-4a51-b7b4-2c1d9e8a7b60
 """
@@ -202,16 +224,25 @@ replaced_key_id:
 import os
 
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._api_keys import (
+    SEAL_ENV,
+    SEAL_FIELD,
     api_now,
+    converge,
+    create_key,
     days_left,
+    delete_key,
     diff_view,
     fixed_changes,
-    issue_key,
+    key_file_state,
     key_view,
     new_key_body,
     normalize_time,
+    oldest_key,
     retire_key,
+    rivals_of,
+    seal_secret,
     select_key,
+    write_key_file,
 )
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import HucModule
@@ -222,7 +253,10 @@ class HucApiKey(HucModule):
 
     def run(self):
         self.check_options()
-        current, others, problem = select_key(self.client.list("/api-keys"), self.params["id"], self.params["name"])
+        keys = self.client.list("/api-keys")
+        # Keys listed now are not rivals of a key this task issues (see converge).
+        self.known_ids = set(key.get("id") for key in keys)
+        current, others, problem = select_key(keys, self.params["id"], self.params["name"])
         if problem:
             self.fail(problem)
         self.now = api_now(self.client)
@@ -231,7 +265,7 @@ class HucApiKey(HucModule):
         if state == "absent":
             for key in ([current] if current else []) + others:
                 if not self.check_mode:
-                    self.client.delete("/api-keys/%s" % key["id"])
+                    delete_key(self.client, key["id"])  # gone already (a lost answer, a retry) is done
             self.set_result(key_view(current), changed=current is not None)
         elif current is None:
             if state == "revoked" or self.params["id"]:
@@ -265,13 +299,35 @@ class HucApiKey(HucModule):
         soon = self.params["rotate_before_expiry_days"]
         if rotate == "always" or changes or (soon is not None and left is not None and left <= soon):
             return self.issue(current)
-        if left is not None and left <= 0:
+        expired = left is not None and left <= 0
+        if expired:
             self.module.warn("API key %r expired at %s; set rotate_before_expiry_days or rotate=always to replace it"
                              % (current["name"], current["expiresAt"]))
-        if self.params["key_file"] and not os.path.exists(self.params["key_file"]):
-            self.module.warn("key_file %s does not exist and the secret of the existing key %r cannot be shown again; "
-                             "run once with rotate=always to issue a new key" % (self.params["key_file"], current["name"]))
+        key_file = self.params["key_file"]
+        held = key_file_state(key_file, current) if key_file else None
+        if held == "missing":
+            # Nobody can put the secret there again: a new key, its secret into key_file, replaces it.
+            self.module.warn("key_file %s does not exist and the secret of API key %r (%s) cannot be shown again, "
+                             "so a new key replaces it" % (key_file, current["name"], current["id"]))
+            return self.issue(current)
+        if held == "other":
+            self.module.warn("key_file %s holds the secret of another key, not of API key %r (%s, prefix %s); run once "
+                             "with rotate=always to issue a new key into it"
+                             % (key_file, current["name"], current["id"], current.get("prefix")))
+        if held in (None, "empty", "other") and not self.params["id"] and not expired and not current.get("lastUsedAt"):
+            self.undelivered(current, "no key_file is set" if held is None else "key_file %s %s" % (
+                key_file, "is empty" if held == "empty" else "holds another secret"))
         self.set_status(current, "active", "enable")
+
+    def undelivered(self, key, why):
+        """Fail for a key nobody can have the secret of: never used, not even once by the task that issued it."""
+        self.fail("API key %r (%s, prefix %s, created %s) has never been used, and this task does not have its secret "
+                  "(%s): it looks like a key whose secret never arrived (an attempt to issue it lost the API's answer), "
+                  "so nobody can use it. Run once with rotate=always to replace it by a new key (or state=absent to "
+                  "delete it); if you do hold its secret, use it once and run again"
+                  % (key["name"], key["id"], key.get("prefix"), key.get("createdAt"), why),
+                  code="secret_never_delivered", details={"id": key["id"], "prefix": key.get("prefix")},
+                  api_key=key_view(key))
 
     def set_status(self, current, status, action):
         changed = current["status"] != status
@@ -283,25 +339,50 @@ class HucApiKey(HucModule):
         self.set_result(key_view(current), changed=changed)
 
     def issue(self, old=None):
-        """Issue a key (replacing old): secret to key_file or the result, then retire old."""
+        """Issue a key (replacing old): converge with a rival, secret to key_file or the result, then retire old."""
         body = new_key_body(old or {}, self.params["name"], self.params["permissions"], self.expires_at,
                             self.params["expires_in_days"], self.now)
         if old:
             self.result["replaced_key_id"] = old["id"]
         if self.check_mode:
-            new, secret = dict(body, id=None, prefix=None, status="active", createdAt=None), None
-        else:
-            new, secret = issue_key(self.client, body, self.params["key_file"])
+            new = dict(body, id=None, prefix=None, status="active", createdAt=None)
+            self.after = diff_view(new)
+            self.set_result(key_view(new), changed=True)
+            return
+        key_file = self.params["key_file"]
+        new, secret = create_key(self.client, body, key_file)
+        new, ours = converge(self.client, new, secret, self.known_ids, self.module.warn, bool(key_file))
+        if not ours:  # another run's key keeps the name; ours is deleted again, old is that run's to retire
+            self.result.pop("replaced_key_id", None)
+            self.after = diff_view(new)
+            self.set_result(key_view(new), changed=False)
+            return
+        if key_file:
+            write_key_file(self.client, new, secret, key_file)
         self.after = diff_view(new)
         self.set_result(key_view(new), changed=True)
-        if secret:  # the action plugin marks this result no_log for every output but register
-            self.result[self.result_key]["key"] = secret
-        if old and not self.check_mode:
+        if secret and not key_file:
+            self.hand_over(secret)
+        if old:
             try:
                 retire_key(self.client, old, self.params["old_key"])
             except HucApiError as error:  # the new key stands: report, do not lose its secret
                 self.module.warn("the new key was issued, but the old key %s could not be %sd: %s"
                                  % (old["id"], self.params["old_key"], error.describe()))
+
+    def hand_over(self, secret):
+        """Put a new secret into the result: sealed for the action plugin when it asked, else as api_key.key."""
+        seal_to = os.environ.get(SEAL_ENV)
+        if seal_to:
+            try:
+                self.result[SEAL_FIELD] = seal_secret(secret, seal_to)
+            except ValueError:
+                pass
+            else:
+                # Anything of the module's own output that might still hold it shows it masked.
+                self.module.no_log_values.add(secret)
+                return
+        self.result[self.result_key]["key"] = secret
 
 
 def main():

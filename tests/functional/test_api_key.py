@@ -4,12 +4,19 @@ Issued secrets are read the way a playbook reads them: registered, then printed 
 (the one place they may appear). The emulator's call() then proves what each key can do.
 """
 
+import functools
+import json
 import os
 import re
 import stat
+import subprocess
+import tempfile
+import time
 from datetime import datetime, timedelta, timezone
 
-from tests.functional.playbook import ANSIBLE_BIN, ROOT
+import yaml
+
+from tests.functional.playbook import ANSIBLE_BIN, ROOT, Run, base_env, run_playbook
 
 MODULE = "hostupcloud.cloud.huc_api_key"
 DAY = 86400
@@ -102,9 +109,13 @@ def test_lifecycle_secret_once_then_reads_writes_revoke_enable_delete(play, emul
     refused = run.task("write with a read key")
     assert run.status("write with a read key") == "failed" and refused["failure"]["status"] == 403
     assert "Read permission only; this task needs Write" in refused["msg"]
-    # check: 1 read; issue: list + create; rerun: 1 read; read-only key: list + create; refused: list + create.
-    assert calls(emulator) == [LIST, LIST, CREATE, LIST, LIST, CREATE, LIST, CREATE]
+    # check: 1 read; issue: list + create + list again; rerun: 1 read; read-only key: list + create + list
+    # again; refused: list + create. Each list after a create is read with the new key itself.
     secret, read_only = ci["api_key"]["key"], registered(run, "ro")["api_key"]["key"]
+    assert [r["keyPrefix"] for r in emulator.requests() if (r["method"], r["path"]) == LIST] == [
+        emulator.write_key[:8], emulator.write_key[:8], secret[:8], emulator.write_key[:8], emulator.write_key[:8],
+        read_only[:8], read_only[:8]]
+    assert calls(emulator) == [LIST, LIST, CREATE, LIST, LIST, LIST, CREATE, LIST, LIST, CREATE]
     assert registered(run, "ro")["api_key"]["permissions"] == ["read"]
 
     assert status_of(emulator, secret)[0] == 200
@@ -225,8 +236,8 @@ def test_fixed_settings_fail_with_never_and_rotate_on_change(play, emulator, tmp
     assert changed["api_key"]["expires_at"] == "2098-12-31T22:00:00Z"
     assert not run.task("now equal")["changed"]
     new_id = changed["api_key"]["id"]
-    # list, create, revoke the old key; then one list.
-    assert calls(emulator) == [LIST, CREATE, ("POST", "/api/api-keys/%s/revoke" % old["id"]), LIST]
+    # list, create, list again (with the new key), revoke the old key; then one list.
+    assert calls(emulator) == [LIST, CREATE, LIST, ("POST", "/api/api-keys/%s/revoke" % old["id"]), LIST]
     with open(key_file) as handle:
         secret = handle.read()
     assert status_of(emulator, secret, "POST", "/api/api-keys", {"name": "by-new", "permissions": ["read"]})[0] == 201
@@ -272,20 +283,34 @@ def test_key_file_is_0600_atomic_and_keeps_the_secret_out_of_the_result(play, em
     assert os.listdir(str(directory)) == ["ci.key"]  # no temporary file left behind
     assert status_of(emulator, rotated)[0] == 200 and status_of(emulator, secret)[0] == 401
 
+    # A lost key_file: nobody can put the secret there again, so a new key replaces the key.
     key_file.unlink()
     emulator.clear_requests()
-    emulator.fault(status=500, methods=["DELETE"], count=1)
+    rotated_id = run.task("rotate")["api_key"]["id"]
     run = run_ok(play, [key_task("lost file", **args),
-                        failing("bad dir", name="other", key_file=str(tmp_path / "missing" / "k")),
-                        key_task("old key not deleted", rotate="always", **args)])
-    assert any("cannot be shown again" in w and "rotate=always" in w for w in run.task("lost file")["warnings"])
+                        failing("bad dir", name="other", key_file=str(tmp_path / "missing" / "k"))])
+    lost = run.task("lost file")
+    assert lost["changed"] and lost["replaced_key_id"] == rotated_id and lost["api_key"]["id"] != rotated_id
+    assert any("does not exist" in w and "so a new key replaces it" in w for w in lost["warnings"])
+    assert "censored" not in lost and "key" not in lost["api_key"]
+    replacement = key_file.read_text()
+    assert replacement[:8] == lost["api_key"]["prefix"] and replacement not in run.output
+    assert stat.S_IMODE(os.stat(str(key_file)).st_mode) == 0o600
     bad = run.task("bad dir")
     assert run.status("bad dir") == "failed" and "key_file: cannot write" in bad["msg"] and "no key was issued" in bad["msg"]
+    assert calls(emulator) == [LIST, CREATE, LIST, ("DELETE", "/api/api-keys/%s" % rotated_id), LIST]
+    assert status_of(emulator, replacement)[0] == 200 and status_of(emulator, rotated)[0] == 401
+    emulator.clear_requests()
+
+    # Every DELETE fails (api_retries=0: whatever the client retries): the new key stands, the old one is kept.
+    emulator.fault(status=503, methods=["DELETE"])
+    run = run_ok(play, [key_task("old key not deleted", rotate="always", api_retries=0, **args)])
+    emulator.clear_faults()
     kept = run.task("old key not deleted")
-    old_id = run.task("lost file")["api_key"]["id"]
+    old_id = lost["api_key"]["id"]
     assert kept["changed"] and kept["replaced_key_id"] == old_id
     assert any("the old key %s could not be deleted" % old_id in w for w in kept["warnings"])
-    assert calls(emulator) == [LIST, LIST, LIST, CREATE, ("DELETE", "/api/api-keys/%s" % old_id)]
+    assert calls(emulator) == [LIST, CREATE, LIST, ("DELETE", "/api/api-keys/%s" % old_id)]
     assert not keys_named(emulator, "other") and len(keys_named(emulator, "ci")) == 2
     assert status_of(emulator, key_file.read_text())[0] == 200 and key_file.read_text() not in run.output
 
@@ -361,3 +386,233 @@ def test_rotate_playbook_runs_end_to_end(command, emulator):
     assert not keys_named(emulator, "ci-deploy")
     assert emulator.write_key not in run.output
     assert not re.findall(r"huc_[A-Za-z0-9]{5,}", run.output)  # prefixes (huc_ and 4 characters) only
+
+
+# -- reliability: concurrent issues, lost answers, debug output, lost DELETE answers ---------------
+
+
+def start_playbook(tasks, emulator, env=None, args=()):
+    """Start ansible-playbook in the background, as run_playbook would run it; (process, workdir)."""
+    workdir = tempfile.mkdtemp(prefix="huc-play-")
+    playbook = os.path.join(workdir, "play.yml")
+    with open(playbook, "w") as handle:
+        yaml.safe_dump([{"name": "test", "hosts": "localhost", "connection": "local", "gather_facts": False,
+                         "tasks": tasks}], handle, sort_keys=False)
+    child_env = base_env(emulator, extra=env)
+    child_env["HUC_RECORD_FILE"] = os.path.join(workdir, "record.jsonl")
+    proc = subprocess.Popen([os.path.join(ANSIBLE_BIN, "ansible-playbook"), "-i", "localhost,", playbook] + list(args),
+                            cwd=workdir, env=child_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return proc, workdir
+
+
+def finish_playbook(started, timeout=300):
+    proc, workdir = started
+    stdout, stderr = proc.communicate(timeout=timeout)
+    record = os.path.join(workdir, "record.jsonl")
+    records = []
+    if os.path.exists(record):
+        with open(record) as handle:
+            records = [json.loads(line) for line in handle if line.strip()]
+    return Run(proc.returncode, stdout, stderr, records)
+
+
+def wait_for_request(emulator, method, path, timeout=60):
+    """Poll the request log until a request (method, path) has arrived (it is logged on arrival)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if any((r["method"], r["path"]) == (method, path) for r in emulator.requests()):
+            return
+        time.sleep(0.02)
+    raise AssertionError("no %s %s within %s s: %s" % (method, path, timeout, calls(emulator)))
+
+
+def active_named(emulator, name):
+    return [key for key in keys_named(emulator, name) if key["status"] == "active"]
+
+
+def oldest(keys):
+    return min(keys, key=lambda key: (key["createdAt"], key["id"]))
+
+
+def test_two_runs_issuing_one_name_at_once_converge_on_one_key(emulator, tmp_path):
+    """Two playbooks issue "race" at once: both list (no key), both create; the younger key is deleted again."""
+    # Both runs wait at a barrier until both have started, and every create waits 3 s before the API
+    # handles it, so both runs have listed (and found no key) before either key exists: the race
+    # happens on every run, however slowly the two processes start.
+    go = tmp_path / "go"
+    emulator.fault(status=None, delaySeconds=3, methods=["POST"], pathPrefix="/api/api-keys")
+    tasks = [{"name": "ready", "ansible.builtin.file": {"path": "{{ playbook_dir }}/ready", "state": "touch", "mode": "0600"}},
+             {"name": "barrier", "ansible.builtin.wait_for": {"path": str(go), "sleep": 1, "timeout": 120}},
+             key_task("issue", name="race", permissions=["write"])]
+    runs = [start_playbook(tasks, emulator) for _run in range(2)]
+    deadline = time.time() + 120
+    while not all(os.path.exists(os.path.join(workdir, "ready")) for _proc, workdir in runs) and time.time() < deadline:
+        time.sleep(0.05)
+    go.write_text("go")
+    first, second = [finish_playbook(run) for run in runs]
+    emulator.clear_faults()
+    for run in (first, second):
+        assert run.rc == 0, run
+        assert "Traceback" not in run.output
+    log = calls(emulator)
+    assert log.count(CREATE) == 2  # both runs found no key and created one
+    left = active_named(emulator, "race")
+    assert len(left) == 1 and len(keys_named(emulator, "race")) == 1
+    deleted = [path for method, path in log if method == "DELETE"]
+    assert len(deleted) == 1 and deleted[0] != "/api/api-keys/%s" % left[0]["id"]
+    # The run whose key is kept reports it issued the key; the other warns that it deleted its own.
+    results = [run.task("issue") for run in (first, second)]
+    winner = [result for result in results if result.get("censored")]
+    loser = [result for result in results if not result.get("censored")]
+    assert len(winner) == 1 and len(loser) == 1 and winner[0]["changed"]
+    warning = " ".join(loser[0]["warnings"])
+    assert "at the same time" in warning and left[0]["id"] in warning and deleted[0].rsplit("/", 1)[1] in warning
+    assert loser[0]["api_key"]["id"] == left[0]["id"] and "key" not in loser[0]["api_key"]
+    assert not winner[0].get("warnings")
+
+    run = run_ok(emulator_play(emulator), [key_task("third", name="race", permissions=["write"])])
+    assert not run.task("third")["changed"] and run.task("third")["api_key"]["id"] == left[0]["id"]
+    assert calls(emulator) == [LIST]
+
+
+def emulator_play(emulator):
+    return functools.partial(run_playbook, emulator=emulator)
+
+
+def test_a_key_issued_meanwhile_wins_when_older_and_is_left_alone_when_younger(play, emulator, tmp_path):
+    """Deterministic halves of the race: another key of the name appears between the list and the re-list."""
+    # Older rival: it appears while this run's create waits, so this run deletes its own key again.
+    emulator.fault(status=None, delaySeconds=2, methods=["POST"], pathPrefix="/api/api-keys", count=1)
+    key_file = tmp_path / "race.key"
+    started = start_playbook([key_task("issue", name="race", key_file=str(key_file))], emulator)
+    wait_for_request(emulator, *LIST)
+    rival = emulator.create_key(name="race", permissions=["read"])
+    run = finish_playbook(started)
+    assert run.rc == 0, run
+    result = run.task("issue")
+    assert result["api_key"]["id"] == rival["id"] and not key_file.exists()
+    assert any("at the same time" in w and rival["id"] in w for w in result["warnings"])
+    log = calls(emulator)
+    ours = [path for method, path in log if method == "DELETE"]
+    assert log[:2] == [LIST, CREATE] and len(ours) == 1 and ours[0] != "/api/api-keys/%s" % rival["id"]
+    assert [key["id"] for key in keys_named(emulator, "race")] == [rival["id"]]
+
+    # Younger rival: it appears after this run's create, before its re-list; this run keeps its key
+    # and leaves the rival to the run that made it (that run deletes its own).
+    emulator.fault(status=None, delaySeconds=0.01, methods=["GET"], pathPrefix="/api/api-keys", count=1)
+    emulator.fault(status=None, delaySeconds=2, methods=["GET"], pathPrefix="/api/api-keys", count=1)
+    started = start_playbook([key_task("issue", name="late", key_file=str(key_file))], emulator)
+    wait_for_request(emulator, *CREATE)
+    time.sleep(1.1)  # a createdAt one second later: the rival is younger on the API's (second) clock
+    younger = emulator.create_key(name="late", permissions=["read"])
+    run = finish_playbook(started)
+    assert run.rc == 0, run
+    result = run.task("issue")
+    assert result["changed"] and not result.get("warnings") and result["api_key"]["id"] != younger["id"]
+    assert key_file.read_text()[:8] == result["api_key"]["prefix"]
+    assert sorted(key["id"] for key in active_named(emulator, "late")) == sorted([younger["id"], result["api_key"]["id"]])
+    assert [method for method, _path in calls(emulator)] == ["GET", "POST", "GET"]
+    # Two active keys of one name that this run did not make fail as ever, listing both.
+    run = run_ok(play, [failing("ambiguous", name="late")])
+    assert "2 active API keys are named 'late'" in run.task("ambiguous")["msg"]
+
+
+def test_ansible_debug_and_vvvv_never_print_a_new_secret_yet_register_holds_it(play, emulator, tmp_path):
+    dump = tmp_path / "secret"
+    run = play([
+        key_task("issue", register="ci", name="ci"),
+        {"name": "keep it", "ansible.builtin.copy": {"content": "{{ ci.api_key.key }}", "dest": str(dump), "mode": "0600"},
+         "no_log": True},
+    ], env={"ANSIBLE_DEBUG": "1"}, args=["-vvvv"])
+    assert run.rc == 0, run
+    secret = dump.read_text()
+    [key] = keys_named(emulator, "ci")
+    assert secret.startswith("huc_") and len(secret) == 44 and secret[:8] == key["prefix"]
+    assert status_of(emulator, secret)[0] == 200  # the registered secret is the real one
+    assert "_low_level_execute_command() done" in run.output  # the worker's debug output is there
+    assert run.task("issue")["censored"]
+    for start in range(len(secret) - 19):
+        assert secret[start:start + 20] not in run.output, "the secret (from %d) is in the output" % start
+
+
+def test_a_key_whose_issuing_answer_was_lost_is_replaced_or_reported_never_passed_off(play, emulator, tmp_path):
+    """The API creates the key, every answer is lost: a rerun never says ok about a key nobody has the secret of."""
+    emulator.fault(afterAction=True, drop=True, methods=["POST"], pathPrefix="/api/api-keys")
+    key_file = tmp_path / "lost.key"
+    run = run_ok(play, [failing("issue", name="lost", api_retries=2),
+                        failing("issue to file", name="lost-file", key_file=str(key_file), api_retries=2)])
+    emulator.clear_faults()
+    for title in ("issue", "issue to file"):
+        assert run.status(title) == "failed" and "may have issued the key all the same" in run.task(title)["msg"]
+    assert calls(emulator) == [LIST, CREATE, CREATE, CREATE] * 2  # the retries are replays: one key each
+    [orphan] = keys_named(emulator, "lost")
+    [orphan_file] = keys_named(emulator, "lost-file")
+    assert orphan["lastUsedAt"] is None and orphan_file["lastUsedAt"] is None and not key_file.exists()
+
+    run = run_ok(play, [failing("rerun", name="lost"),
+                        key_task("rerun to file", name="lost-file", key_file=str(key_file)),
+                        key_task("again to file", name="lost-file", key_file=str(key_file))])
+    rerun = run.task("rerun")
+    assert run.status("rerun") == "failed" and rerun["failure"]["code"] == "secret_never_delivered"
+    assert orphan["id"] in rerun["msg"] and "rotate=always" in rerun["msg"] and "never been used" in rerun["msg"]
+    assert "key" not in (rerun.get("api_key") or {})
+    replaced = run.task("rerun to file")
+    assert replaced["changed"] and replaced["replaced_key_id"] == orphan_file["id"] and "censored" not in replaced
+    assert any("does not exist" in w for w in replaced["warnings"])
+    assert not run.task("again to file")["changed"] and not run.task("again to file").get("warnings")
+    assert calls(emulator) == [LIST, LIST, CREATE, LIST, ("DELETE", "/api/api-keys/%s" % orphan_file["id"]), LIST]
+    assert [key["id"] for key in keys_named(emulator, "lost")] == [orphan["id"]]  # a failed check deletes nothing
+    assert [key["id"] for key in keys_named(emulator, "lost-file")] == [replaced["api_key"]["id"]]
+    assert key_file.read_text()[:8] == replaced["api_key"]["prefix"]
+    assert status_of(emulator, key_file.read_text())[0] == 200
+
+    # As the message says: rotate=always replaces the key, the new secret registered; then a plain run is a no-op.
+    run = run_ok(play, [key_task("replace", register="new", name="lost", rotate="always"), show("new"),
+                        key_task("plain", name="lost")])
+    new = registered(run, "new")
+    assert new["changed"] and new["replaced_key_id"] == orphan["id"] and new["api_key"]["key"].startswith("huc_")
+    assert not run.task("plain")["changed"] and not run.task("plain").get("warnings")
+    assert [key["id"] for key in keys_named(emulator, "lost")] == [new["api_key"]["id"]]
+    assert status_of(emulator, new["api_key"]["key"])[0] == 200
+
+
+def test_a_key_nobody_used_yet_is_fine_when_its_secret_is_at_hand(play, emulator, tmp_path):
+    """The never-used check spares keys whose secret the task holds (key_file) and keys given by id."""
+    made = emulator.create_key(name="made", permissions=["read"])
+    key_file = tmp_path / "made.key"
+    key_file.write_text(made["key"] + "\n")
+    other = tmp_path / "other.key"
+    other.write_text("huc_" + "x" * 40)
+    emulator.clear_requests()
+    run = run_ok(play, [key_task("file holds it", name="made", key_file=str(key_file)),
+                        key_task("by id", id=made["id"]),
+                        failing("file holds another", name="made", key_file=str(other))])
+    assert not run.task("file holds it")["changed"] and not run.task("file holds it").get("warnings")
+    assert not run.task("by id")["changed"]
+    another = run.task("file holds another")
+    assert run.status("file holds another") == "failed" and "holds another secret" in another["msg"]
+    assert any("holds the secret of another key" in w for w in another["warnings"])
+    assert calls(emulator) == [LIST, LIST, LIST] and keys_named(emulator, "made")[0]["lastUsedAt"] is None
+    assert other.read_text() == "huc_" + "x" * 40 and key_file.read_text() == made["key"] + "\n"
+
+
+def test_a_delete_whose_answer_was_lost_counts_as_done(play, emulator):
+    """The DELETE acts, its answer is a 504, the retry gets 404: the key is gone, which is what was asked."""
+    gone = emulator.create_key(name="gone", permissions=["read"])
+    emulator.clear_requests()
+    emulator.fault(afterAction=True, status=504, methods=["DELETE"], count=1)
+    run = run_ok(play, [key_task("delete", name="gone", state="absent")])
+    delete = ("DELETE", "/api/api-keys/%s" % gone["id"])
+    assert run.task("delete")["changed"] and run.task("delete")["api_key"]["id"] == gone["id"]
+    assert calls(emulator) == [LIST, delete, delete] and not keys_named(emulator, "gone")
+
+    # The same on rotation: the replaced key is deleted, no "could not be deleted" warning.
+    old = emulator.create_key(name="rot", permissions=["read"])
+    emulator.clear_requests()
+    emulator.fault(afterAction=True, status=504, methods=["DELETE"], count=1)
+    run = run_ok(play, [key_task("rotate", register="rot", name="rot", rotate="always", old_key="delete"), show("rot")])
+    rotated = registered(run, "rot")
+    assert rotated["changed"] and rotated["replaced_key_id"] == old["id"] and not rotated.get("warnings")
+    delete = ("DELETE", "/api/api-keys/%s" % old["id"])
+    assert calls(emulator) == [LIST, CREATE, LIST, delete, delete]
+    assert [key["id"] for key in keys_named(emulator, "rot")] == [rotated["api_key"]["id"]]

@@ -305,7 +305,7 @@ def test_attachments_cost_one_list_per_project_and_kind(emulator_factory):
                                                  body={"instanceId": instance["id"]})
         assert status == 200, answer
 
-    ips = [made("/floating-ips", {"projectId": first["projectId"], "nodeId": first["nodeId"]}) for _ in range(2)]
+    ips = [made("/floating-ips", {"projectId": first["projectId"], "nodeId": first["nodeId"]}) for _ip in range(2)]
     for ip in ips:
         attach("/floating-ips", ip, first)
     volume = made("/volumes", {"projectId": second["projectId"], "name": "data", "sizeGb": 50, "nodeId": second["nodeId"]})

@@ -215,10 +215,11 @@ def test_rotation_role_issues_keeps_and_rotates(play, emulator, tmp_path):
     assert [k["status"] for k in ci] == ["revoked", "active"]  # api_key_rotation_old_key defaults to revoke
     new_secret = (key_dir / "ci-deploy.key").read_text()
     assert new_secret != old_secret and new_secret.startswith(ci[1]["prefix"])
-    # A rotation: the key list, the new key, the revocation; a key not due: the key list.
+    # A rotation: the key list, the new key, the list again with the new key (no rival issued at the same
+    # time, and its secret has arrived), the revocation; a key not due: the key list.
     assert [(r["method"], r["path"]) for r in emulator.requests()] == [
-        ("GET", "/api/api-keys"), ("POST", "/api/api-keys"), ("POST", "/api/api-keys/%s/revoke" % ci[0]["id"]),
-        ("GET", "/api/api-keys")]
+        ("GET", "/api/api-keys"), ("POST", "/api/api-keys"), ("GET", "/api/api-keys"),
+        ("POST", "/api/api-keys/%s/revoke" % ci[0]["id"]), ("GET", "/api/api-keys")]
     assert emulator.call("GET", "/projects", key=old_secret)[2]["error"]["code"] == "api_key_revoked"
     result = dict((k["name"], k) for k in rotated.task("rotated")["api_key_rotation_result"])
     assert result["ci-deploy"]["replaced_key_id"] == ci[0]["id"] and not result["reporting"]["issued"]
