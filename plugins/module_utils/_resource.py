@@ -111,6 +111,7 @@ class References:
         self.module = module
         self.client = module.client
         self._lists = {}
+        self._objects = {}
         self._project_id = None
 
     def listing(self, kind, project_id=None):
@@ -133,6 +134,21 @@ class References:
         if kind == "project":
             return self.project_id(value)
         return value if looks_like_id(value) else self.find(kind, value, label=label)["id"]
+
+    def get(self, kind, value, label=None):
+        """The object of kind named or numbered value: a UUID costs one GET (none if the kind is listed
+        already), a name the one listing. An unknown one fails naming it."""
+        ref = REFERENCES[kind]
+        if not looks_like_id(value) or any(key[0] == kind for key in self._lists):
+            return self.find(kind, value, label=label)
+        if value not in self._objects:
+            try:
+                self._objects[value] = self.client.get("%s/%s" % (ref.path, value))
+            except HucApiError as error:
+                if error.status != 404:
+                    raise
+                raise HucApiError("%s %r not found (by id or name)" % (label or ref.kind, value), code="not_found")
+        return self._objects[value]
 
     def ids(self, kind, values, label=None):
         """Ids of several references: no request if all are ids, else one listing."""
@@ -210,7 +226,7 @@ class HucResourceModule(HucModule):
     API field, a resource is found by when no id is given; default name), in_project, settled
     (status a create waits for), predicted (status a create reports without waiting), broken
     (statuses that fail a wait), create_defaults (what the API fills in a new object).
-    Hooks for what is special: refuse_update, predict_update, apply_update.
+    Hooks for what is special: more_changes, refuse_update, predict_update, apply_update.
     """
 
     kind = None
@@ -400,6 +416,7 @@ class HucResourceModule(HucModule):
         if self.params.get("id") and self.params.get("name") and "name" not in wanted:
             wanted["name"] = self.params["name"]  # by id, name renames
         changes = dict((api, value) for api, value in wanted.items() if current.get(api) != value)
+        changes.update(self.more_changes(current))
         if current.get("status") == "deleting":
             self.fail("%s %s is being deleted; run again once it is gone to create it anew"
                       % (self.kind, self.name_of(current)), code="deleting")
@@ -408,6 +425,10 @@ class HucResourceModule(HucModule):
         self.before, self.after = self.diff_view(current), self.diff_view(predicted)
         obj = predicted if self.check_mode or not changes else self.apply_update(current, changes)
         self.set_result(self.view(obj), changed=bool(changes))
+
+    def more_changes(self, current):
+        """Changes the fields cannot declare, such as an explicit null that detaches (a hook): API field -> value."""
+        return {}
 
     def refuse_update(self, current, changes):
         """Fail before any write when changes cannot be made to current (a hook)."""
@@ -488,17 +509,132 @@ class HucResourceModule(HucModule):
                       "%s %s to be deleted" % (self.kind, self.name_of(obj)))
 
 
+class HucAttachableModule(HucResourceModule):
+    """A resource attached to at most one instance of its own project and node: floating IPs, volumes.
+
+    Declare Field("node", api="nodeId", ref="node") (where a new one is made) and
+    Field("instance", api="instanceId", ref="instance", create=False), with the options instance
+    (name or id) and force (bool). Then, through POST {item}/attach {instanceId} and POST {item}/detach:
+    - instance attaches it; an explicit null detaches it;
+    - a new one is made on the node of instance unless node is given (it must be that node), then attached;
+    - attached to another instance, it moves (detach, then attach) only with force;
+    - state absent while attached fails unless force (detach, then delete);
+    - before any write the instance must exist, be of the same project and node, and not be deleting.
+    A move whose attach fails after its detach leaves it detached; a rerun attaches it. A subclass that
+    overrides one of these methods (attachment, create, value, post_create, more_changes, refuse_update,
+    apply_update, absent, delete) calls it too.
+    """
+
+    delete_verb = "delete"
+
+    def __init__(self, module):
+        super(HucAttachableModule, self).__init__(module)
+        self.new_on = None  # the instance a new one is made for (create)
+
+    def attachment(self):
+        """(asked, instance id): (True, id) attaches, (True, None) detaches (an explicit null), (False, None): not set."""
+        value = self.params.get("instance")
+        if value is not None:
+            return True, self.refs.id("instance", value)
+        return self.explicitly_set("instance"), None
+
+    def label(self, kind, obj_id):
+        """An id with its name when the listing of kind has it (for failure messages: it may cost the listing)."""
+        found = self.refs.find(kind, obj_id, required=False) if obj_id else None
+        return "%s (%s)" % (found["name"], obj_id) if found else str(obj_id)
+
+    def refuse_attach(self, obj, instance):
+        """Fail before any write when obj (the resource, or the one to be made) cannot be attached to instance."""
+        what = "%s %s is" % (self.kind, self.name_of(obj)) if obj.get("id") else "a new %s would be" % self.kind
+        name = instance.get("name")
+        if instance.get("projectId") != obj.get("projectId"):
+            self.fail("instance %s is in project %s but %s in project %s: it can only be attached to an instance of "
+                      "its own project" % (name, instance.get("projectId"), what, obj.get("projectId")), code="wrong_project")
+        if instance.get("nodeId") != obj.get("nodeId"):
+            self.fail("instance %s is on node %s but %s on node %s: it can only be attached to an instance on its own node"
+                      % (name, self.label("node", instance.get("nodeId")), what, self.label("node", obj.get("nodeId"))),
+                      code="wrong_node", details={"instanceNodeId": instance.get("nodeId"), "nodeId": obj.get("nodeId")})
+        if instance.get("status") == "deleting":
+            self.fail("instance %s is being deleted: nothing can be attached to it" % name, code="invalid_state")
+        attached = obj.get("instanceId")
+        if attached not in (None, instance["id"]) and not self.params.get("force"):
+            self.fail("%s %s is attached to instance %s; set force: true to move it to instance %s" % (
+                self.kind, self.name_of(obj), self.label("instance", attached), name), code="attached")
+
+    def attach(self, obj, instance_id):
+        """Detach obj from any other instance, then attach it to instance_id (None: only detach); returns it."""
+        if obj.get("instanceId") and obj["instanceId"] != instance_id:
+            obj = self.act(obj, "detach") or dict(obj, instanceId=None)
+        if instance_id and obj.get("instanceId") != instance_id:
+            obj = self.act(obj, "attach", {"instanceId": instance_id})
+        return obj
+
+    # -- the driver's flow, with the attachment -----------------------------------------------
+
+    def create(self):
+        instance_id = self.attachment()[1]
+        if instance_id:
+            self.new_on = instance = self.refs.get("instance", self.params["instance"])
+            node = self.params.get("node")
+            node_id = self.refs.id("node", node) if node else instance.get("nodeId")
+            self.refuse_attach({"projectId": self.refs.project_id(), "nodeId": node_id}, instance)
+            # What the check-mode prediction shows; a real run attaches it after creating it (post_create).
+            self.create_defaults = dict(self.create_defaults, instanceId=instance_id)
+        super(HucAttachableModule, self).create()
+
+    def value(self, field):
+        if field.api == "nodeId" and self.new_on is not None and self.params.get(field.option) is None:
+            return self.new_on.get("nodeId")  # made on the node of its instance
+        return super(HucAttachableModule, self).value(field)
+
+    def post_create(self, body):
+        obj = super(HucAttachableModule, self).post_create(body)
+        if obj is not None and self.new_on is not None:
+            obj = self.attach(obj, self.new_on["id"])
+        return obj
+
+    def more_changes(self, current):
+        asked, instance_id = self.attachment()
+        return {"instanceId": instance_id} if asked and current.get("instanceId") != instance_id else {}
+
+    def refuse_update(self, current, changes):
+        if changes.get("instanceId"):
+            self.refuse_attach(current, self.refs.get("instance", self.params["instance"]))
+
+    def apply_update(self, current, changes):
+        rest = dict((api, value) for api, value in changes.items() if api != "instanceId")
+        obj = (super(HucAttachableModule, self).apply_update(current, rest) if rest else None) or current
+        return self.attach(obj, changes["instanceId"]) if "instanceId" in changes else obj
+
+    def absent(self, current):
+        if current is not None and current.get("instanceId") and not self.params.get("force"):
+            self.fail("%s %s is attached to instance %s; set force: true to detach and %s it" % (
+                self.kind, self.name_of(current), self.label("instance", current["instanceId"]), self.delete_verb),
+                code="attached")
+        super(HucAttachableModule, self).absent(current)
+
+    def delete(self, obj):
+        if obj.get("instanceId"):
+            self.attach(obj, None)
+        return super(HucAttachableModule, self).delete(obj)
+
+
 class HucInfoModule(HucResourceModule):
     """An info module: list (or GET by id) and filter; declare filters as option -> matcher.
 
-    A matcher takes (object, wanted value); server_filters are also sent as query parameters.
+    A matcher takes (object, wanted value); server_filters are also sent as query parameters;
+    filter_refs (option -> reference kind) are options naming another resource by name or id, which
+    the matcher gets as an id (a name costs the one listing of its kind).
     """
 
     filters = {}
     server_filters = ()
+    filter_refs = {}
 
     def run(self):
         wanted = dict((option, self.params[option]) for option in self.filters if self.params.get(option) is not None)
+        wanted.update([(option, self.refs.id(kind, wanted[option])) for option, kind in self.filter_refs.items()
+                       if option in wanted])
         if self.params.get("id"):
             found = [obj for obj in [self.get_or_none(self.item_path(self.params["id"]))] if obj is not None]
         else:

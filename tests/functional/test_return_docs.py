@@ -12,7 +12,8 @@ from tests.emulator.harness import make_instances
 STANDARD = {"changed", "failed", "diff", "invocation", "msg", "warnings", "deprecations", "skipped",
             "skip_reason", "_ansible_no_log", "exception", "censored"}
 MODULES = ["huc_project_info", "huc_node_info", "huc_os_template_info", "huc_instance", "huc_instance_info",
-           "huc_power", "huc_api_key", "huc_api_key_info"]
+           "huc_power", "huc_api_key", "huc_api_key_info", "huc_volume", "huc_volume_info", "huc_floating_ip",
+           "huc_floating_ip_info"]
 
 
 def documented(module):
@@ -54,6 +55,10 @@ def test_return_docs_match_real_results(play, emulator, tmp_path):
             "name": "doc-2", "node": emulator.node_id, "os_template": emulator.os_template, "vcpus": 1,
             "memory_mb": 1024, "disk_gb": 20, "labels": {"a": "b"}, "wait": False}},
         {"name": "huc_instance_info", "hostupcloud.cloud.huc_instance_info": {}},
+        {"name": "huc_volume", "hostupcloud.cloud.huc_volume": {"name": "data", "size_gb": 10, "instance": ids["doc-1"]}},
+        {"name": "huc_volume_info", "hostupcloud.cloud.huc_volume_info": {}},
+        {"name": "huc_floating_ip", "hostupcloud.cloud.huc_floating_ip": {"instance": ids["doc-1"]}},
+        {"name": "huc_floating_ip_info", "hostupcloud.cloud.huc_floating_ip_info": {}},
         {"name": "huc_power", "hostupcloud.cloud.huc_power": {"id": ids["doc-1"], "state": "stopped",
                                                               "graceful": False, "wait": False}},
         {"name": "huc_api_key", "hostupcloud.cloud.huc_api_key": {"name": "docs", "permissions": ["read"],

@@ -329,3 +329,22 @@ def test_info_filters_server_and_client_side():
     self = driver(WidgetInfo, {"id": "b", "name": None, "labels": None, "node": None}, data=data)
     self.run()
     assert self.result["widgets"] == [{"id": "b", "name": "w-2"}] and self.client.calls == [("GET", "/widgets/b")]
+
+
+class WidgetByOwnerInfo(WidgetInfo):
+    filters = {"owner": equals("instanceId"), "node": equals("nodeId")}
+    filter_refs = {"owner": "instance", "node": "node"}
+
+
+def test_info_filter_refs_compare_ids_a_name_costs_one_listing():
+    data = {"/widgets": [widget(id="a", instanceId="i-1"), widget(id="b", instanceId=None)],
+            "/instances": [{"id": "i-1", "name": "web-1"}]}
+    self = driver(WidgetByOwnerInfo, {"owner": "web-1", "node": NODE}, data=data)
+    self.run()
+    assert self.result["widgets"] == [{"id": "a", "name": "w-1"}]
+    assert self.client.calls == [("LIST", "/instances", {"projectId": PROJECT}), ("LIST", "/widgets", {"projectId": PROJECT})]
+    self = driver(WidgetByOwnerInfo, {"owner": None, "node": "9b1e6f0a-2c4d-4e8f-9a0b-1c2d3e4f5a6b"}, data=data)
+    self.run()
+    assert self.result["widgets"] == [] and self.client.calls == [("LIST", "/widgets", {"projectId": PROJECT})]
+    with pytest.raises(HucApiError, match="instance 'web-9' not found"):
+        driver(WidgetByOwnerInfo, {"owner": "web-9", "node": None}, data=data).run()

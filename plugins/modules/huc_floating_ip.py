@@ -1,0 +1,269 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: HostUpCloud collection contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: huc_floating_ip
+short_description: Allocate, attach, detach and release HostUpCloud floating IPs
+version_added: 0.2.0
+description:
+  - Makes sure a floating IP exists and is attached to an instance, or detached, or released.
+  - A floating IP is found by O(id), by O(address), or, when neither is given, as the one attached to
+    O(instance). One of the three is required.
+  - The API picks the address of a new floating IP, and a floating IP has no name, so a new one is allocated only
+    where a rerun finds it again, for O(instance) when neither O(id) nor O(address) is given and no floating IP is
+    attached to that instance. It is allocated on the node of the instance and attached to it.
+    To keep a spare floating IP, allocate it this way, then detach it with O(instance=null), naming it by
+    O(address) or O(id).
+  - A floating IP can only be attached to an instance of its own project on its own node; this is checked before
+    any request that changes something.
+  - A run that finds nothing to change costs one request when O(project), O(instance) and O(node) are given by id
+    or not given; each of them given by name costs one listing more.
+author:
+  - HostUpCloud collection maintainers (@hostupcloud)
+options:
+  project:
+    description:
+      - Name or id of the project of the floating IP. Required unless O(id) is given.
+      - If not set, the value of the E(HUC_PROJECT) environment variable is used.
+    type: str
+  id:
+    description:
+      - Id of an existing floating IP. A floating IP that does not exist is never allocated for an id.
+      - Cannot be combined with O(address).
+    type: str
+  address:
+    description:
+      - The IPv4 address of an existing floating IP of the project, for example V(203.0.113.10).
+      - The API picks the address of a new floating IP, so an address that is not allocated fails.
+    type: str
+  instance:
+    description:
+      - Name or id of the instance, in the same project and on the same node, the floating IP is attached to.
+        An unknown instance, or one on another node, fails before anything is changed.
+      - Without O(id) and O(address), it also finds the floating IP (the one attached to it), and allocates one for
+        it if there is none.
+      - A floating IP attached to another instance is moved only with O(force=true).
+      - V(null) (set explicitly) detaches the floating IP found by O(id) or O(address); it stays allocated.
+      - Not set, the attachment is left as it is.
+    type: str
+  node:
+    description:
+      - Name or id of the node of the floating IP; see M(hostupcloud.cloud.huc_node_info).
+      - A new floating IP is allocated on the node of O(instance); when O(node) is given too, it must be that node,
+        or the task fails before allocating.
+      - On an existing floating IP a different node gives a warning (a floating IP never changes node).
+    type: str
+  state:
+    description:
+      - V(present) makes sure the floating IP exists (allocating one for O(instance) if needed) and attaches or
+        detaches it as O(instance) says.
+      - V(absent) releases it; the address goes back to the pool. A floating IP that is attached is released only
+        with O(force=true) (it is detached first).
+    type: str
+    choices: [present, absent]
+    default: present
+  force:
+    description:
+      - Allow moving a floating IP attached to another instance to O(instance) (it is detached, then attached),
+        and releasing one that is attached (O(state=absent)).
+      - Without it, both fail and nothing is changed.
+    type: bool
+    default: false
+notes:
+  - Floating IPs have no status to wait for, so there is no C(wait) option; a task returns once the API
+    has allocated, attached, detached or released the floating IP.
+  - The allocation is sent with an C(Idempotency-Key), so a retry after a lost answer gets the first allocation
+    back instead of a second floating IP.
+extends_documentation_fragment:
+  - hostupcloud.cloud.api
+  - hostupcloud.cloud.api.ATTRIBUTES
+attributes:
+  diff_mode:
+    description: Shows the address, node and instance of the floating IP before and after.
+    support: full
+seealso:
+  - module: hostupcloud.cloud.huc_floating_ip_info
+  - module: hostupcloud.cloud.huc_instance
+"""
+
+EXAMPLES = r"""
+- name: Give web-1 a floating IP (allocated on its node and attached; a rerun finds it and changes nothing)
+  hostupcloud.cloud.huc_floating_ip:
+    api_key: "{{ vault_huc_api_key }}"
+    project: production
+    instance: web-1
+  register: fip
+
+- name: Show its address
+  ansible.builtin.debug:
+    msg: "{{ fip.floating_ip.address }}"
+
+- name: Move that address to web-2, on the same node (API options from module_defaults)
+  module_defaults:
+    group/hostupcloud.cloud.huc:
+      api_key: "{{ vault_huc_api_key }}"
+  hostupcloud.cloud.huc_floating_ip:
+    project: production
+    address: 203.0.113.10
+    instance: web-2
+    force: true
+
+- name: Detach it and keep it as a spare
+  hostupcloud.cloud.huc_floating_ip:
+    project: production
+    address: 203.0.113.10
+    instance: null
+
+- name: Attach a spare floating IP, found by id, to web-3
+  hostupcloud.cloud.huc_floating_ip:
+    id: 2c5e8f1a-7b3d-4e9f-8a1c-6d2b4f0e9a37
+    project: production
+    instance: web-3
+
+- name: Release a spare floating IP
+  hostupcloud.cloud.huc_floating_ip:
+    project: production
+    address: 203.0.113.11
+    state: absent
+
+- name: Release the floating IP of web-1, detaching it first
+  hostupcloud.cloud.huc_floating_ip:
+    project: production
+    instance: web-1
+    state: absent
+    force: true
+"""
+
+RETURN = r"""
+floating_ip:
+  description:
+    - The floating IP after the task; in check mode, the floating IP as it would be (the fields the API assigns to a
+      new one, RV(floating_ip.id), RV(floating_ip.address) and RV(floating_ip.created_at), are V(null)).
+    - After O(state=absent), the floating IP as it was before it was released; V(null) when there was none.
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: Floating IP id.
+      type: str
+      returned: always
+      sample: 2c5e8f1a-7b3d-4e9f-8a1c-6d2b4f0e9a37
+    project_id:
+      description: Id of its project.
+      type: str
+      returned: always
+      sample: 7d3c2a4e-0b1f-4c55-9a51-2f6a1c0e8b90
+    address:
+      description: The public IPv4 address.
+      type: str
+      returned: always
+      sample: 203.0.113.10
+    node_id:
+      description: Id of its node; it can only be attached to instances on this node.
+      type: str
+      returned: always
+      sample: 3b1e6f0a-2c4d-4e8f-9a0b-1c2d3e4f5a6b
+    instance_id:
+      description: Id of the instance it is attached to; V(null) when it is detached.
+      type: str
+      returned: always
+      sample: 0f9d3c1e-6a2b-4c8d-9e7f-1a2b3c4d5e6f
+    created_at:
+      description: Allocation time (ISO 8601, UTC).
+      type: str
+      returned: always
+      sample: "2026-11-26T10:00:00Z"
+"""
+
+import ipaddress
+
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import PROJECT_SPEC
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import Field, HucAttachableModule
+
+FLOATING_IP_FIELDS = ("id", "project_id", "address", "node_id", "instance_id", "created_at")
+
+
+def ipv4_address(value):
+    try:
+        ipaddress.IPv4Address(value)
+    except ValueError:
+        return "must be an IPv4 address such as 203.0.113.10, got %r" % value
+    return None
+
+
+class HucFloatingIp(HucAttachableModule):
+    """Found by id, by address, or as the one attached to instance; attach/detach/release from the driver.
+
+    Allocation (POST /floating-ips) goes through the driver's post_create with an Idempotency-Key, so a retry
+    after a lost answer gets the first allocation replayed. There is no name to look the new floating IP up by
+    before a retry (the API picks the address, and it is attached only after the POST), so that key is the only
+    guard; a task that fails after the allocation, but before the attach, leaves a spare floating IP behind.
+    """
+
+    result_key = "floating_ip"
+    kind = "floating IP"
+    path = "/floating-ips"
+    identity = "address"
+    delete_verb = "release"
+    fields = (
+        Field("address", identity=True, create=False, check=ipv4_address),
+        Field("node", api="nodeId", ref="node", shown="the floating IP is on node id %s"),
+        Field("instance", api="instanceId", ref="instance", create=False),
+    )
+    result_fields = FLOATING_IP_FIELDS
+    diff_fields = ("address", "node_id", "instance_id")
+    create_defaults = {"address": None, "instanceId": None, "createdAt": None}
+
+    def name_of(self, obj):
+        return obj.get("address") or obj.get("id")
+
+    def find(self, name=None, resource_id=None):
+        if name or resource_id or self.params.get("id") or self.params.get("address"):
+            return super(HucFloatingIp, self).find(name, resource_id)
+        if self.params.get("instance") is None:
+            self.fail("instance: null detaches the floating IP found by id or address: give one of them",
+                      code="missing_options")
+        instance_id = self.refs.id("instance", self.params["instance"])
+        found = self.list_all(instanceId=instance_id)
+        if len(found) > 1:
+            self.fail("%d floating IPs are attached to instance %s: %s; give id or address to choose one" % (
+                len(found), self.params["instance"], ", ".join(sorted(obj["address"] for obj in found))),
+                code="ambiguous")
+        return found[0] if found else None
+
+    def create(self):
+        for option in ("id", "address"):
+            if self.params.get(option):
+                self.fail("no floating IP with %s %s%s; the API picks the address of a new floating IP: to allocate "
+                          "one, give instance and neither id nor address" % (
+                              option, self.params[option], " in this project" if option == "address" else ""),
+                          code="not_found")
+        super(HucFloatingIp, self).create()
+
+
+def main():
+    module = HucFloatingIp.define_module(
+        dict(
+            project=dict(PROJECT_SPEC),
+            id=dict(type="str"),
+            address=dict(type="str"),
+            instance=dict(type="str"),
+            node=dict(type="str"),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+            force=dict(type="bool", default=False),
+        ),
+        required_one_of=[("id", "address", "instance")],
+        mutually_exclusive=[("id", "address")],
+    )
+    HucFloatingIp.execute(module)
+
+
+if __name__ == "__main__":
+    main()

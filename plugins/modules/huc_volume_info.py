@@ -1,0 +1,163 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: HostUpCloud collection contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: huc_volume_info
+short_description: List HostUpCloud volumes
+version_added: 0.2.0
+description:
+  - Returns one volume by O(id), or the volumes of a project, optionally filtered by O(name), O(instance) and
+    O(node). Every page of the listing is read.
+  - One request (by O(id), or the listing); each of O(project), O(instance) and O(node) given by name costs one
+    listing more.
+author:
+  - HostUpCloud collection maintainers (@hostupcloud)
+options:
+  project:
+    description:
+      - Name or id of the project whose volumes are listed. Required unless O(id) is given.
+      - If not set, the value of the E(HUC_PROJECT) environment variable is used.
+    type: str
+  id:
+    description:
+      - Return only the volume with this id (one request); an empty list when there is none.
+    type: str
+  name:
+    description:
+      - Return only the volume with this exact name.
+    type: str
+  instance:
+    description:
+      - Return only the volumes attached to this instance, given by name or id.
+      - An instance name that the project does not have fails, listing the names it has.
+    type: str
+  node:
+    description:
+      - Return only the volumes on this node, given by name or id; see M(hostupcloud.cloud.huc_node_info).
+      - A node name that does not exist fails, listing the names there are.
+    type: str
+extends_documentation_fragment:
+  - hostupcloud.cloud.api
+  - hostupcloud.cloud.api.ATTRIBUTES
+  - hostupcloud.cloud.api.INFO_MODULE
+seealso:
+  - module: hostupcloud.cloud.huc_volume
+"""
+
+EXAMPLES = r"""
+- name: List every volume of a project
+  hostupcloud.cloud.huc_volume_info:
+    api_key: "{{ vault_huc_api_key }}"
+    project: production
+  register: all_volumes
+
+- name: The spare ones, attached to no instance
+  ansible.builtin.debug:
+    msg: "{{ all_volumes.volumes | selectattr('instance_id', 'none') | map(attribute='name') | list }}"
+
+- name: The volumes of web-1 (API options from module_defaults)
+  module_defaults:
+    group/hostupcloud.cloud.huc:
+      api_key: "{{ vault_huc_api_key }}"
+  hostupcloud.cloud.huc_volume_info:
+    project: production
+    instance: web-1
+
+- name: The volumes on one node
+  hostupcloud.cloud.huc_volume_info:
+    project: production
+    node: fra1-n1
+
+- name: Find one volume by name
+  hostupcloud.cloud.huc_volume_info:
+    project: production
+    name: web-1-data
+
+- name: Get one volume by id
+  hostupcloud.cloud.huc_volume_info:
+    id: 4a7c9e2b-3d5f-4b8a-9c1e-7f2d6b0a8e45
+"""
+
+RETURN = r"""
+volumes:
+  description: The volumes found, oldest first; empty when none matches.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Volume id.
+      type: str
+      returned: always
+      sample: 4a7c9e2b-3d5f-4b8a-9c1e-7f2d6b0a8e45
+    project_id:
+      description: Id of its project.
+      type: str
+      returned: always
+      sample: 7d3c2a4e-0b1f-4c55-9a51-2f6a1c0e8b90
+    name:
+      description: Volume name.
+      type: str
+      returned: always
+      sample: web-1-data
+    size_gb:
+      description: Size in GB.
+      type: int
+      returned: always
+      sample: 50
+    node_id:
+      description: Id of its node; it can only be attached to instances on this node.
+      type: str
+      returned: always
+      sample: 3b1e6f0a-2c4d-4e8f-9a0b-1c2d3e4f5a6b
+    instance_id:
+      description: Id of the instance it is attached to; V(null) when it is detached.
+      type: str
+      returned: always
+      sample: 0f9d3c1e-6a2b-4c8d-9e7f-1a2b3c4d5e6f
+    status:
+      description: V(available) (attached to no instance) or V(attached).
+      type: str
+      returned: always
+      sample: attached
+    created_at:
+      description: Creation time (ISO 8601, UTC).
+      type: str
+      returned: always
+      sample: "2026-11-26T10:00:00Z"
+"""
+
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import PROJECT_SPEC
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucInfoModule, equals
+
+
+class HucVolumeInfo(HucInfoModule):
+    result_key = "volumes"
+    kind = "volume"
+    path = "/volumes"
+    result_fields = ("id", "project_id", "name", "size_gb", "node_id", "instance_id", "status", "created_at")
+    filters = {"name": equals("name"), "instance": equals("instanceId"), "node": equals("nodeId")}
+    filter_refs = {"instance": "instance", "node": "node"}
+    server_filters = ("name",)
+
+
+def main():
+    module = HucVolumeInfo.define_module(dict(
+        project=dict(PROJECT_SPEC),
+        id=dict(type="str"),
+        name=dict(type="str"),
+        instance=dict(type="str"),
+        node=dict(type="str"),
+    ))
+    HucVolumeInfo.execute(module)
+
+
+if __name__ == "__main__":
+    main()
