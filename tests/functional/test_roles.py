@@ -91,6 +91,31 @@ def test_instances_role_builds_the_fleet_then_changes_nothing(play, emulator):
         ("GET", "/api/projects"), ("GET", "/api/nodes")] + [("GET", "/api/instances")] * 5
 
 
+def test_instances_role_attaches_volumes_and_floating_ips_then_changes_nothing(play, emulator):
+    fleet = [dict(FLEET[0], volumes=[{"name": "web-data", "size_gb": 10}, {"name": "web-logs", "size_gb": 5}],
+                  floating_ip=True), FLEET[1]]
+    first = play([instances_role(huc_project="default", huc_instances=fleet)])
+    assert first.rc == 0, first
+    state = emulator.state()
+    web = by_name(emulator)["web-1"]
+    assert sorted((v["name"], v["sizeGb"], v["instanceId"], v["nodeId"]) for v in state["volumes"]) == [
+        ("web-data", 10, web["id"], web["nodeId"]), ("web-logs", 5, web["id"], web["nodeId"])]
+    assert [(ip["instanceId"], ip["nodeId"]) for ip in state["floatingIps"]] == [(web["id"], web["nodeId"])]
+
+    emulator.clear_requests()
+    grown = [dict(fleet[0], volumes=[{"name": "web-data", "size_gb": 20}, {"name": "web-logs", "size_gb": 5}]), FLEET[1]]
+    again = play([instances_role(huc_project="default", huc_instances=grown)])
+    assert again.rc == 0, again
+    assert changed_tasks(again) == ["hostupcloud.cloud.instances : Create, grow and attach the volumes of each instance"]
+    assert writes(emulator) == [("PATCH", "/api/volumes/%s" % next(
+        v["id"] for v in state["volumes"] if v["name"] == "web-data"))]
+    emulator.clear_requests()
+    third = play([instances_role(huc_project="default", huc_instances=grown)])
+    assert third.rc == 0 and changed_tasks(third) == [], third
+    # One request per instance, volume and floating IP, one listing per power state, the fleet, the project and nodes.
+    assert writes(emulator) == [] and len(emulator.requests()) == 2 + 2 + 1 + 2 + 1 + 2
+
+
 def test_instances_role_updates_in_place_and_adopts(play, emulator):
     web = create(emulator, "web-1", labels={"role": "old"}, status="running")
     db = create(emulator, "db-1", status="running")
