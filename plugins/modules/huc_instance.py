@@ -297,6 +297,12 @@ class HucInstance(HucInstanceModule):
     )
     diff_fields = ("name", "node_id", "os_template", "vcpus", "memory_mb", "disk_gb", "ssh_key_ids", "labels")
 
+    def create(self):
+        super(HucInstance, self).create()
+        if not self.params.get("ssh_keys"):
+            self.module.warn("instance %s is created with no SSH key: most images have password login off; give ssh_keys "
+                             "to be able to log in" % self.params.get("name"))
+
     def refuse_update(self, current, changes):
         name, status = current["name"], current["status"]
         if changes.get("diskGb", current["diskGb"]) < current["diskGb"]:

@@ -116,7 +116,7 @@ def check_expiry(value: str, info: ValidationInfo) -> float:
 
 
 def check_public_key(value: str) -> str:
-    """publicKey: one OpenSSH public key line."""
+    """publicKey: one OpenSSH public key line of an accepted type (records.ssh_key_blob)."""
     ssh_fingerprint(value)
     return value.strip()
 
@@ -201,7 +201,8 @@ class SshKeyCreate(Body):
 
     projectId: ProjectId
     name: KeyName = Field(description="1-100 characters; unique in the project")
-    publicKey: Annotated[StrictStr, AfterValidator(check_public_key)] = Field(description="one OpenSSH public key line")
+    publicKey: Annotated[StrictStr, AfterValidator(check_public_key)] = Field(
+        description="one OpenSSH public key line: ssh-ed25519, ssh-rsa of 2048 bits or more, or ecdsa-sha2-nistp256/384/521")
 
 
 class FloatingIpCreate(Body):
@@ -282,3 +283,9 @@ class ConfigUpdate(Body):
 def given(model: BaseModel) -> Dict[str, Any]:
     """The fields a body really carried."""
     return model.model_dump(exclude_unset=True)
+
+
+class ControlProject(Body):
+    """POST /_emulator/projects: a project added at run time."""
+
+    name: Name = Field(description="1-63 of [a-z0-9-], starting with a letter; unique")

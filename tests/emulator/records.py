@@ -5,6 +5,7 @@ import hashlib
 import ipaddress
 import json
 import os
+import re
 import secrets
 import string
 import tempfile
@@ -37,8 +38,14 @@ INSTANCE_NET = ipaddress.ip_network("100.64.0.0/10")
 INSTANCE_NET6 = ipaddress.ip_network("2001:db8::/32")
 FLOATING_NETS = tuple(ipaddress.ip_network(net) for net in ("203.0.113.0/24", "198.51.100.0/24", "192.0.2.0/24"))
 
-SSH_KEY_TYPES = ("ssh-ed25519", "ssh-rsa", "ssh-dss", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
-                 "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com")
+# The key types the provider accepts (docs/api-contract.md, SSH keys), and nothing else.
+SSH_KEY_TYPES = ("ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521")
+SSH_KEY_TYPES_TEXT = "must be an ssh-ed25519, ssh-rsa (2048 bits or more) or ecdsa-sha2-nistp256/384/521 key"
+SSH_RSA_MIN_BITS = 2048
+# ECDSA curve name -> length of its uncompressed point (0x04 || x || y).
+SSH_EC_POINTS = {"nistp256": 65, "nistp384": 97, "nistp521": 133}
+# What a key type name looks like (ssh-dss, sk-ssh-ed25519@openssh.com, ...): shown in messages, other text is not.
+SSH_TYPE_NAME = re.compile(r"^[a-z0-9][a-z0-9@.-]{0,63}$")
 
 
 def iso(ts: float) -> str:
@@ -127,16 +134,77 @@ def free_floating_address(used: set) -> Optional[str]:
     return None
 
 
-def ssh_fingerprint(public_key: str) -> str:
-    """OpenSSH SHA256 fingerprint of a public key line; ValueError when it is not one."""
-    parts = public_key.split()
-    if len(parts) < 2 or parts[0] not in SSH_KEY_TYPES:
+def ssh_key_blob(public_key: str) -> bytes:
+    """The wire-format blob of an OpenSSH public key line, once its type and content are accepted.
+
+    ValueError, with the message the API answers on publicKey, for anything else: not one line, a type
+    outside SSH_KEY_TYPES (DSA, security keys, certificates), data that is not base64, a blob whose own
+    type differs from the line's or that is malformed, an RSA modulus under 2048 bits.
+    """
+    text = public_key.strip()
+    if "\n" in text or "\r" in text:
+        raise ValueError("must be one OpenSSH public key line, not %d lines" % len(text.splitlines()))
+    parts = text.split()
+    if len(parts) < 2:
         raise ValueError("must be an OpenSSH public key line: TYPE BASE64 [COMMENT]")
+    key_type = parts[0]
+    if key_type not in SSH_KEY_TYPES:
+        shown = key_type if len(key_type) <= 40 else key_type[:37] + "..."
+        raise ValueError("%s, not %s" % (SSH_KEY_TYPES_TEXT, shown))
     try:
         blob = base64.b64decode(parts[1].encode("ascii"), validate=True)
     except (ValueError, UnicodeEncodeError):
         raise ValueError("the key data is not valid base64")
-    digest = base64.b64encode(hashlib.sha256(blob).digest()).decode("ascii").rstrip("=")
+    check_ssh_key_blob(key_type, blob)
+    return blob
+
+
+def check_ssh_key_blob(key_type: str, blob: bytes) -> None:
+    """The blob is a well-formed key of key_type (RFC 4253 6.6, RFC 5656 3.1, RFC 8709 4); ValueError if not."""
+    malformed = ValueError("the key data is not a valid %s key" % key_type)
+    fields, offset = [], 0
+    while offset < len(blob):
+        if offset + 4 > len(blob):
+            raise malformed
+        size = int.from_bytes(blob[offset:offset + 4], "big")
+        offset += 4
+        if offset + size > len(blob):
+            raise malformed
+        fields.append(blob[offset:offset + size])
+        offset += size
+    try:
+        embedded = fields[0].decode("ascii") if fields else ""
+    except UnicodeDecodeError:
+        raise malformed
+    if embedded != key_type:
+        if SSH_TYPE_NAME.match(embedded):
+            raise ValueError("the key data is an %s key, but the line says %s" % (embedded, key_type))
+        raise malformed
+    if key_type == "ssh-ed25519":
+        if len(fields) != 2 or len(fields[1]) != 32:
+            raise malformed
+    elif key_type == "ssh-rsa":
+        if len(fields) != 3:
+            raise malformed
+        exponent, modulus = (int.from_bytes(field, "big", signed=True) for field in fields[1:])
+        if exponent <= 0 or modulus <= 0:
+            raise malformed
+        if modulus.bit_length() < SSH_RSA_MIN_BITS:
+            raise ValueError("ssh-rsa keys must have at least %d bits, this one has %d" % (SSH_RSA_MIN_BITS, modulus.bit_length()))
+    else:
+        curve = key_type[len("ecdsa-sha2-"):]
+        if len(fields) != 3 or fields[1] != curve.encode("ascii"):
+            raise malformed
+        if len(fields[2]) != SSH_EC_POINTS[curve] or fields[2][:1] != b"\x04":
+            raise malformed
+
+
+def ssh_fingerprint(public_key: str) -> str:
+    """OpenSSH SHA256 fingerprint of an accepted public key line (ssh_key_blob); ValueError when it is not one.
+
+    "SHA256:" and the unpadded base64 of the SHA-256 of the blob, as ssh-keygen -l shows it.
+    """
+    digest = base64.b64encode(hashlib.sha256(ssh_key_blob(public_key)).digest()).decode("ascii").rstrip("=")
     return "SHA256:" + digest
 
 

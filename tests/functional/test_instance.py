@@ -180,7 +180,9 @@ def test_references_by_name_and_id_and_rename(emulator_factory):
     emulator = fast(emulator_factory)
     key_ids = []
     for name in ("deploy", "backup"):
-        line = "ssh-ed25519 %s %s@example" % (base64.b64encode(name.encode() * 8).decode(), name)
+        # a well-formed ssh-ed25519 blob (string type, string 32-byte key), distinct per name
+        blob = b"\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20" + (name.encode() * 8)[:32]
+        line = "ssh-ed25519 %s %s@example" % (base64.b64encode(blob).decode(), name)
         status, _headers, body = emulator.call("POST", "/ssh-keys", body={
             "projectId": emulator.project_id, "name": name, "publicKey": line})
         assert status == 201, body

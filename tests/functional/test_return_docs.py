@@ -1,8 +1,10 @@
 """RETURN documentation against real results: every key a module returns is documented, and
 every key documented as returned always is there, at every level of nesting."""
 
+import base64
 import importlib
 import json
+import struct
 
 import pytest
 import yaml
@@ -11,9 +13,12 @@ from tests.emulator.harness import make_instances
 
 STANDARD = {"changed", "failed", "diff", "invocation", "msg", "warnings", "deprecations", "skipped",
             "skip_reason", "_ansible_no_log", "exception", "censored"}
+# An ed25519 public key (the wire format: type, then the 32-byte key), well-formed for the API.
+PUBLIC_KEY = "ssh-ed25519 " + base64.b64encode(
+    struct.pack(">I", 11) + b"ssh-ed25519" + struct.pack(">I", 32) + bytes(range(32))).decode() + " docs@example"
 MODULES = ["huc_project_info", "huc_node_info", "huc_os_template_info", "huc_instance", "huc_instance_info",
            "huc_power", "huc_api_key", "huc_api_key_info", "huc_volume", "huc_volume_info", "huc_floating_ip",
-           "huc_floating_ip_info"]
+           "huc_floating_ip_info", "huc_ssh_key", "huc_ssh_key_info"]
 
 
 def documented(module):
@@ -59,6 +64,8 @@ def test_return_docs_match_real_results(play, emulator, tmp_path):
         {"name": "huc_volume_info", "hostupcloud.cloud.huc_volume_info": {}},
         {"name": "huc_floating_ip", "hostupcloud.cloud.huc_floating_ip": {"instance": ids["doc-1"]}},
         {"name": "huc_floating_ip_info", "hostupcloud.cloud.huc_floating_ip_info": {}},
+        {"name": "huc_ssh_key", "hostupcloud.cloud.huc_ssh_key": {"name": "deploy", "public_key": PUBLIC_KEY}},
+        {"name": "huc_ssh_key_info", "hostupcloud.cloud.huc_ssh_key_info": {}},
         {"name": "huc_power", "hostupcloud.cloud.huc_power": {"id": ids["doc-1"], "state": "stopped",
                                                               "graceful": False, "wait": False}},
         {"name": "huc_api_key", "hostupcloud.cloud.huc_api_key": {"name": "docs", "permissions": ["read"],
