@@ -1,4 +1,8 @@
-"""Command line: python -m tests.emulator --host 127.0.0.1 --port 0 --bootstrap-file FILE [options]."""
+"""Command line: python -m tests.emulator --host 127.0.0.1 --port 0 --bootstrap-file FILE [options].
+
+Run it from the repository root, or from an installed collection's directory
+(.../ansible_collections/hostupcloud/cloud), where tests/ is the same package.
+"""
 
 import argparse
 import os
@@ -10,7 +14,16 @@ import uvicorn
 
 from .app import create_app
 from .records import write_json_atomic
+from .seed import parse_seed_projects
 from .state import Store
+
+
+def seed_projects_option(text: str) -> Any:
+    """--seed-projects: a count or comma-separated names (argparse shows the ValueError's message)."""
+    try:
+        return parse_seed_projects(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc))
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -24,16 +37,17 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--provision-seconds", type=float, default=5.0, help="provisioning -> running time (default 5)")
     parser.add_argument("--transition-seconds", type=float, default=2.0, help="power transitions and deletion time (default 2)")
     parser.add_argument("--clock-step", type=float, default=0.0, help="advance the emulator clock by S seconds after each /api request (default 0: off)")
-    parser.add_argument("--seed-projects", type=int, default=0, help="create project-01..project-P besides default")
+    parser.add_argument("--seed-projects", type=seed_projects_option, default=0, metavar="P|NAME,NAME",
+                        help="create project-01..project-P, or the named projects (production,staging), besides default")
     parser.add_argument("--seed-instances", type=int, default=0, help="create N running instances round-robin over the seeded projects")
     parser.add_argument("--state-file", help="load the state from this file if it exists, save it after every change")
     parser.add_argument("--quiet", action="store_true", help="do not print the banner")
     parser.add_argument("--verbose", action="store_true", help="log every request (uvicorn access log)")
     args = parser.parse_args(argv)
-    at_least_zero = (args.provision_seconds, args.transition_seconds, args.clock_step, args.seed_projects, args.seed_instances)
+    at_least_zero = (args.provision_seconds, args.transition_seconds, args.clock_step, args.seed_instances)
     if args.rate_limit < 1 or args.rate_window <= 0 or min(at_least_zero) < 0:
-        parser.error("--rate-limit must be >= 1, --rate-window > 0, and --provision-seconds, --transition-seconds, --clock-step, "
-                     "--seed-projects and --seed-instances >= 0")
+        parser.error("--rate-limit must be >= 1, --rate-window > 0, and --provision-seconds, --transition-seconds, --clock-step "
+                     "and --seed-instances >= 0")
     return args
 
 

@@ -55,7 +55,8 @@ class Emulator:
             "--provision-seconds": provision_seconds,
             "--transition-seconds": transition_seconds,
             "--clock-step": clock_step,
-            "--seed-projects": seed_projects,
+            # a count (project-01..project-P) or project names: "production,staging" or ["production", "staging"]
+            "--seed-projects": seed_projects if isinstance(seed_projects, (int, str)) else ",".join(seed_projects),
             "--seed-instances": seed_instances,
         }
         self.state_file = state_file
@@ -242,6 +243,17 @@ class Emulator:
     def create_key(self, **fields: Any) -> Dict[str, Any]:
         """Create an API key directly (name, permissions, expiresAt, status); the answer holds its secret in key."""
         return self.control("POST", "/api-keys", fields)
+
+    def add_project(self, name: str) -> Dict[str, Any]:
+        """Add a project (EmulatorError when the name is taken or invalid); the project: id, name, createdAt."""
+        return self.control("POST", "/projects", {"name": name})
+
+    def project(self, name: str) -> Dict[str, Any]:
+        """The project with this name (from the state; EmulatorError when there is none)."""
+        for project in self.state()["projects"]:
+            if project["name"] == name:
+                return project
+        raise EmulatorError("no project named %s" % name)
 
     def config(self, **fields: Any) -> Dict[str, Any]:
         """Change runtime settings (rateLimit, rateWindow, provisionSeconds, transitionSeconds, clockStepSeconds); no fields: read them."""

@@ -5,9 +5,11 @@ from fastapi.responses import JSONResponse
 
 from . import instances
 from .api import body_doc, get_store, no_content, parse_body
-from .errors import not_found, validation
-from .models import ClockAdvance, ConfigUpdate, ControlApiKey, FaultRule, InstanceControl, given
+from .errors import conflict, not_found, validation
+from .models import ClockAdvance, ConfigUpdate, ControlApiKey, ControlProject, FaultRule, InstanceControl, given
+from .records import public
 from .routes_keys import issue_key
+from .seed import project_record
 from .state import Store, instance_view
 
 router = APIRouter(prefix="/_emulator", tags=["emulator control"])
@@ -91,6 +93,16 @@ async def control_instance(instance_id: str, request: Request, store: Store = De
 async def control_key(request: Request, store: Store = Depends(get_store)):
     body = await parse_body(request, ControlApiKey, store, allow_past=True)
     return JSONResponse(issue_key(store, body.name, body.permissions, body.expiresAt, body.status), status_code=201)
+
+
+@router.post("/projects", status_code=201, summary="Add a project (the API itself has no route for it)", openapi_extra=body_doc(ControlProject))
+async def control_project(request: Request, store: Store = Depends(get_store)):
+    body = await parse_body(request, ControlProject, store)
+    if store.select("projects", name=body.name):
+        raise conflict("a project named %s already exists" % body.name, {"name": "is already taken"})
+    project = store.add("projects", project_record(body.name, store.now()))
+    store.save()
+    return JSONResponse(public(project), status_code=201)
 
 
 @router.get("/config", summary="Runtime settings")

@@ -1,8 +1,11 @@
 """The initial data of the emulator: project "default", the node catalogue, OS templates, bootstrap keys, seeded instances."""
 
-from typing import Any, Dict, Tuple
+import re
+from typing import Any, Dict, List, Sequence, Tuple, Union
 
 from .records import NODES, OS_TEMPLATES, api_key_record, iso, new_id, next_ipv4, next_ipv6
+
+PROJECT_NAME = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 
 ROLES = ("web", "db", "cache")
 ENVS = ("prod", "staging")
@@ -12,6 +15,35 @@ SIZES = ((1, 1024, 20), (2, 2048, 40), (4, 4096, 80))
 def project_record(name: str, created: float) -> Dict[str, Any]:
     """A project."""
     return {"id": new_id(), "name": name, "createdAt": iso(created), "_t": created}
+
+
+def parse_seed_projects(text: str) -> Union[int, List[str]]:
+    """--seed-projects: a count P (project-01..project-P) or comma-separated project names; ValueError when bad."""
+    text = text.strip()
+    if re.match(r"^[+-]?[0-9]+$", text):
+        count = int(text)
+        if count < 0:
+            raise ValueError("a count of projects must be >= 0")
+        return count
+    names = [name.strip() for name in text.split(",")]
+    bad = [name for name in names if not PROJECT_NAME.match(name)]
+    if bad:
+        raise ValueError("project name %r must be 1-63 characters of a-z, 0-9 and '-', starting with a letter" % bad[0])
+    if "default" in names:
+        raise ValueError("project default always exists: list only the others")
+    twice = sorted(set(name for name in names if names.count(name) > 1))
+    if twice:
+        raise ValueError("project name %r is given twice" % twice[0])
+    return names
+
+
+def seed_project_names(projects: Union[int, str, Sequence[str]]) -> List[str]:
+    """The names of the projects seeded besides default: project-01..project-P for a count, else the names."""
+    if isinstance(projects, str):
+        projects = parse_seed_projects(projects)
+    if isinstance(projects, int):
+        return ["project-%02d" % number for number in range(1, projects + 1)]
+    return list(projects)
 
 
 def node_records(created: float) -> Dict[str, Dict[str, Any]]:
@@ -74,8 +106,11 @@ def seed_instances(data: Dict[str, Any], project_ids: list, count: int, now: flo
         data["instances"][record["id"]] = record
 
 
-def build(now: float, projects: int = 0, instances: int = 0) -> Tuple[Dict[str, Any], Dict[str, Any]]:
-    """The initial data and the bootstrap facts (with the two key secrets)."""
+def build(now: float, projects: Union[int, str, Sequence[str]] = 0, instances: int = 0) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+    """The initial data and the bootstrap facts (with the two key secrets).
+
+    projects: a count P (project-01..project-P) or project names, seeded besides default.
+    """
     start = now - instances - 100
     default = project_record("default", start)
     data = {
@@ -89,8 +124,8 @@ def build(now: float, projects: int = 0, instances: int = 0) -> Tuple[Dict[str, 
         "volumes": {},
         "counters": {},
     }
-    for number in range(1, projects + 1):
-        project = project_record("project-%02d" % number, start + number)
+    for number, name in enumerate(seed_project_names(projects), start=1):
+        project = project_record(name, start + number)
         data["projects"][project["id"]] = project
     write_key, write_secret = api_key_record("bootstrap-write", ["read", "write"], None, start)
     read_key, read_secret = api_key_record("bootstrap-read", ["read"], None, start + 1)

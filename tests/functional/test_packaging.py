@@ -1,17 +1,24 @@
 """The collection as users get it: built tarball, installed copy, execution environment, runner."""
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tarfile
+import time
+import urllib.request
 
 import pytest
 import yaml
+from packaging.requirements import Requirement
 
 from tests.functional.playbook import BIN, ROOT, base_env, collections_path, run_playbook
 
 PROJECTS = [{"name": "list", "hostupcloud.cloud.huc_project_info": {}, "register": "out"}]
+# Development tooling that stays out of the tarball (galaxy.yml build_ignore).
+DEV_ONLY = ("bench", "tools", "Makefile", "pytest.ini", "requirements-dev.txt", "constraints-dev.txt",
+            "requirements-min.txt", ".ci")
 
 
 def run(argv, **kwargs):
@@ -30,16 +37,102 @@ def tarball(tmp_path_factory):
     return os.path.join(str(out), built[0])
 
 
+@pytest.fixture(scope="module")
+def installed(tarball, tmp_path_factory):
+    """The tarball installed with ansible-galaxy: the collection's directory (.../ansible_collections/hostupcloud/cloud)."""
+    root = tmp_path_factory.mktemp("installed")
+    run([os.path.join(BIN, "ansible-galaxy"), "collection", "install", "--offline", "--force", "-p", str(root), tarball])
+    collection = root / "ansible_collections" / "hostupcloud" / "cloud"
+    assert (collection / "MANIFEST.json").exists() and not (collection / "galaxy.yml").exists()
+    return collection
+
+
+def user_env(collections_root):
+    """The environment of a user's process: nothing from this checkout on the path."""
+    env = base_env(extra={"ANSIBLE_COLLECTIONS_PATH": str(collections_root)})
+    env.pop("PYTHONPATH", None)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"  # leave the installed copy as ansible-galaxy wrote it
+    return env
+
+
 def test_tarball_is_complete_and_free_of_clutter(tarball):
     with tarfile.open(tarball) as archive:
         names = archive.getnames()
+        manifest = json.load(archive.extractfile("MANIFEST.json"))
+        license_text = archive.extractfile("COPYING").read().decode("utf-8")
     for needed in ("MANIFEST.json", "FILES.json", "meta/runtime.yml", "meta/execution-environment.yml",
                    "requirements.txt", "bindep.txt", "plugins/module_utils/_client.py",
-                   "plugins/modules/huc_project_info.py", "tests/emulator/__main__.py", "README.md"):
+                   "plugins/modules/huc_project_info.py", "tests/emulator/__main__.py", "README.md",
+                   "COPYING", ".ansible-lint", "tests/emulator/requirements.txt", "tests/unit/conftest.py"):
         assert needed in names, needed
     clutter = (".venv", ".cache", ".git", "dist", "tests/output", ".ci", ".pytest_cache", "collections")
     leaked = [n for n in names if n.split("/")[0] in clutter or n.startswith(clutter) or "__pycache__" in n]
     assert leaked == []
+    dev_files = [n for n in names if n.split("/")[0] in DEV_ONLY]
+    assert dev_files == []
+    # The license: the full GPL-3.0 text, named in MANIFEST.json.
+    assert manifest["collection_info"]["license_file"] == "COPYING"
+    assert license_text.split()[:6] == ["GNU", "GENERAL", "PUBLIC", "LICENSE", "Version", "3,"]
+    assert "END OF TERMS AND CONDITIONS" in license_text and "How to Apply These Terms to Your New Programs" in license_text
+    with open(os.path.join(ROOT, "COPYING")) as handle:
+        assert license_text == handle.read()
+
+
+def test_unit_tests_pass_in_the_installed_copy(installed):
+    """The shipped tests/unit run where there is no galaxy.yml and no development file.
+
+    As a user runs them: cd into the installed collection, python -m pytest tests/unit (tests/unit/conftest.py
+    points the collection loader at the ansible_collections tree the copy sits in).
+    """
+    proc = subprocess.run([sys.executable, "-m", "pytest", "tests/unit", "-v", "-p", "no:cacheprovider", "-p", "no:xdist", "-rs"],
+                          cwd=str(installed), env=user_env(installed.parents[2]), capture_output=True, text=True, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # The tests ran from the installed copy, and the version test read MANIFEST.json instead of being skipped.
+    assert "rootdir: %s" % installed in proc.stdout
+    assert "test_version_matches_galaxy_yml PASSED" in proc.stdout
+    assert "test_lowest_tested_ansible_core_is_the_claimed_floor SKIPPED" in proc.stdout
+    assert " passed" in proc.stdout.splitlines()[-1]
+
+
+def test_emulator_requirements_admit_the_pinned_versions(installed):
+    with open(os.path.join(ROOT, "constraints-dev.txt")) as handle:
+        pins = dict(line.strip().lower().split("==") for line in handle if "==" in line and not line.startswith("#"))
+    with open(str(installed / "tests" / "emulator" / "requirements.txt")) as handle:
+        wanted = [Requirement(line) for line in (raw.split("#")[0].strip() for raw in handle) if line]
+    assert sorted(req.name for req in wanted) == ["fastapi", "pydantic", "uvicorn"]
+    for req in wanted:
+        assert req.specifier.contains(pins[req.name]), (str(req), pins[req.name])
+
+
+def test_emulator_runs_from_the_installed_copy(installed, tmp_path):
+    """The command of tests/emulator/README.md: cd into the installed collection, python -m tests.emulator."""
+    bootstrap = tmp_path / "huc.json"
+    process = subprocess.Popen([sys.executable, "-m", "tests.emulator", "--port", "0", "--bootstrap-file", str(bootstrap),
+                                "--quiet", "--seed-projects", "production,staging"],
+                               cwd=str(installed), env=user_env(installed.parents[2]),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while not bootstrap.exists():
+            assert process.poll() is None, process.communicate()[1].decode()
+            assert time.monotonic() < deadline, "no bootstrap file after 30 s"
+            time.sleep(0.05)
+        facts = json.loads(bootstrap.read_text())
+        assert facts["pid"] == process.pid
+        request = urllib.request.Request(facts["api_url"] + "/projects", headers={"Authorization": "Bearer " + facts["write_key"]})
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(request, timeout=30) as response:
+            assert response.status == 200
+            projects = json.load(response)["data"]
+        assert [project["name"] for project in projects] == ["default", "production", "staging"]
+        # It is the installed copy's code that runs: python -m imports tests.emulator from the working directory.
+        if os.path.exists("/proc/%d/cwd" % process.pid):
+            assert os.path.realpath("/proc/%d/cwd" % process.pid) == os.path.realpath(str(installed))
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        process.stdout.close()
+        process.stderr.close()
 
 
 def test_installed_copy_runs_against_the_emulator(tarball, tmp_path, emulator):
