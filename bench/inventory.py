@@ -100,7 +100,7 @@ def main(argv):
               "cpus": os.cpu_count(), "load_average": os.getloadavg()[0]}
     workdir = tempfile.mkdtemp(prefix="huc-bench-")
     with Emulator(seed_projects=args.projects, seed_instances=args.instances, rate_limit=args.rate_limit) as emulator:
-        env = base_env(emulator, extra={"ANSIBLE_INVENTORY_UNPARSED_FAILED": "1"})
+        env = base_env(emulator, extra={"ANSIBLE_INVENTORY_UNPARSED_FAILED": "1", "HUC_RATE_LIMIT": str(args.rate_limit)})
         env.pop("ANSIBLE_CALLBACKS_ENABLED")  # the tests' result recorder would only add to the times
         rows = [(PLUGIN, measure_plugin(emulator, env, workdir)),
                 ("plugin: ansible-inventory --graph", measure_plugin(emulator, env, workdir, graph=True)),

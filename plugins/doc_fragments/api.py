@@ -53,9 +53,34 @@ options:
     description:
       - The API allows 60 requests a minute per key and answers C(429 Too Many Requests) past that.
       - A task waits out 429 answers (as long as C(Retry-After) says, else until C(X-RateLimit-Reset),
-        else with exponential backoff) for at most this many seconds in total, then fails.
+        else with exponential backoff) for at most this many seconds in total, then fails. Queueing
+        for the shared budget of O(rate_limit) is not counted, as that queue always moves.
     type: int
     default: 300
+  rate_limit:
+    description:
+      - Requests a minute the API allows this key; V(0) turns pacing off.
+      - Every module run, inventory run and fork of this controller that uses the key takes its
+        requests from one shared budget of this size (a token comes back a minute after it was
+        spent, like the API's own window), so forks queue instead of running into C(429) answers.
+        The API's C(Retry-After) and C(X-RateLimit-Remaining)/C(X-RateLimit-Reset) headers slow it
+        down further, so several controllers sharing a key also settle without C(429) storms.
+      - If not set, the value of the E(HUC_RATE_LIMIT) environment variable is used.
+    type: int
+    default: 60
+    version_added: 0.2.0
+  rate_limit_shared:
+    description:
+      - Share the budget of O(rate_limit) with the other processes of this controller, through a
+        small state file per key (named by a hash of the key, never the key) under
+        E(HUC_RATE_LIMIT_DIR), by default C($XDG_RUNTIME_DIR/hostupcloud) or else a per-user
+        directory in the temporary directory. A directory that cannot be written falls back to
+        pacing this task alone, with a warning.
+      - V(false) paces this task alone.
+      - If not set, the value of the E(HUC_RATE_LIMIT_SHARED) environment variable is used.
+    type: bool
+    default: true
+    version_added: 0.2.0
 requirements:
   - requests >= 2.31
 notes:

@@ -33,10 +33,13 @@ except ImportError as exc:  # pragma: no cover - exercised by the sanity import 
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = exc
 
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._rate import RateBudget
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._version import COLLECTION_VERSION
 
 DEFAULT_API_URL = "https://console.hostupcloud.com/api"
 PAGE_SIZE = 100
+# A reset further away than this is not believed (the window is a minute).
+WINDOW_CAP = 60.0
 # Answers that mean "the server did not do it, try again later". Only sent again where that is safe:
 # idempotent methods, and POSTs that carry an Idempotency-Key (the server replays a finished one).
 RETRYABLE_STATUS = (500, 502, 503, 504)
@@ -154,7 +157,8 @@ class HucClient:
     """One API session: authentication, retries, rate limits, pagination and errors."""
 
     def __init__(self, api_key, api_url=DEFAULT_API_URL, timeout=30, validate_certs=True, retries=5,
-                 rate_limit_timeout=300, user_agent_extra=None, read_only=False, sleep=time.sleep):
+                 rate_limit_timeout=300, user_agent_extra=None, read_only=False, sleep=time.sleep,
+                 rate_limit=60, rate_limit_shared=True, warn=None):
         if not HAS_REQUESTS:
             raise HucApiError("the Python library 'requests' is required: %s" % REQUESTS_IMPORT_ERROR,
                               code="missing_requests")
@@ -174,7 +178,21 @@ class HucClient:
         self.retries = max(0, int(retries))
         self.rate_limit_timeout = float(rate_limit_timeout)
         self.read_only = read_only
-        self._sleep = sleep
+        self._given_sleep = sleep
+        self._slept = 0.0
+
+        def counted_sleep(seconds):
+            sleep(seconds)
+            self._slept += seconds
+        self._sleep = counted_sleep
+        # An injected sleep (tests) may not pass real time: the budget's clock then moves with it.
+        clock = time.time if sleep is time.sleep else (lambda: time.time() + self._slept)
+        self.rate_limit = _check_rate_limit(rate_limit)
+        self.rate_limit_shared = rate_limit_shared
+        self._warn = warn
+        # Every process of this controller that uses this key takes its requests from one budget.
+        self.budget = RateBudget(api_key, rate=self.rate_limit, shared=rate_limit_shared, clock=clock, sleep=self._sleep,
+                                 warn=warn)
         self.rate_waited = 0.0
         self.request_count = 0
         self.server_time = None
@@ -192,7 +210,8 @@ class HucClient:
     def with_key(self, api_key):
         """A client like this one that authenticates with another key (say, a key just issued)."""
         other = HucClient(api_key, self.api_url, self.timeout, self.validate_certs, self.retries, self.rate_limit_timeout,
-                          read_only=self.read_only, sleep=self._sleep)
+                          read_only=self.read_only, sleep=self._given_sleep, rate_limit=self.rate_limit,
+                          rate_limit_shared=self.rate_limit_shared, warn=self._warn)
         other.session.headers["User-Agent"] = self.session.headers["User-Agent"]
         return other
 
@@ -284,6 +303,7 @@ class HucClient:
             return self._decode(response, envelope, method, path)
 
     def _send(self, method, url, params, body, headers):
+        self.budget.acquire()
         self.request_count += 1
         response = self.session.request(
             method, url, params=params, data=json.dumps(body) if body is not None else None,
@@ -294,6 +314,8 @@ class HucClient:
                 self.server_time = email.utils.parsedate_to_datetime(date)
             except (TypeError, ValueError):
                 pass
+        remaining, reset_in = rate_limit_signals(response.headers, self.server_time)
+        self.budget.observe(remaining=remaining, reset_in=reset_in)
         return response
 
     def _retry_or_raise(self, error, failures, retry_allowed):
@@ -313,6 +335,7 @@ class HucClient:
                 "minute per key); raise rate_limit_timeout or use fewer parallel forks" % round(self.rate_waited),
                 status=429, code="rate_limited", method=method, path=path)
         self.rate_waited += delay
+        self.budget.observe(pause=delay)  # every process of this key holds back, not only this one
         self._sleep(delay)
 
     @staticmethod
@@ -351,6 +374,31 @@ def backoff(attempt, base=1.0, cap=30.0):
     """Exponential backoff with jitter: between half and all of base * 2**attempt, capped."""
     delay = min(cap, base * (2 ** attempt))
     return delay / 2 + random.uniform(0, delay / 2)
+
+
+def rate_limit_signals(headers, server_time=None):
+    """(X-RateLimit-Remaining, seconds until X-RateLimit-Reset on the server's clock); None where absent."""
+    try:
+        remaining = int(headers.get("X-RateLimit-Remaining"))
+    except (TypeError, ValueError):
+        return None, None
+    try:
+        now = server_time.timestamp() if server_time is not None else time.time()
+        reset_in = min(WINDOW_CAP, max(0.0, float(headers.get("X-RateLimit-Reset")) - now))
+    except (TypeError, ValueError):
+        reset_in = None
+    return remaining, reset_in
+
+
+def _check_rate_limit(value):
+    try:
+        rate = int(value)
+    except (TypeError, ValueError):
+        rate = -1
+    if isinstance(value, bool) or rate < 0:
+        raise HucApiError("rate_limit must be a whole number of requests a minute (0 turns pacing off), got %r" % (value,),
+                          code="invalid_rate_limit")
+    return rate
 
 
 def rate_limit_delay(headers, server_time=None, attempt=0):

@@ -33,6 +33,8 @@ API_ARGUMENT_SPEC = dict(
     validate_certs=dict(type="bool", default=True),
     api_retries=dict(type="int", default=5),
     rate_limit_timeout=dict(type="int", default=300),
+    rate_limit=dict(type="int", default=60, fallback=(env_fallback, ["HUC_RATE_LIMIT"])),
+    rate_limit_shared=dict(type="bool", default=True, fallback=(env_fallback, ["HUC_RATE_LIMIT_SHARED"])),
 )
 
 PROJECT_SPEC = dict(type="str", fallback=(env_fallback, ["HUC_PROJECT"]))
@@ -93,6 +95,9 @@ class HucModule:
             rate_limit_timeout=self.params["rate_limit_timeout"],
             user_agent_extra="ansible-module/%s" % module._name,
             read_only=module.check_mode,
+            rate_limit=self.params["rate_limit"],
+            rate_limit_shared=self.params["rate_limit_shared"],
+            warn=module.warn,
         )
 
     # -- definition and execution -------------------------------------------------------------

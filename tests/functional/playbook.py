@@ -14,6 +14,7 @@ BIN = os.path.dirname(sys.executable)
 # ansible-playbook, ansible-inventory, ansible-galaxy come from here: HUC_ANSIBLE_BIN points the
 # same tests at another ansible-core (make test-min runs them on the lowest supported version).
 ANSIBLE_BIN = os.environ.get("HUC_ANSIBLE_BIN") or BIN
+RATE_DIR = os.path.join(tempfile.gettempdir(), "huc-test-rate-budget")
 
 
 def collections_path():
@@ -68,6 +69,8 @@ def base_env(emulator=None, key=None, extra=None):
         "ANSIBLE_LOCALHOST_WARNING": "0",
         "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
         "PATH": ANSIBLE_BIN + os.pathsep + env.get("PATH", ""),
+        # The shared request budget's state files of test runs stay out of the user's directory.
+        "HUC_RATE_LIMIT_DIR": RATE_DIR,
     })
     if emulator is not None:
         env["HUC_API_URL"] = emulator.api_url

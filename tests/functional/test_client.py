@@ -49,14 +49,26 @@ def test_429_without_retry_after_backs_off_then_succeeds(emulator):
 
 
 def test_real_rate_limit_is_waited_out(emulator_factory):
+    """Without pacing (rate_limit=0) the client runs into the limit and waits out its 429s."""
     emulator = emulator_factory(rate_limit=5, rate_window=60)
-    client, sleep = client_for(emulator)
+    client, sleep = client_for(emulator, rate_limit=0)
     for _request in range(12):
         client.get("/projects")
     statuses = [r["status"] for r in api_log(emulator)]
     assert statuses.count(200) == 12
     assert statuses.count(429) >= 2
     assert sleep.slept and client.rate_waited <= 130
+
+
+def test_the_server_signals_pace_the_budget_before_any_429(emulator_factory):
+    """X-RateLimit-Remaining reaching 0 pauses until X-RateLimit-Reset: the same 12 requests, no 429."""
+    emulator = emulator_factory(rate_limit=5, rate_window=60)
+    client, sleep = client_for(emulator)
+    for _request in range(12):
+        client.get("/projects")
+    assert [r["status"] for r in api_log(emulator)] == [200] * 12
+    assert len(sleep.slept) == 2 and all(55 <= s <= 62 for s in sleep.slept), sleep.slept
+    assert client.rate_waited == 0  # no 429 had to be waited out
 
 
 def test_429_past_rate_limit_timeout_fails_clearly(emulator):

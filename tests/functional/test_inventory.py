@@ -279,13 +279,23 @@ def test_bad_key_url_or_project_fail_cleanly_without_secrets(emulator):
 
 
 def test_rate_limit_is_waited_out(emulator_factory):
+    """Without pacing (rate_limit 0) the plugin runs into the limit and waits out its 429s."""
     limited = emulator_factory(rate_limit=4, rate_window=2, **SEED)
-    run = inventory(limited)
+    run = inventory(limited, {"rate_limit": 0})
     assert run.rc == 0, run
     assert len(run.data["_meta"]["hostvars"]) == 300
     statuses = [r["status"] for r in limited.requests()]
     assert 429 in statuses
     assert [r for r in limited.requests() if r["status"] == 200] and statuses.count(200) == 6
+
+
+def test_the_shared_budget_keeps_the_inventory_under_the_limit(emulator_factory, tmp_path):
+    """Paced at the emulator's scaled limit, the same inventory draws no 429 at all."""
+    limited = emulator_factory(rate_limit=4, rate_window=2, **SEED)
+    run = inventory(limited, {"rate_limit": 4}, env={"HUC_RATE_LIMIT_WINDOW": "2", "HUC_RATE_LIMIT_DIR": str(tmp_path)})
+    assert run.rc == 0, run
+    assert len(run.data["_meta"]["hostvars"]) == 300
+    assert [r["status"] for r in limited.requests()] == [200] * 6
 
 
 def test_attachments_cost_one_list_per_project_and_kind(emulator_factory):

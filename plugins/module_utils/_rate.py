@@ -1,0 +1,189 @@
+# -*- coding: utf-8 -*-
+# Copyright: HostUpCloud collection contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One request budget per API key, shared by every process of the controller. Private.
+
+The API allows `rate` requests per `window` seconds (60 a minute) per key, counted in a sliding
+window, and a refused request may well count too. Forks that each wait out their own 429s collide
+again and again; here every module run, inventory run and fork of one controller takes its
+requests from one token bucket per key, kept in a small state file under a per-user directory and
+guarded by fcntl locks (the kernel drops a lock with its process, so a killed process never holds
+it). The bucket holds `rate` tokens and each token spent comes back `window` seconds (plus a small
+margin for network jitter) after it was spent: the server's own sliding window, so a short run
+is never slowed, and no window of the server ever sees more than `rate` requests from this
+controller. The server's signals make it slower still: a Retry-After pauses every process of the
+key, and X-RateLimit-Remaining below what the bucket holds (another controller uses the key)
+takes the difference out of the bucket, none left pauses until X-RateLimit-Reset.
+
+The file name is a hash of the key, never the key. A corrupt or unreadable file is rebuilt; a
+directory that cannot be written falls back to a bucket for this process alone, with one warning.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+
+try:
+    import fcntl
+    HAS_FCNTL = True
+except ImportError:  # pragma: no cover - not on POSIX: per-process pacing only
+    HAS_FCNTL = False
+
+WINDOW = 60.0
+
+
+def default_directory():
+    """Per-user: $HUC_RATE_LIMIT_DIR, else $XDG_RUNTIME_DIR/hostupcloud, else <tmp>/hostupcloud-<uid>."""
+    configured = os.environ.get("HUC_RATE_LIMIT_DIR")
+    if configured:
+        return configured
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    if runtime and os.path.isdir(runtime):
+        return os.path.join(runtime, "hostupcloud")
+    uid = os.getuid() if hasattr(os, "getuid") else "user"
+    return os.path.join(tempfile.gettempdir(), "hostupcloud-%s" % uid)
+
+
+def window_seconds():
+    """The API's window, 60 s; $HUC_RATE_LIMIT_WINDOW for an emulator running at a scaled limit."""
+    try:
+        return max(0.001, float(os.environ.get("HUC_RATE_LIMIT_WINDOW") or WINDOW))
+    except ValueError:
+        return WINDOW
+
+
+def key_digest(api_key):
+    return hashlib.sha256(("hostupcloud-rate:" + api_key).encode("utf-8")).hexdigest()[:32]
+
+
+class Bucket:
+    """The bucket's arithmetic on a state dict {spent: [epochs a token was spent], pause_until}."""
+
+    def __init__(self, rate, window=WINDOW):
+        self.rate = int(rate)
+        self.window = float(window)
+        # A token comes back a little after the window: the server counts arrivals, we count sends.
+        self.refill_after = self.window * 1.02
+
+    def fresh(self, now):
+        return {"spent": [], "pause_until": 0.0}
+
+    def _live(self, state, now):
+        """The spent tokens not back yet (oldest first), at most rate of them."""
+        spent = [float(t) for t in state.get("spent") or [] if now - self.refill_after < float(t) <= now + 1]
+        return sorted(spent)[-self.rate:]
+
+    def take(self, state, now):
+        """(new state, seconds to wait first): 0 seconds means a token was taken."""
+        spent = self._live(state, now)
+        pause = max(0.0, float(state.get("pause_until") or 0.0) - now)
+        if pause <= 0 and len(spent) < self.rate:
+            return {"spent": spent + [now], "pause_until": 0.0}, 0.0
+        wait = pause if pause > 0 else spent[0] + self.refill_after - now
+        return {"spent": spent, "pause_until": state.get("pause_until") or 0.0}, max(wait, 0.001)
+
+    def observe(self, state, now, remaining=None, reset_in=None, pause=None):
+        """The state after the server spoke: tokens the server has not got are taken out; none left pauses."""
+        spent = self._live(state, now)
+        until = float(state.get("pause_until") or 0.0)
+        if remaining is not None:
+            missing = self.rate - len(spent) - max(0, int(remaining))
+            # Spent elsewhere (another controller): back when the server's window frees them.
+            back = now + reset_in - self.refill_after if reset_in else now
+            spent = sorted(spent + [min(now, back)] * max(0, missing))
+            if remaining <= 0 and reset_in:
+                until = max(until, now + reset_in)
+        if pause:
+            until = max(until, now + pause)
+        return {"spent": spent[-self.rate:], "pause_until": until}
+
+
+class RateBudget:
+    """The shared budget of one key: acquire() before each request, observe() after each answer."""
+
+    def __init__(self, api_key, rate=60, shared=True, directory=None, window=None, clock=time.time,
+                 sleep=time.sleep, warn=None):
+        self.bucket = Bucket(rate, window or window_seconds()) if rate and int(rate) > 0 else None
+        self.sleep = sleep
+        self.clock = clock
+        self.warn = warn
+        self.path = None
+        self._local = None
+        if self.bucket is None:
+            return
+        if shared and HAS_FCNTL:
+            directory = directory or default_directory()
+            try:
+                if not os.path.isdir(directory):
+                    os.makedirs(directory, 0o700)
+                self.path = os.path.join(directory, "%s.json" % key_digest(api_key))
+                os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+            except OSError as error:
+                self.path = None
+                self._warn("the shared request budget cannot use %s (%s): this process paces its own requests "
+                           "only; set HUC_RATE_LIMIT_DIR to a writable directory" % (directory, error.strerror or error))
+        if self.path is None:
+            self._local = self.bucket.fresh(self.clock())
+
+    def _warn(self, text):
+        if self.warn:
+            self.warn(text)
+
+    def _update(self, change):
+        """Apply change(state, now) -> (state, result) under the lock; returns result."""
+        now = self.clock()
+        if self.path is None:
+            self._local, result = change(self._local, now)
+            return result
+        try:
+            handle = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as error:
+            self._warn("the shared request budget file %s cannot be opened (%s): pacing this process only"
+                       % (self.path, error.strerror or error))
+            self.path, self._local = None, self.bucket.fresh(now)
+            return self._update(change)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            raw = b""
+            while True:
+                chunk = os.read(handle, 4096)
+                if not chunk:
+                    break
+                raw += chunk
+            try:
+                state = json.loads(raw.decode("utf-8")) if raw else None
+                if not isinstance(state, dict) or not isinstance(state.get("spent", []), list):
+                    state = None  # corrupt: rebuilt
+            except (ValueError, TypeError, UnicodeDecodeError):
+                state = None
+            state, result = change(state if state is not None else self.bucket.fresh(now), now)
+            os.lseek(handle, 0, os.SEEK_SET)
+            os.ftruncate(handle, 0)
+            os.write(handle, json.dumps(state).encode("utf-8"))
+            return result
+        finally:
+            os.close(handle)  # closing drops the lock
+
+    def acquire(self):
+        """Wait until this key may send one more request; returns the seconds waited."""
+        if self.bucket is None:
+            return 0.0
+        waited = 0.0
+        while True:
+            wait = self._update(lambda state, now: self.bucket.take(state, now))
+            if wait <= 0:
+                return waited
+            self.sleep(wait)
+            waited += wait
+
+    def observe(self, remaining=None, reset_in=None, pause=None):
+        """Tell every process of this key what the server said (remaining, seconds to reset, a pause)."""
+        if self.bucket is None or (remaining is None and not pause):
+            return
+        self._update(lambda state, now: (self.bucket.observe(state, now, remaining, reset_in, pause), None))
