@@ -83,6 +83,27 @@ options:
         most this many seconds in total; then the inventory fails.
     type: int
     default: 300
+  rate_limit:
+    description:
+      - Requests a minute the API allows this key; V(0) turns pacing off.
+      - Every module run, inventory run and fork of this controller that uses the key takes its
+        requests from one shared budget of this size, so they queue instead of running into
+        C(429) answers; see the collection guide.
+    type: int
+    default: 60
+    env:
+      - name: HUC_RATE_LIMIT
+    version_added: 0.2.0
+  rate_limit_shared:
+    description:
+      - Share the budget of O(rate_limit) with the other processes of this controller through a
+        state file under E(HUC_RATE_LIMIT_DIR) (default C($XDG_RUNTIME_DIR/hostupcloud), else a
+        per-user directory in the temporary directory). V(false) paces this run alone.
+    type: bool
+    default: true
+    env:
+      - name: HUC_RATE_LIMIT_SHARED
+    version_added: 0.2.0
   projects:
     description:
       - The projects whose instances are listed, each by name or id. Default is every project the key can see.
@@ -203,11 +224,15 @@ from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructa
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError, HucClient, looks_like_id
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import pick
 
-try:
-    from ansible.template import trust_as_template  # noqa: F401  pylint: disable=unused-import
-    wrap_var = None  # ansible-core 2.19+ marks every inventory variable as untrusted itself
-except ImportError:  # ansible-core 2.17 and 2.18: API data must never be templated
+# API data must never be templated, and `ansible-inventory --list --export` (what AWX imports) shows
+# every string marked unsafe as {"__ansible_unsafe": ...}. So only a string that could be a template
+# is marked (see protect()); the others are plain strings, which templating leaves as they are.
+try:  # ansible-core 2.19+: a string a plugin sets is untrusted (never templated) unless trusted
+    from ansible.template import trust_as_template
+    wrap_var = None
+except ImportError:  # ansible-core 2.17 and 2.18: a plain string is templated unless wrapped
     from ansible.utils.unsafe_proxy import wrap_var
+    trust_as_template = None
 
 # The host variables, in this order, each named prefix + field + suffix.
 HOST_FIELDS = ("id", "name", "project_id", "project", "node_id", "node", "os_template", "vcpus", "memory_mb",
@@ -219,6 +244,34 @@ ATTACHMENTS = {
 }
 UNSAFE_GROUP_CHARS = re.compile(r"[^A-Za-z0-9_]")
 UNSAFE_HOST_CHARS = re.compile(r"[^A-Za-z0-9_.-]")
+# What makes a string a possible template: Jinja's start delimiters, and the "#jinja2:" header that
+# ansible-core 2.19 takes as the start of a template (it can change the delimiters).
+TEMPLATE_MARKERS = ("{{", "{%", "{#", "#jinja2:")
+
+
+def could_be_template(text):
+    return any(marker in text for marker in TEMPLATE_MARKERS)
+
+
+def protect(value):
+    """value (API data, nested dicts and lists too) as an inventory variable that is never templated.
+
+    A string that could be a template stays unsafe: wrapped with wrap_var on ansible-core 2.17/2.18,
+    left untrusted (the default for what a plugin sets) on 2.19+. Any other string is set plain
+    (trusted on 2.19+, where untrusted strings are exported as unsafe): it has nothing to template.
+    """
+    if isinstance(value, str):
+        text = str.__str__(value)  # a plain str: neither AnsibleUnsafeText nor tagged (so untrusted on 2.19+)
+        if could_be_template(text):
+            return wrap_var(text) if wrap_var else text
+        return trust_as_template(text) if trust_as_template else text
+    if isinstance(value, dict):
+        # keys are never templated; on 2.17/2.18 wrap_var wrapped them too, so do that for templates
+        return dict((wrap_var(key) if wrap_var and isinstance(key, str) and could_be_template(key) else key, protect(item))
+                    for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return [protect(item) for item in value]
+    return value
 
 
 def safe_group_name(name):
@@ -339,6 +392,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 validate_certs=self.get_option("validate_certs"),
                 retries=self.get_option("api_retries"),
                 rate_limit_timeout=self.get_option("rate_limit_timeout"),
+                rate_limit=self.get_option("rate_limit"),
+                rate_limit_shared=self.get_option("rate_limit_shared"),
+                warn=self.display.warning,
                 user_agent_extra="ansible-inventory/%s" % self.NAME)
             projects = self._projects(client)
             nodes = dict((node.get("id"), node.get("name")) for node in client.list("/nodes"))
@@ -392,10 +448,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             if status and record.get("status") not in status:
                 continue
             fields = HOST_FIELDS + tuple(kind for kind in ATTACHMENTS if kind in record)
-            variables = dict((prefix + field + suffix, record.get(field)) for field in fields)
+            # protected here already: filters, hostname, compose and groups must not template API data either
+            variables = protect(dict((prefix + field + suffix, record.get(field)) for field in fields))
             address = connect_address(record, self.get_option("connect_with"))
             if address:
-                variables["ansible_host"] = address
+                variables["ansible_host"] = protect(address)
             else:
                 self.display.vvv("%s: instance %s has none of connect_with %s; ansible_host not set"
                                  % (self.NAME, record.get("name"), self.get_option("connect_with")))
@@ -412,7 +469,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def _add_host(self, name, record, variables, strict):
         self.inventory.add_host(name, group="huc")
         for key, value in variables.items():
-            self.inventory.set_variable(name, key, wrap_var(value) if wrap_var else value)
+            self.inventory.set_variable(name, key, value)  # protect()ed by _populate
         for kind in ("project", "status", "node"):
             group = self.inventory.add_group(safe_group_name("huc_%s_%s" % (kind, record.get(kind))))
             self.inventory.add_child(group, name)
