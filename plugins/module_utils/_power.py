@@ -15,6 +15,7 @@ __metaclass__ = type
 
 import time
 
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import BROKEN, SETTLES_IN, STABLE
 
 # Wanted state -> the status an instance ends in.
@@ -124,7 +125,16 @@ class PowerPlan:
             self.send(target, action)
 
     def send(self, target, action):
-        target.instance = self.module.send_power(target.instance, action)
+        try:
+            target.instance = self.module.send_power(target.instance, action)
+        except HucApiError as error:
+            # Someone else's action got there first (another run stopping the same instance): if the
+            # instance now is, or heads to, where we want it, wait for it instead of failing.
+            current = self.module.refetch(target.instance) if error.status == 409 else None
+            if current is None or not (current["status"] == FINAL[target.wanted] or heading_there(target.wanted, current["status"])):
+                raise
+            target.instance = current
+            return
         target.sent.append(action)
         if action == "shutdown":
             target.shutdown_deadline = time.time() + self.shutdown_timeout
