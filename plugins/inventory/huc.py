@@ -20,9 +20,10 @@ description:
   - C(429 Too Many Requests) answers are waited out like in the modules (see O(rate_limit_timeout)).
   - "Host variables, named with O(hostvars_prefix) and O(hostvars_suffix) (by default C(huc_id)):
     C(id), C(name), C(project_id), C(project) (the project name), C(node_id), C(node) (the node name),
-    C(os_template), C(vcpus), C(memory_mb), C(disk_gb), C(status), C(ipv4), C(ipv6), C(labels)
-    (a dict) and C(created_at); plus C(ansible_host), see O(connect_with); C(floating_ips) and
-    C(volumes) with O(attachments)."
+    C(os_template), C(vcpus), C(memory_mb), C(disk_gb), C(status), C(ipv4), C(ipv6) and
+    C(ipv6_prefix) (both V(null) without IPv6), C(labels) (a dict) and C(created_at); plus
+    C(ansible_host), see O(connect_with); C(floating_ips), C(volumes) and C(private_ips) with
+    O(attachments)."
   - "Groups: C(huc) (every host), C(huc_project_<project name>), C(huc_status_<status>) and
     C(huc_node_<node name>); every character other than an ASCII letter, digit or underscore
     becomes an underscore, so C(project-01) gives C(huc_project_project_01). Groups made by
@@ -139,10 +140,13 @@ options:
   connect_with:
     description:
       - Where C(ansible_host) comes from; the first of these the instance has is used.
+      - V(private) is the first address the instance has in a private network (in the order the networks were
+        created); it costs the one networks listing per project of O(attachments=[private_networks]), which
+        it reads even when O(attachments) does not name it.
       - Without any of them, C(ansible_host) is not set.
     type: list
     elements: str
-    choices: [ipv4, ipv6, name]
+    choices: [ipv4, ipv6, name, private]
     default: [ipv4, ipv6]
   attachments:
     description:
@@ -151,9 +155,11 @@ options:
       - V(floating_ips) sets C(floating_ips), the addresses of the floating IPs attached to the
         instance; V(volumes) sets C(volumes), a list of C(id), C(name) and C(size_gb) of its attached
         volumes. Both are empty lists for an instance with none; neither is set unless named here.
+      - V(private_networks) sets C(private_ips), a list of C(network) (its name) and C(ip), the instance's
+        addresses in the private networks of its project; an empty list for an instance attached to none.
     type: list
     elements: str
-    choices: [floating_ips, volumes]
+    choices: [floating_ips, volumes, private_networks]
     default: []
     version_added: 0.2.0
   hostvars_prefix:
@@ -236,12 +242,18 @@ except ImportError:  # ansible-core 2.17 and 2.18: a plain string is templated u
 
 # The host variables, in this order, each named prefix + field + suffix.
 HOST_FIELDS = ("id", "name", "project_id", "project", "node_id", "node", "os_template", "vcpus", "memory_mb",
-               "disk_gb", "status", "ipv4", "ipv6", "labels", "created_at")
+               "disk_gb", "status", "ipv4", "ipv6", "ipv6_prefix", "labels", "created_at")
 # attachments option: kind -> (API list, the host variable's view of one item).
 ATTACHMENTS = {
     "floating_ips": ("/floating-ips", lambda item: item.get("address")),
     "volumes": ("/volumes", lambda item: {"id": item.get("id"), "name": item.get("name"), "size_gb": item.get("sizeGb")}),
+    # a private network lists the instances attached to it, each with its address
+    "private_networks": ("/networks", lambda item: [
+        (attached.get("instanceId"), {"network": item.get("name"), "ip": attached.get("ip")})
+        for attached in item.get("attachments") or []]),
 }
+# attachments option: kind -> the host variable, where it is not the kind's name
+ATTACHMENT_VARIABLES = {"private_networks": "private_ips"}
 UNSAFE_GROUP_CHARS = re.compile(r"[^A-Za-z0-9_]")
 UNSAFE_HOST_CHARS = re.compile(r"[^A-Za-z0-9_.-]")
 # What makes a string a possible template: Jinja's start delimiters, and the "#jinja2:" header that
@@ -281,8 +293,13 @@ def safe_group_name(name):
 
 
 def connect_address(record, connect_with):
-    """The first of ipv4, ipv6, name (in the order given) the instance has, or None."""
+    """The first of ipv4, ipv6, name, private (in the order given) the instance has, or None."""
     for source in connect_with:
+        if source == "private":
+            first = (record.get("private_ips") or [{}])[0]
+            if first.get("ip"):
+                return first["ip"]
+            continue
         if record.get(source):
             return record[source]
     return None
@@ -303,7 +320,8 @@ def host_record(instance, project, node_names):
         "disk_gb": instance.get("diskGb"),
         "status": instance.get("status"),
         "ipv4": instance.get("ipv4"),
-        "ipv6": instance.get("ipv6"),
+        "ipv6": instance.get("ipv6"),  # null for an instance without IPv6
+        "ipv6_prefix": instance.get("ipv6Prefix"),
         "labels": dict(instance.get("labels") or {}),
         "created_at": instance.get("createdAt"),
     }
@@ -372,7 +390,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def _cache_key(self, path):
         """The file's cache key, made distinct by what decides the listing (never the key)."""
         listing = [self.get_option("api_url"), self.get_option("projects"), self._server_status(),
-                   sorted(self.get_option("attachments") or [])]
+                   self._attachment_kinds()]
         return "%s_%s" % (self.get_cache_key(path),
                           hashlib.sha256(json.dumps(listing).encode("utf-8")).hexdigest()[:8])
 
@@ -405,7 +423,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 for instance in client.list("/instances", dict(query, projectId=project["id"])):
                     record = host_record(instance, project, nodes)
                     for kind, by_instance in attached.items():
-                        record[kind] = by_instance.get(instance.get("id"), [])
+                        record[ATTACHMENT_VARIABLES.get(kind, kind)] = by_instance.get(instance.get("id"), [])
                     records.append(record)
             return records
         except HucApiError as error:
@@ -414,13 +432,23 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def _attachments(self, client, project_id):
         """{kind: {instance id: [what is attached]}} for the kinds the attachments option names."""
         found = {}
-        for kind in self.get_option("attachments") or []:
+        for kind in self._attachment_kinds():
             path, view = ATTACHMENTS[kind]
             by_instance = found.setdefault(kind, {})
             for item in client.list(path, {"projectId": project_id}):
-                if item.get("instanceId"):
-                    by_instance.setdefault(item["instanceId"], []).append(view(item))
+                # (instance id, value) pairs: a network has several instances, the others one
+                pairs = view(item) if kind == "private_networks" else [(item.get("instanceId"), view(item))]
+                for instance_id, value in pairs:
+                    if instance_id:
+                        by_instance.setdefault(instance_id, []).append(value)
         return found
+
+    def _attachment_kinds(self):
+        """The kinds to read: those of attachments, and private networks for connect_with private."""
+        kinds = sorted(self.get_option("attachments") or [])
+        if "private" in (self.get_option("connect_with") or []) and "private_networks" not in kinds:
+            kinds.append("private_networks")
+        return kinds
 
     def _projects(self, client):
         """[{id, name}] of the chosen projects: one project listing unless every entry is an id."""
@@ -447,7 +475,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         for record in records:
             if status and record.get("status") not in status:
                 continue
-            fields = HOST_FIELDS + tuple(kind for kind in ATTACHMENTS if kind in record)
+            fields = HOST_FIELDS + tuple(ATTACHMENT_VARIABLES.get(kind, kind) for kind in ATTACHMENTS
+                                         if kind in (self.get_option("attachments") or []))
             # protected here already: filters, hostname, compose and groups must not template API data either
             variables = protect(dict((prefix + field + suffix, record.get(field)) for field in fields))
             address = connect_address(record, self.get_option("connect_with"))

@@ -70,11 +70,11 @@ def snake_to_camel(name):
 
 
 def to_snake(value):
-    """API object (camelCase keys) to Ansible result (snake_case keys); label keys are kept."""
+    """API object (camelCase keys) to Ansible result (snake_case keys); label keys and addresses are kept."""
     if isinstance(value, list):
         return [to_snake(item) for item in value]
     if isinstance(value, dict):
-        return dict((camel_to_snake(k), v if k == "labels" else to_snake(v)) for k, v in value.items())
+        return dict((camel_to_snake(k), v if k in ("labels", "reverseDns") else to_snake(v)) for k, v in value.items())
     return value
 
 
@@ -256,6 +256,9 @@ class HucClient:
 
     def patch(self, path, body):
         return self.request("PATCH", path, body=body)
+
+    def put(self, path, body):
+        return self.request("PUT", path, body=body)
 
     def delete(self, path):
         return self.request("DELETE", path)

@@ -62,6 +62,33 @@ def string_labels(value):
     return None
 
 
+PTR_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+def normalize_ptr(value):
+    """A PTR name as the API stores it: lowercase, without the trailing dot."""
+    text = value.lower()
+    return text[:-1] if text.endswith(".") else text
+
+
+def ptr_name(value):
+    """A reverse DNS (PTR) name: a fully qualified name of at most 253 characters, labels of 1-63 [a-z0-9-]."""
+    if not isinstance(value, str):
+        return "must be a host name such as host.example.com, got %r" % (value,)
+    text = normalize_ptr(value)
+    labels = text.split(".")
+    if not text or len(text) > 253:
+        return "must be a fully qualified domain name of 1 to 253 characters, got %d" % len(text)
+    if len(labels) < 2:
+        return "must be a fully qualified domain name such as host.example.com, got %r" % value
+    for label in labels:
+        if len(label) > 63:
+            return "%r: labels must be at most 63 characters long" % value
+        if not PTR_LABEL.match(label):
+            return "%r: each label must be 1 to 63 of a-z, 0-9 and '-', not starting or ending with '-'" % value
+    return None
+
+
 # -- references ---------------------------------------------------------------------------------
 
 def pick(kind, items, value, required=False, name_key="name"):
@@ -97,6 +124,8 @@ REFERENCES = dict(
     ssh_key=Reference("SSH key", "/ssh-keys"),
     volume=Reference("volume", "/volumes"),
     floating_ip=Reference("floating IP", "/floating-ips", name_key="address"),
+    firewall=Reference("firewall", "/firewalls"),
+    private_network=Reference("private network", "/networks"),
 )
 
 
@@ -195,11 +224,13 @@ class Field:
     not update): a different value on an existing resource warns (shown: how it says the value). ref/many: the option names
     other resources (resolved to ids). check: a limit, checked before any request. required:
     needed to create. clear: what an explicit null sends (None: null is "not set"). identity: the
-    option finds the resource (name), so it is not compared; by id it renames.
+    option finds the resource (name), so it is not compared; by id it renames. read: how the value to compare
+    is read from the API object when it differs from what is sent (ipv6: a switch sent, an address returned).
+    normalize: the form the API stores a value in (compared and sent so).
     """
 
     def __init__(self, option, api=None, create=True, update=False, required=False, ref=None, many=False,
-                 check=None, clear=None, label=None, shown=None, identity=False):
+                 check=None, clear=None, label=None, shown=None, identity=False, read=None, normalize=None):
         self.option = option
         self.api = api or snake_to_camel(option)
         self.create = create
@@ -213,6 +244,12 @@ class Field:
         # How a creation-only warning shows the current value, e.g. "the instance runs %s".
         self.shown = shown
         self.identity = identity
+        self.read = read
+        self.normalize = normalize
+
+    def current(self, obj):
+        """The value of this field in an API object, as it compares with what is sent."""
+        return self.read(obj) if self.read else obj.get(self.api)
 
     @property
     def creation_only(self):
@@ -225,8 +262,9 @@ class HucResourceModule(HucModule):
     Declare: kind, path, fields, result_fields, diff_fields; optionally identity (the option, and
     API field, a resource is found by when no id is given; default name), in_project, settled
     (status a create waits for), predicted (status a create reports without waiting), broken
-    (statuses that fail a wait), create_defaults (what the API fills in a new object).
-    Hooks for what is special: more_changes, refuse_update, predict_update, apply_update.
+    (statuses that fail a wait), create_defaults (what the API fills in a new object), diff_if_set
+    (result fields shown in the diff only when their option is set).
+    Hooks for what is special: predict_create, more_changes, refuse_update, predict_update, apply_update.
     """
 
     kind = None
@@ -236,6 +274,7 @@ class HucResourceModule(HucModule):
     fields = ()
     result_fields = ()
     diff_fields = ()
+    diff_if_set = ()
     settled = None
     predicted = None
     broken = ("error",)
@@ -294,7 +333,7 @@ class HucResourceModule(HucModule):
             return self.refs.ids(field.ref, value, label=field.label)
         if field.ref:
             return self.refs.id(field.ref, value, label=field.label)
-        return value
+        return field.normalize(value) if field.normalize else value
 
     def item_path(self, obj, suffix=""):
         return "%s/%s%s" % (self.path, obj["id"] if isinstance(obj, dict) else obj, suffix)
@@ -356,7 +395,9 @@ class HucResourceModule(HucModule):
 
     def diff_view(self, obj):
         view = self.view(obj)
-        return dict((field, view[field]) for field in self.diff_fields) if view else {}
+        shown = self.diff_fields + tuple(field for field in self.diff_if_set
+                                         if self.params.get(field) is not None or self.explicitly_set(field))
+        return dict((field, view[field]) for field in shown) if view else {}
 
     # -- create -------------------------------------------------------------------------------
 
@@ -374,8 +415,7 @@ class HucResourceModule(HucModule):
             if value is not None:
                 body[field.api] = value
         if self.check_mode:
-            obj = dict(self.create_defaults, **body)
-            obj.update(id=None, status=self.settled if self.params.get("wait") else self.predicted)
+            obj = self.predict_create(body)
         else:
             obj = self.post_create(body)
             if obj is None:
@@ -384,6 +424,12 @@ class HucResourceModule(HucModule):
                 obj = self.wait_status(obj, self.settled)
         self.before, self.after = {}, self.diff_view(obj)
         self.set_result(self.view(obj), changed=True)
+
+    def predict_create(self, body):
+        """The object a create would make (check mode): the API's defaults, the body, no id."""
+        obj = dict(self.create_defaults, **body)
+        obj.update(id=None, status=self.settled if self.params.get("wait") else self.predicted)
+        return obj
 
     def post_create(self, body):
         """POST with an Idempotency-Key and a lookup before any retry: a lost answer never makes two.
@@ -415,7 +461,9 @@ class HucResourceModule(HucModule):
                 wanted[field.api] = value
         if self.params.get("id") and self.params.get("name") and "name" not in wanted:
             wanted["name"] = self.params["name"]  # by id, name renames
-        changes = dict((api, value) for api, value in wanted.items() if current.get(api) != value)
+        read = dict((field.api, field.current) for field in self.fields)
+        changes = dict((api, value) for api, value in wanted.items()
+                       if read.get(api, lambda obj: obj.get(api))(current) != value)
         changes.update(self.more_changes(current))
         if current.get("status") == "deleting":
             self.fail("%s %s is being deleted; run again once it is gone to create it anew"
@@ -448,7 +496,7 @@ class HucResourceModule(HucModule):
         for field in self.fields:
             if not field.creation_only or self.params.get(field.option) is None:
                 continue
-            have, value = current.get(field.api), self.params[field.option]
+            have, value = field.current(current), self.params[field.option]
             if field.many:
                 same = sorted(self.value(field)) == sorted(have or [])
             else:

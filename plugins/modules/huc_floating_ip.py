@@ -60,6 +60,13 @@ options:
         or the task fails before allocating.
       - On an existing floating IP a different node gives a warning (a floating IP never changes node).
     type: str
+  reverse_dns:
+    description:
+      - The reverse DNS (PTR) name of the floating IP's address, a fully qualified domain name of at most 253
+        characters (labels at most 63), compared in lowercase and without a trailing dot.
+      - V(null) (set explicitly) removes the PTR record; not set, it is left as it is.
+      - The provider says PTR changes take 5 to 15 minutes to propagate; the task returns once the API has them.
+    type: str
   state:
     description:
       - V(present) makes sure the floating IP exists (allocating one for O(instance) if needed) and attaches or
@@ -86,7 +93,7 @@ extends_documentation_fragment:
   - hostupcloud.cloud.api.ATTRIBUTES
 attributes:
   diff_mode:
-    description: Shows the address, node and instance of the floating IP before and after.
+    description: Shows the address, node and instance of the floating IP before and after, and its reverse DNS when O(reverse_dns) is set.
     support: full
 seealso:
   - module: hostupcloud.cloud.huc_floating_ip_info
@@ -126,6 +133,12 @@ EXAMPLES = r"""
     id: 2c5e8f1a-7b3d-4e9f-8a1c-6d2b4f0e9a37
     project: production
     instance: web-3
+
+- name: Set the reverse DNS name of a floating IP
+  hostupcloud.cloud.huc_floating_ip:
+    project: production
+    address: 203.0.113.10
+    reverse_dns: mail.example.com
 
 - name: Release a spare floating IP
   hostupcloud.cloud.huc_floating_ip:
@@ -175,6 +188,11 @@ floating_ip:
       type: str
       returned: always
       sample: 0f9d3c1e-6a2b-4c8d-9e7f-1a2b3c4d5e6f
+    reverse_dns:
+      description: Its reverse DNS (PTR) name; V(null) when none is set.
+      type: str
+      returned: always
+      sample: mail.example.com
     created_at:
       description: Allocation time (ISO 8601, UTC).
       type: str
@@ -185,9 +203,10 @@ floating_ip:
 import ipaddress
 
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import PROJECT_SPEC
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import Field, HucAttachableModule
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import (
+    Field, HucAttachableModule, normalize_ptr, ptr_name)
 
-FLOATING_IP_FIELDS = ("id", "project_id", "address", "node_id", "instance_id", "created_at")
+FLOATING_IP_FIELDS = ("id", "project_id", "address", "node_id", "instance_id", "reverse_dns", "created_at")
 
 
 def ipv4_address(value):
@@ -216,10 +235,13 @@ class HucFloatingIp(HucAttachableModule):
         Field("address", identity=True, create=False, check=ipv4_address),
         Field("node", api="nodeId", ref="node", shown="the floating IP is on node id %s"),
         Field("instance", api="instanceId", ref="instance", create=False),
+        # Set through PUT {item}/reverse-dns, after an allocation too.
+        Field("reverse_dns", api="reverseDns", create=False, update=True, check=ptr_name, normalize=normalize_ptr),
     )
     result_fields = FLOATING_IP_FIELDS
     diff_fields = ("address", "node_id", "instance_id")
-    create_defaults = {"address": None, "instanceId": None, "createdAt": None}
+    diff_if_set = ("reverse_dns",)
+    create_defaults = {"address": None, "instanceId": None, "reverseDns": None, "createdAt": None}
 
     def name_of(self, obj):
         return obj.get("address") or obj.get("id")
@@ -247,6 +269,28 @@ class HucFloatingIp(HucAttachableModule):
                           code="not_found")
         super(HucFloatingIp, self).create()
 
+    def predict_create(self, body):
+        return dict(super(HucFloatingIp, self).predict_create(body), reverseDns=self.value(self.fields[-1]))
+
+    def post_create(self, body):
+        obj = super(HucFloatingIp, self).post_create(body)
+        ptr = self.value(self.fields[-1])
+        return self.set_ptr(obj, ptr) if obj is not None and ptr is not None else obj
+
+    def more_changes(self, current):
+        changes = super(HucFloatingIp, self).more_changes(current)
+        if self.params.get("reverse_dns") is None and self.explicitly_set("reverse_dns") and current.get("reverseDns"):
+            changes["reverseDns"] = None  # an explicit null removes the PTR record
+        return changes
+
+    def apply_update(self, current, changes):
+        rest = dict((api, value) for api, value in changes.items() if api != "reverseDns")
+        obj = (super(HucFloatingIp, self).apply_update(current, rest) if rest else None) or current
+        return self.set_ptr(obj, changes["reverseDns"]) if "reverseDns" in changes else obj
+
+    def set_ptr(self, obj, ptr):
+        return self.client.put(self.item_path(obj, "/reverse-dns"), {"ptr": ptr}) or dict(obj, reverseDns=ptr)
+
 
 def main():
     module = HucFloatingIp.define_module(
@@ -258,6 +302,7 @@ def main():
             node=dict(type="str"),
             state=dict(type="str", choices=["present", "absent"], default="present"),
             force=dict(type="bool", default=False),
+            reverse_dns=dict(type="str"),
         ),
         required_one_of=[("id", "address", "instance")],
         mutually_exclusive=[("id", "address")],

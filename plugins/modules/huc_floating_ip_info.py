@@ -106,6 +106,11 @@ floating_ips:
       type: str
       returned: always
       sample: 0f9d3c1e-6a2b-4c8d-9e7f-1a2b3c4d5e6f
+    reverse_dns:
+      description: Its reverse DNS (PTR) name; V(null) when none is set.
+      type: str
+      returned: always
+      sample: mail.example.com
     created_at:
       description: Allocation time (ISO 8601, UTC).
       type: str
@@ -121,7 +126,7 @@ class HucFloatingIpInfo(HucInfoModule):
     result_key = "floating_ips"
     kind = "floating IP"
     path = "/floating-ips"
-    result_fields = ("id", "project_id", "address", "node_id", "instance_id", "created_at")
+    result_fields = ("id", "project_id", "address", "node_id", "instance_id", "reverse_dns", "created_at")
     filters = {"address": equals("address"), "instance": equals("instanceId")}
     filter_refs = {"instance": "instance"}
 

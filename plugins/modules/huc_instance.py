@@ -74,6 +74,24 @@ options:
       - Labels (string keys to string values). The instance's labels become exactly these; V({}) removes them all.
       - Can change at any time.
     type: dict
+  ipv6:
+    description:
+      - Whether the instance has IPv6 (a /64 of its own, see RV(instance.ipv6_prefix)). Not set, it is left as it is;
+        a new instance has none unless V(true).
+      - Enabling or disabling it on an existing instance needs the instance stopped (the provider needs a reboot),
+        see O(allow_restart).
+    type: bool
+  reverse_dns:
+    description:
+      - Reverse DNS (PTR) names of the instance's addresses, as a dict of address to name; V(null) as a name removes
+        the PTR record. The addresses not named are left as they are.
+      - An address is V(ipv4) or V(ipv6) (the instance's own address of that family) or the address itself. An address
+        that is not the instance's fails before anything is changed, and so does V(ipv6) on an instance without IPv6
+        (unless O(ipv6=true) enables it in the same task).
+      - A name is a fully qualified domain name of at most 253 characters (labels at most 63), compared in lowercase
+        and without a trailing dot.
+      - The provider says PTR changes take 5 to 15 minutes to propagate; the task returns once the API has them.
+    type: dict
   user_data:
     description:
       - Cloud-init user data, at most 64 KiB, used at creation only.
@@ -87,9 +105,9 @@ options:
     default: present
   allow_restart:
     description:
-      - Allow the module to stop a running instance to change O(vcpus) or O(memory_mb).
-      - The instance is shut down gracefully (powered off after 120 seconds if the guest ignores it), resized,
-        and started again if it was running, also when the API refuses the new size.
+      - Allow the module to stop a running instance to change O(vcpus), O(memory_mb) or O(ipv6).
+      - The instance is shut down gracefully (powered off after 120 seconds if the guest ignores it), changed,
+        and started again if it was running, also when the API refuses the change.
       - Without it, such a change on an instance that is not stopped fails and nothing is changed.
     type: bool
     default: false
@@ -111,7 +129,9 @@ extends_documentation_fragment:
   - hostupcloud.cloud.api.ATTRIBUTES
 attributes:
   diff_mode:
-    description: Shows the managed fields (name, node, OS template, size, SSH keys, labels) before and after.
+    description: >-
+      Shows the managed fields (name, node, OS template, size, SSH keys, labels) before and after, and
+      C(ipv6) (as V(true) or V(false)) and C(reverse_dns) when those options are set.
     support: full
 """
 
@@ -160,6 +180,23 @@ EXAMPLES = r"""
     project: production
     name: web-1
     disk_gb: 80
+
+- name: Enable IPv6 (a reboot, so it is stopped and started again) and set reverse DNS of both addresses
+  hostupcloud.cloud.huc_instance:
+    project: production
+    name: web-1
+    ipv6: true
+    allow_restart: true
+    reverse_dns:
+      ipv4: web-1.example.com
+      ipv6: web-1.example.com
+
+- name: Remove the PTR record of one address
+  hostupcloud.cloud.huc_instance:
+    project: production
+    name: web-1
+    reverse_dns:
+      100.64.0.1: null
 
 - name: Rename an instance found by id
   hostupcloud.cloud.huc_instance:
@@ -244,10 +281,22 @@ instance:
       returned: always
       sample: 100.64.0.1
     ipv6:
-      description: Public IPv6 address.
+      description: Public IPv6 address; V(null) when the instance has no IPv6 (or, in check mode, gets it now).
       type: str
       returned: always
-      sample: "2001:db8:1::1"
+      sample: "2001:db8:0:1::1"
+    ipv6_prefix:
+      description: The /64 of the instance; V(null) without IPv6.
+      type: str
+      returned: always
+      sample: "2001:db8:0:1::/64"
+    reverse_dns:
+      description:
+        - Reverse DNS (PTR) name of each address of the instance (V(null) where none is set), keyed by address.
+        - V(null) in check mode for a new instance.
+      type: dict
+      returned: always
+      sample: {"100.64.0.1": web-1.example.com, "2001:db8:0:1::1": null}
     ssh_key_ids:
       description: Ids of the SSH keys installed at creation.
       type: list
@@ -272,17 +321,18 @@ instance:
 """
 
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import SETTLES_IN, STABLE, HucInstanceModule
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import (
+    SETTLES_IN, STABLE, HucInstanceModule, InstanceNetworking, reverse_dns_map)
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import PROJECT_SPEC
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import (
     Field, between, max_bytes, multiple_of, resource_name, string_labels)
 
 # Graceful shutdown before a resize; a guest still running after this is powered off.
 RESIZE_SHUTDOWN_TIMEOUT = 120
-RESIZE = (("vcpus", "vcpus"), ("memoryMb", "memory_mb"))
+RESIZE = (("vcpus", "vcpus"), ("memoryMb", "memory_mb"), ("ipv6", "ipv6"))
 
 
-class HucInstance(HucInstanceModule):
+class HucInstance(InstanceNetworking, HucInstanceModule):
     result_key = "instance"
     fields = (
         Field("name", identity=True, check=resource_name),
@@ -294,8 +344,12 @@ class HucInstance(HucInstanceModule):
         Field("ssh_keys", api="sshKeyIds", ref="ssh_key", many=True, label="SSH key (ssh_keys)"),
         Field("labels", update=True, check=string_labels),
         Field("user_data", check=max_bytes(64 * 1024)),
+        # Sent as a switch, returned as an address (or null).
+        Field("ipv6", update=True, read=lambda obj: obj.get("ipv6") is not None),
+        Field("reverse_dns", api="reverseDns", create=False, check=reverse_dns_map),
     )
     diff_fields = ("name", "node_id", "os_template", "vcpus", "memory_mb", "disk_gb", "ssh_key_ids", "labels")
+    diff_if_set = ("ipv6", "reverse_dns")
 
     def create(self):
         super(HucInstance, self).create()
@@ -311,7 +365,8 @@ class HucInstance(HucInstanceModule):
         resize = [option for field, option in RESIZE if field in changes]
         if resize and status != "stopped" and not self.params["allow_restart"]:
             self.fail("changing %s needs instance %s stopped (it is %s): set allow_restart: true to let the module "
-                      "stop it, resize it and start it again" % (" and ".join(resize), name, status),
+                      "stop it, %s it and start it again" % (" and ".join(resize), name, status,
+                                                             "change" if "ipv6" in resize else "resize"),
                       code="instance_not_stopped")
         if resize and status not in STABLE + tuple(SETTLES_IN):
             self.fail("cannot resize instance %s: it is in status %s" % (name, status), code="invalid_state")
@@ -320,12 +375,21 @@ class HucInstance(HucInstanceModule):
         return any(field in changes for field, _option in RESIZE) and current["status"] != "stopped"
 
     def predict_update(self, current, changes):
-        predicted = dict(current, **changes)
+        predicted = self.predict_ptrs(dict(current, **changes), changes.get("reverseDns", {}))
+        if "ipv6" in changes:  # the address of an enabled IPv6 is the API's to assign
+            predicted.update(_ipv6=changes["ipv6"], ipv6=current["ipv6"] if changes["ipv6"] else None, ipv6Prefix=None)
+            predicted["reverseDns"].pop(current["ipv6"], None)
         if self.needs_restart(current, changes):
             predicted["status"] = SETTLES_IN.get(current["status"], current["status"])
         return predicted
 
     def apply_update(self, current, changes):
+        changes = dict(changes)
+        ptrs = changes.pop("reverseDns", {})
+        obj = self.apply_changes(current, changes) if changes else current
+        return self.set_ptrs(obj or current, ptrs)
+
+    def apply_changes(self, current, changes):
         if not self.needs_restart(current, changes):
             return self.client.patch(self.item_path(current), changes)
         settled = self.wait_until_settled(current)
@@ -356,6 +420,8 @@ def main():
             ssh_keys=dict(type="list", elements="str", no_log=False),
             labels=dict(type="dict"),
             user_data=dict(type="str"),
+            ipv6=dict(type="bool"),
+            reverse_dns=dict(type="dict"),
             state=dict(type="str", choices=["present", "absent"], default="present"),
             allow_restart=dict(type="bool", default=False),
             wait=dict(type="bool", default=True),

@@ -137,10 +137,20 @@ instances:
       returned: always
       sample: 100.64.0.1
     ipv6:
-      description: Public IPv6 address.
+      description: Public IPv6 address; V(null) when the instance has no IPv6.
       type: str
       returned: always
-      sample: "2001:db8:1::1"
+      sample: "2001:db8:0:1::1"
+    ipv6_prefix:
+      description: The /64 of the instance; V(null) without IPv6.
+      type: str
+      returned: always
+      sample: "2001:db8:0:1::/64"
+    reverse_dns:
+      description: Reverse DNS (PTR) name of each address of the instance (V(null) where none is set), keyed by address.
+      type: dict
+      returned: always
+      sample: {"100.64.0.1": web-1.example.com, "2001:db8:0:1::1": null}
     ssh_key_ids:
       description: Ids of the SSH keys installed at creation.
       type: list

@@ -13,6 +13,7 @@ WRITE_ROUTES = (
     ("PATCH", "/instances/{instance}"),
     ("DELETE", "/instances/{instance}"),
     ("POST", "/instances/{instance}/power"),
+    ("PUT", "/instances/{instance}/reverse-dns"),
     ("POST", "/api-keys"),
     ("DELETE", "/api-keys/{key}"),
     ("POST", "/api-keys/{key}/revoke"),
@@ -23,11 +24,19 @@ WRITE_ROUTES = (
     ("DELETE", "/floating-ips/{fip}"),
     ("POST", "/floating-ips/{fip}/attach"),
     ("POST", "/floating-ips/{fip}/detach"),
+    ("PUT", "/floating-ips/{fip}/reverse-dns"),
     ("POST", "/volumes"),
     ("PATCH", "/volumes/{volume}"),
     ("DELETE", "/volumes/{volume}"),
     ("POST", "/volumes/{volume}/attach"),
     ("POST", "/volumes/{volume}/detach"),
+    ("POST", "/firewalls"),
+    ("PATCH", "/firewalls/{firewall_id}"),
+    ("DELETE", "/firewalls/{firewall_id}"),
+    ("POST", "/networks"),
+    ("DELETE", "/networks/{network_id}"),
+    ("POST", "/networks/{network_id}/attach"),
+    ("POST", "/networks/{network_id}/detach"),
 )
 
 
@@ -83,6 +92,9 @@ class Api:
 
     def patch(self, path, **kwargs):
         return self.request("PATCH", path, **kwargs)
+
+    def put(self, path, **kwargs):
+        return self.request("PUT", path, **kwargs)
 
     def delete(self, path, **kwargs):
         return self.request("DELETE", path, **kwargs)

@@ -67,7 +67,10 @@ def _setup_resources(api, emulator):
     fip = api.create("/floating-ips", {"projectId": emulator.project_id, "nodeId": emulator.node_id})
     volume = api.create("/volumes", {"projectId": emulator.project_id, "name": "data", "sizeGb": 10, "nodeId": emulator.node_id})
     key = emulator.create_key(name="victim", permissions=["read"])
-    return {"instance": inst["id"], "ssh": ssh["id"], "fip": fip["id"], "volume": volume["id"], "key": key["id"]}
+    firewall = api.create("/firewalls", {"projectId": emulator.project_id, "name": "fw"})
+    network = api.create("/networks", {"projectId": emulator.project_id, "name": "net", "cidr": "10.9.0.0/24"})
+    return {"instance": inst["id"], "ssh": ssh["id"], "fip": fip["id"], "volume": volume["id"], "key": key["id"],
+            "firewall_id": firewall["id"], "network_id": network["id"]}
 
 
 def test_read_only_key_gets_403_on_every_write_route(api, emulator):
@@ -81,7 +84,7 @@ def test_read_only_key_gets_403_on_every_write_route(api, emulator):
         assert error == {"code": "forbidden", "message": WRITE_REFUSED}, (method, path)
         assert "X-RateLimit-Remaining" in response.headers
     after = emulator.state()
-    for kind in ("instances", "apiKeys", "sshKeys", "floatingIps", "volumes"):
+    for kind in ("instances", "apiKeys", "sshKeys", "floatingIps", "volumes", "firewalls", "networks"):
         assert [dict(item, lastUsedAt=None) for item in after[kind]] == [dict(item, lastUsedAt=None) for item in before[kind]], kind
 
 

@@ -61,7 +61,12 @@ def test_seed_projects_and_instances(emulator_factory):
     assert instances[0]["name"] == "web-0001" and instances[1]["name"] == "db-0002" and instances[2]["name"] == "cache-0003"
     assert {inst["labels"]["role"] for inst in instances} == {"web", "db", "cache"}
     assert {inst["labels"]["env"] for inst in instances} == {"prod", "staging"}
-    assert len({inst["ipv4"] for inst in instances}) == 300 and len({inst["ipv6"] for inst in instances}) == 300
+    assert len({inst["ipv4"] for inst in instances}) == 300
+    # Seeded instances 1, 3, 5, ... have IPv6 (each its own /64), the others have none.
+    with_ipv6 = [inst for inst in instances if inst["ipv6"] is not None]
+    assert [inst["name"] for inst in with_ipv6] == [inst["name"] for inst in instances[::2]]
+    assert len({inst["ipv6"] for inst in with_ipv6}) == 150 == len({inst["ipv6Prefix"] for inst in with_ipv6})
+    assert all(inst["ipv6Prefix"] is None for inst in instances[1::2])
     assert len({inst["nodeId"] for inst in instances}) == 3
     api = Api(emulator)
     for name in ("project-01", "project-02", "project-03"):

@@ -1,9 +1,10 @@
 """Instance rules: creation, changes, power actions, deletion, forced status."""
 
+import ipaddress
 from typing import Any, Dict, Optional
 
 from .errors import ApiError, conflict, validation
-from .records import iso
+from .records import ipv6_prefix, iso, next_ipv6
 from .seed import instance_record
 from .state import Store
 
@@ -51,17 +52,50 @@ def refuse_while_deleting(inst: Dict[str, Any], what: str) -> None:
 def update(store: Store, inst: Dict[str, Any], changes: Dict[str, Any]) -> Dict[str, Any]:
     """Apply a PATCH; only fields that really change count."""
     refuse_while_deleting(inst, "change")
-    real = {name: value for name, value in changes.items() if inst.get(name) != value}
+    real = {name: value for name, value in changes.items() if name != "ipv6" and inst.get(name) != value}
+    if "ipv6" in changes and changes["ipv6"] != (inst["ipv6"] is not None):
+        real["ipv6"] = changes["ipv6"]  # ipv6 is a switch in a PATCH and an address in the object
     if "diskGb" in real and real["diskGb"] < inst["diskGb"]:
         raise validation({"diskGb": "can only grow (currently %d)" % inst["diskGb"]})
-    sizing = sorted(name for name in ("vcpus", "memoryMb") if name in real)
+    sizing = sorted(name for name in ("vcpus", "memoryMb", "ipv6") if name in real)
     if sizing and inst["status"] != "stopped":
         message = "%s can only change while the instance is stopped (status: %s)" % (" and ".join(sizing), inst["status"])
         raise conflict(message, {name: "requires status stopped" for name in sizing}, code="instance_not_stopped")
     if "name" in real and store.name_taken("instances", inst["projectId"], real["name"], exclude_id=inst["id"]):
         raise name_conflict("instance", real["name"])
+    if "ipv6" in real:
+        switch_ipv6(store, inst, real.pop("ipv6"))
     if real:
         inst.update(real)
+        inst["updatedAt"] = iso(store.now())
+    return inst
+
+
+def switch_ipv6(store: Store, inst: Dict[str, Any], enabled: bool) -> None:
+    """Enable (a new, never used /64) or disable IPv6 of a stopped instance; its PTR goes with the address."""
+    reverse = inst.setdefault("reverseDns", {inst["ipv4"]: None})
+    if inst["ipv6"]:
+        reverse.pop(inst["ipv6"], None)
+    inst["ipv6"] = next_ipv6(store.data) if enabled else None
+    inst["ipv6Prefix"] = ipv6_prefix(inst["ipv6"]) if enabled else None
+    if enabled:
+        reverse[inst["ipv6"]] = None
+    inst["updatedAt"] = iso(store.now())
+
+
+def set_reverse_dns(store: Store, inst: Dict[str, Any], address: str, ptr: Optional[str]) -> Dict[str, Any]:
+    """Set (or clear, ptr None) the PTR of one of the instance's own addresses; the same value changes nothing."""
+    refuse_while_deleting(inst, "change the reverse DNS of")
+    own = [a for a in (inst["ipv4"], inst["ipv6"]) if a]
+    try:
+        address = str(ipaddress.ip_address(address))  # any spelling of an IPv6 address
+    except ValueError:
+        raise validation({"address": "must be an IP address, one of the instance's: %s" % ", ".join(own)})
+    if address not in own:
+        raise validation({"address": "must be one of the instance's addresses: %s" % ", ".join(own)})
+    reverse = inst.setdefault("reverseDns", {})
+    if reverse.get(address, None) != ptr or address not in reverse:
+        reverse[address] = ptr
         inst["updatedAt"] = iso(store.now())
     return inst
 

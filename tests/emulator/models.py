@@ -6,7 +6,7 @@ from typing import Annotated, Any, Callable, Dict, List, Literal, Optional
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationInfo
 
-from .records import STATUSES, parse_iso, ssh_fingerprint
+from .records import STATUSES, normalize_ptr, parse_iso, ssh_fingerprint
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 USER_DATA_LIMIT = 64 * 1024
@@ -147,6 +147,7 @@ UserData = Annotated[StrictStr, AfterValidator(check_user_data)]
 KeyName = Annotated[StrictStr, AfterValidator(length(1, 100))]
 Permissions = Annotated[List[StrictStr], AfterValidator(check_permissions)]
 Expiry = Annotated[StrictStr, AfterValidator(check_expiry)]
+Ptr = Annotated[StrictStr, AfterValidator(normalize_ptr)]
 
 
 class Body(BaseModel):
@@ -170,6 +171,7 @@ class InstanceCreate(Body):
     sshKeyIds: Optional[SshKeyIds] = Field(None, description="ids of SSH keys of the same project")
     labels: Optional[Labels] = Field(None, description="string keys (1-63 characters) to string values")
     userData: Optional[UserData] = Field(None, description="cloud-init user data, at most 64 KiB")
+    ipv6: Optional[StrictBool] = Field(None, description="true: give the instance a /64 and an IPv6 address (default false)")
 
 
 class InstanceUpdate(Body):
@@ -180,6 +182,20 @@ class InstanceUpdate(Body):
     vcpus: Vcpus = None
     memoryMb: MemoryMb = None
     diskGb: DiskGb = None
+    ipv6: StrictBool = None
+
+
+class ReverseDnsBody(Body):
+    """PUT /api/instances/{id}/reverse-dns: the PTR of one of the instance's addresses."""
+
+    address: StrictStr = Field(description="the instance's ipv4 or ipv6 address")
+    ptr: Optional[Ptr] = Field(description="a fully qualified name (<= 253 characters, labels <= 63), or null to clear")
+
+
+class FloatingIpReverseDns(Body):
+    """PUT /api/floating-ips/{id}/reverse-dns."""
+
+    ptr: Optional[Ptr] = Field(description="a fully qualified name (<= 253 characters, labels <= 63), or null to clear")
 
 
 class PowerAction(Body):

@@ -125,6 +125,33 @@ def next_ipv6(data: Dict[str, Any]) -> str:
     return str(INSTANCE_NET6.network_address + (next_counter(data, "ipv6") << 64) + 1)
 
 
+def ipv6_prefix(address: str) -> str:
+    """The /64 an instance IPv6 address lies in, as "2001:db8:0:N::/64"."""
+    return str(ipaddress.ip_network(address + "/64", strict=False))
+
+
+# A PTR name: 1-253 characters, at least two dot-separated labels of 1-63 of [a-z0-9-], no label
+# starting or ending with '-'; one trailing dot is allowed; stored lowercase without it.
+PTR_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+def normalize_ptr(name: str) -> str:
+    """The stored form of a PTR name (lowercase, no trailing dot); ValueError naming what is wrong."""
+    text = name.lower()
+    text = text[:-1] if text.endswith(".") else text
+    if not text or len(text) > 253:
+        raise ValueError("must be a fully qualified domain name of 1 to 253 characters")
+    labels = text.split(".")
+    if len(labels) < 2:
+        raise ValueError("must be a fully qualified domain name such as host.example.com")
+    for label in labels:
+        if len(label) > 63:
+            raise ValueError("labels must be at most 63 characters long")
+        if not PTR_LABEL.match(label):
+            raise ValueError("each label must be 1 to 63 of a-z, 0-9 and '-', not starting or ending with '-'")
+    return text
+
+
 def free_floating_address(used: set) -> Optional[str]:
     """The lowest documentation-range address that no floating IP holds, or None when all are taken."""
     for net in FLOATING_NETS:

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from .api import Page, body_doc, delete_record, get_store, many, one, page_params, parse_body
 from .errors import conflict, validation
 from .instances import name_conflict
-from .models import AttachBody, FloatingIpCreate, SshKeyCreate, VolumeCreate, VolumeUpdate, given
+from .models import AttachBody, FloatingIpCreate, FloatingIpReverseDns, SshKeyCreate, VolumeCreate, VolumeUpdate, given
 from .records import free_floating_address, iso, new_id, ssh_fingerprint
 from .state import Store
 
@@ -104,7 +104,7 @@ async def create_floating_ip(request: Request, store: Store = Depends(get_store)
     address = free_floating_address({record["address"] for record in store.data["floatingIps"].values()})
     if address is None:
         raise conflict("no floating IP address is left", code="addresses_exhausted")
-    record = new_record(store, dict(body.model_dump(), address=address, instanceId=None))
+    record = new_record(store, dict(body.model_dump(), address=address, instanceId=None, reverseDns=None))
     return one(stored(store, "floatingIps", record), 201)
 
 
@@ -123,6 +123,17 @@ async def attach_floating_ip(ip_id: str, request: Request, store: Store = Depend
 @router.post("/floating-ips/{ip_id}/detach", summary="Detach a floating IP", tags=["floating-ips"])
 async def detach_floating_ip(ip_id: str, store: Store = Depends(get_store)):
     return one(attach(store, "floatingIps", store.get("floatingIps", ip_id), None))
+
+
+@router.put("/floating-ips/{ip_id}/reverse-dns", summary="Set the PTR of a floating IP", tags=["floating-ips"],
+            openapi_extra=body_doc(FloatingIpReverseDns))
+async def reverse_dns_floating_ip(ip_id: str, request: Request, store: Store = Depends(get_store)):
+    record = store.get("floatingIps", ip_id)
+    body = await parse_body(request, FloatingIpReverseDns, store)
+    if record.get("reverseDns") != body.ptr:
+        record["reverseDns"] = body.ptr
+        store.save()
+    return one(record)
 
 
 @router.delete("/floating-ips/{ip_id}", status_code=204, summary="Release a floating IP", tags=["floating-ips"])

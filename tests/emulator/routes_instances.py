@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from . import instances
 from .api import Page, body_doc, get_store, many, one, page_params, parse_body
 from .errors import validation
-from .models import InstanceCreate, InstanceUpdate, PowerAction, given
+from .models import InstanceCreate, InstanceUpdate, PowerAction, ReverseDnsBody, given
 from .records import STATUSES
 from .state import Store
 
@@ -64,3 +64,12 @@ async def power_instance(instance_id: str, request: Request, store: Store = Depe
     instances.power(store, inst, body.action)
     store.save()
     return one(inst, 202)
+
+
+@router.put("/{instance_id}/reverse-dns", summary="Set the PTR of one address", openapi_extra=body_doc(ReverseDnsBody))
+async def reverse_dns_instance(instance_id: str, request: Request, store: Store = Depends(get_store)):
+    inst = store.get("instances", instance_id)
+    body = await parse_body(request, ReverseDnsBody, store)
+    instances.set_reverse_dns(store, inst, body.address, body.ptr)
+    store.save()
+    return one(inst)

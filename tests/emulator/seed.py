@@ -3,7 +3,7 @@
 import re
 from typing import Any, Dict, List, Sequence, Tuple, Union
 
-from .records import NODES, OS_TEMPLATES, api_key_record, iso, new_id, next_ipv4, next_ipv6
+from .records import NODES, OS_TEMPLATES, api_key_record, ipv6_prefix, iso, new_id, next_ipv4, next_ipv6
 
 PROJECT_NAME = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 
@@ -57,7 +57,9 @@ def node_records(created: float) -> Dict[str, Dict[str, Any]]:
 
 
 def instance_record(data: Dict[str, Any], spec: Dict[str, Any], status: str, created: float) -> Dict[str, Any]:
-    """A new instance with its addresses; spec holds the API fields given at creation."""
+    """A new instance with its addresses; spec holds the API fields given at creation (IPv6 only with ipv6: true)."""
+    ipv4 = next_ipv4(data)
+    ipv6 = next_ipv6(data) if spec.get("ipv6") else None
     return {
         "id": new_id(),
         "projectId": spec["projectId"],
@@ -68,8 +70,10 @@ def instance_record(data: Dict[str, Any], spec: Dict[str, Any], status: str, cre
         "memoryMb": spec["memoryMb"],
         "diskGb": spec["diskGb"],
         "status": status,
-        "ipv4": next_ipv4(data),
-        "ipv6": next_ipv6(data),
+        "ipv4": ipv4,
+        "ipv6": ipv6,
+        "ipv6Prefix": ipv6_prefix(ipv6) if ipv6 else None,
+        "reverseDns": dict([(ipv4, None)] + ([(ipv6, None)] if ipv6 else [])),
         "sshKeyIds": list(spec.get("sshKeyIds") or []),
         "labels": dict(spec.get("labels") or {}),
         "createdAt": iso(created),
@@ -94,6 +98,7 @@ def seeded_spec(index: int, project_id: str, node_id: str) -> Dict[str, Any]:
         "memoryMb": memory,
         "diskGb": disk,
         "labels": {"role": role, "env": ENVS[((index - 1) // len(ROLES)) % len(ENVS)]},
+        "ipv6": index % 2 == 1,  # odd ones have IPv6, even ones not: both kinds exist
     }
 
 

@@ -10,6 +10,7 @@ from typing import Any, Dict, List, Optional
 from . import seed
 from .errors import ApiError, not_found
 from .faults import FaultBook
+from .networks import forget_instance
 from .records import hash_key, iso, public, write_json_atomic
 
 KINDS = {
@@ -20,6 +21,8 @@ KINDS = {
     "sshKeys": "SSH key",
     "floatingIps": "floating IP",
     "volumes": "volume",
+    "firewalls": "firewall",
+    "networks": "private network",
 }
 
 DEFAULT_SETTINGS = {"rateLimit": 60, "rateWindow": 60.0, "provisionSeconds": 5.0, "transitionSeconds": 2.0, "clockStepSeconds": 0.0}
@@ -105,6 +108,8 @@ class Store:
             self._restore(self._read_state_file(state_file))
         else:
             self.data, self.bootstrap = seed.build(self.clock.now(), seed_projects, seed_instances)
+        for kind in ("firewalls", "networks"):  # kinds newer than some state files
+            self.data.setdefault(kind, {})
         self._snapshot = json.dumps(self._persisted())
         self._index_pending()
         self.save()
@@ -234,6 +239,7 @@ class Store:
                 record["instanceId"] = None
                 if kind == "volumes":
                     record["status"] = "available"
+        forget_instance(self.data, instance_id)
 
     # -- API keys -------------------------------------------------------------------------------
 

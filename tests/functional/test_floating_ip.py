@@ -11,7 +11,7 @@ from tests.functional.playbook import run_playbook
 MODULE = "hostupcloud.cloud.huc_floating_ip"
 INFO = "hostupcloud.cloud.huc_floating_ip_info"
 UNKNOWN_ID = "7d3c2a4e-0b1f-4c55-9a51-2f6a1c0e8b90"
-FIELDS = ["address", "created_at", "id", "instance_id", "node_id", "project_id"]
+FIELDS = ["address", "created_at", "id", "instance_id", "node_id", "project_id", "reverse_dns"]
 PAGE = {"page": "1", "perPage": "100"}
 
 
@@ -106,7 +106,7 @@ def test_lifecycle(emulator):
     predicted = run.task("check allocate")
     assert predicted["changed"] is True
     assert predicted["floating_ip"] == {"id": None, "project_id": emulator.project_id, "address": None,
-                                        "node_id": emulator.node_id, "instance_id": web1, "created_at": None}
+                                        "node_id": emulator.node_id, "instance_id": web1, "reverse_dns": None, "created_at": None}
     assert predicted["diff"] == {"before": {}, "after": {"address": None, "node_id": emulator.node_id, "instance_id": web1}}
 
     created = run.task("allocate")
@@ -325,7 +325,8 @@ def test_info(emulator_factory):
     assert [f["address"] for f in everything] == ["203.0.113.1", "203.0.113.2", "203.0.113.3"]
     assert all(sorted(f) == FIELDS for f in everything)
     assert everything[0] == {"id": first["id"], "project_id": emulator.project_id, "address": first["address"],
-                             "node_id": emulator.node_id, "instance_id": ids["web-1"], "created_at": first["createdAt"]}
+                             "node_id": emulator.node_id, "instance_id": ids["web-1"], "reverse_dns": None,
+                             "created_at": first["createdAt"]}
     assert [f["id"] for f in run.task("by address")["floating_ips"]] == [spare["id"]]
     assert run.task("by address")["floating_ips"][0]["instance_id"] is None
     assert [f["id"] for f in run.task("by instance name")["floating_ips"]] == [second["id"]]

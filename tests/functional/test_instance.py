@@ -87,7 +87,8 @@ def test_lifecycle(emulator_factory):
     assert result["instance"] == {
         "id": None, "project_id": emulator.project_id, "name": "web-1", "node_id": emulator.node_id,
         "os_template": emulator.os_template, "vcpus": 1, "memory_mb": 1024, "disk_gb": 20, "status": "running",
-        "ipv4": None, "ipv6": None, "ssh_key_ids": [], "labels": {"role": "web"}, "created_at": None, "updated_at": None}
+        "ipv4": None, "ipv6": None, "ipv6_prefix": None, "reverse_dns": None, "ssh_key_ids": [], "labels": {"role": "web"},
+        "created_at": None, "updated_at": None}
     assert result["diff"] == {"before": {}, "after": {
         "name": "web-1", "node_id": emulator.node_id, "os_template": emulator.os_template, "vcpus": 1, "memory_mb": 1024,
         "disk_gb": 20, "ssh_key_ids": [], "labels": {"role": "web"}}}
@@ -96,7 +97,8 @@ def test_lifecycle(emulator_factory):
     created = run.task("create")["instance"]
     assert run.task("create")["changed"] is True and run.task("create")["diff"] == result["diff"]
     assert sorted(created) == sorted(result["instance"]) and created["status"] == "running" and created["ipv4"]
-    assert dict(created, id=None, ipv4=None, ipv6=None, created_at=None, updated_at=None) == result["instance"]
+    assert created["ipv6"] is None and created["reverse_dns"] == {created["ipv4"]: None}  # no IPv6 unless asked for
+    assert dict(created, id=None, ipv4=None, reverse_dns=None, created_at=None, updated_at=None) == result["instance"]
 
     # Reruns change nothing.
     for name in ("rerun ids", "rerun project name", "rerun node name"):

@@ -68,7 +68,7 @@ def expected_hostvars(state, instance):
         "project": projects[instance["projectId"]], "node_id": instance["nodeId"], "node": nodes[instance["nodeId"]],
         "os_template": instance["osTemplate"], "vcpus": instance["vcpus"], "memory_mb": instance["memoryMb"],
         "disk_gb": instance["diskGb"], "status": instance["status"], "ipv4": instance["ipv4"],
-        "ipv6": instance["ipv6"], "labels": instance["labels"], "created_at": instance["createdAt"],
+        "ipv6": instance["ipv6"], "ipv6_prefix": instance["ipv6Prefix"], "labels": instance["labels"], "created_at": instance["createdAt"],
     }
     hostvars = dict(("huc_" + k, v) for k, v in values.items())
     hostvars["ansible_host"] = instance["ipv4"]
@@ -252,7 +252,9 @@ def test_key_from_an_extra_var_template_and_projects_by_id(seeded):
     assert by_name.rc == 0, by_name
     hostvars = by_name.data["_meta"]["hostvars"]
     assert len(hostvars) == 200 and set(h["huc_project"] for h in hostvars.values()) == {"project-02", "project-03"}
-    assert all(h["ansible_host"] == h["huc_ipv6"] for h in hostvars.values())
+    # Seeded instances alternate with and without IPv6: IPv6 first, else the IPv4 address.
+    assert all(h["ansible_host"] == (h["huc_ipv6"] or h["huc_ipv4"]) for h in hostvars.values())
+    assert sum(1 for h in hostvars.values() if h["huc_ipv6"] is None and h["ansible_host"] == h["huc_ipv4"]) == 100
     assert listing(seeded) == budget([pids[2], pids[3]])
 
 

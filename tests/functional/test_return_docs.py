@@ -18,7 +18,8 @@ PUBLIC_KEY = "ssh-ed25519 " + base64.b64encode(
     struct.pack(">I", 11) + b"ssh-ed25519" + struct.pack(">I", 32) + bytes(range(32))).decode() + " docs@example"
 MODULES = ["huc_project_info", "huc_node_info", "huc_os_template_info", "huc_instance", "huc_instance_info",
            "huc_power", "huc_api_key", "huc_api_key_info", "huc_volume", "huc_volume_info", "huc_floating_ip",
-           "huc_floating_ip_info", "huc_ssh_key", "huc_ssh_key_info"]
+           "huc_floating_ip_info", "huc_ssh_key", "huc_ssh_key_info",
+           "huc_firewall", "huc_firewall_info", "huc_private_network", "huc_private_network_info"]
 
 
 def documented(module):
@@ -66,6 +67,13 @@ def test_return_docs_match_real_results(play, emulator, tmp_path):
         {"name": "huc_floating_ip_info", "hostupcloud.cloud.huc_floating_ip_info": {}},
         {"name": "huc_ssh_key", "hostupcloud.cloud.huc_ssh_key": {"name": "deploy", "public_key": PUBLIC_KEY}},
         {"name": "huc_ssh_key_info", "hostupcloud.cloud.huc_ssh_key_info": {}},
+        {"name": "huc_firewall", "hostupcloud.cloud.huc_firewall": {
+            "name": "web", "rules": [{"protocol": "tcp", "port": 22, "sources": ["10.0.0.0/8"]}],
+            "instances": [ids["doc-1"]]}},
+        {"name": "huc_firewall_info", "hostupcloud.cloud.huc_firewall_info": {}},
+        {"name": "huc_private_network", "hostupcloud.cloud.huc_private_network": {
+            "name": "backend", "cidr": "10.10.0.0/24", "instances": [ids["doc-1"]]}},
+        {"name": "huc_private_network_info", "hostupcloud.cloud.huc_private_network_info": {}},
         {"name": "huc_power", "hostupcloud.cloud.huc_power": {"id": ids["doc-1"], "state": "stopped",
                                                               "graceful": False, "wait": False}},
         {"name": "huc_api_key", "hostupcloud.cloud.huc_api_key": {"name": "docs", "permissions": ["read"],

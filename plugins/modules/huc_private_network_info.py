@@ -1,0 +1,153 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: HostUpCloud collection contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: huc_private_network_info
+short_description: List HostUpCloud private networks
+version_added: 0.2.0
+description:
+  - Returns one private network by O(id), or the private networks of a project, optionally filtered by O(name) and
+    O(instance). Every page of the listing is read.
+  - One request (by O(id), or the listing); each of O(project) and O(instance) given by name costs one listing more.
+  - The private network API is not published by the provider; this module follows the API the collection assumes.
+author:
+  - HostUpCloud collection maintainers (@hostupcloud)
+options:
+  project:
+    description:
+      - Name or id of the project whose networks are listed. Required unless O(id) is given.
+      - If not set, the value of the E(HUC_PROJECT) environment variable is used.
+    type: str
+  id:
+    description:
+      - Return only the network with this id (one request); an empty list when there is none.
+    type: str
+  name:
+    description:
+      - Return only the network with this exact name.
+    type: str
+  instance:
+    description:
+      - Return only the networks this instance is attached to, given by name or id.
+      - An instance name that the project does not have fails, listing the names it has.
+    type: str
+extends_documentation_fragment:
+  - hostupcloud.cloud.api
+  - hostupcloud.cloud.api.ATTRIBUTES
+  - hostupcloud.cloud.api.INFO_MODULE
+seealso:
+  - module: hostupcloud.cloud.huc_private_network
+"""
+
+EXAMPLES = r"""
+- name: List every private network of a project
+  hostupcloud.cloud.huc_private_network_info:
+    api_key: "{{ vault_huc_api_key }}"
+    project: production
+  register: networks
+
+- name: The networks web-1 is attached to (API options from module_defaults)
+  module_defaults:
+    group/hostupcloud.cloud.huc:
+      api_key: "{{ vault_huc_api_key }}"
+  hostupcloud.cloud.huc_private_network_info:
+    project: production
+    instance: web-1
+
+- name: Find one network by name
+  hostupcloud.cloud.huc_private_network_info:
+    project: production
+    name: backend
+
+- name: Get one network by id
+  hostupcloud.cloud.huc_private_network_info:
+    id: 2c4e6a8b-1d3f-4a5b-9c7d-8e0f1a2b3c4d
+"""
+
+RETURN = r"""
+private_networks:
+  description: The networks found, oldest first; empty when none matches.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Network id.
+      type: str
+      returned: always
+      sample: 2c4e6a8b-1d3f-4a5b-9c7d-8e0f1a2b3c4d
+    project_id:
+      description: Id of its project.
+      type: str
+      returned: always
+      sample: 7d3c2a4e-0b1f-4c55-9a51-2f6a1c0e8b90
+    name:
+      description: Network name.
+      type: str
+      returned: always
+      sample: backend
+    cidr:
+      description: Its IPv4 range.
+      type: str
+      returned: always
+      sample: 10.10.0.0/24
+    attachments:
+      description: The instances attached, in the order they were attached, with their addresses.
+      type: list
+      elements: dict
+      returned: always
+      contains:
+        instance_id:
+          description: Id of the instance.
+          type: str
+          returned: always
+          sample: 0f9d3c1e-6a2b-4c8d-9e7f-1a2b3c4d5e6f
+        ip:
+          description: Its address in the network.
+          type: str
+          returned: always
+          sample: 10.10.0.2
+    created_at:
+      description: Creation time (ISO 8601, UTC).
+      type: str
+      returned: always
+      sample: "2026-11-26T10:00:00Z"
+"""
+
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import PROJECT_SPEC
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucInfoModule, equals
+
+
+def attached(obj, instance_id):
+    return any(item.get("instanceId") == instance_id for item in obj.get("attachments") or [])
+
+
+class HucPrivateNetworkInfo(HucInfoModule):
+    result_key = "private_networks"
+    kind = "private network"
+    path = "/networks"
+    result_fields = ("id", "project_id", "name", "cidr", "attachments", "created_at")
+    filters = {"name": equals("name"), "instance": attached}
+    filter_refs = {"instance": "instance"}
+    server_filters = ("name",)
+
+
+def main():
+    module = HucPrivateNetworkInfo.define_module(dict(
+        project=dict(PROJECT_SPEC),
+        id=dict(type="str"),
+        name=dict(type="str"),
+        instance=dict(type="str"),
+    ))
+    HucPrivateNetworkInfo.execute(module)
+
+
+if __name__ == "__main__":
+    main()
