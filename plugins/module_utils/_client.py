@@ -318,7 +318,7 @@ class HucClient:
             except (TypeError, ValueError):
                 pass
         remaining, reset_in = rate_limit_signals(response.headers, self.server_time)
-        self.budget.observe(remaining=remaining, reset_in=reset_in)
+        self.budget.observe(remaining=remaining, reset_in=reset_in, limit=server_limit(response.headers))
         return response
 
     def _retry_or_raise(self, error, failures, retry_allowed):
@@ -391,6 +391,14 @@ def rate_limit_signals(headers, server_time=None):
     except (TypeError, ValueError):
         reset_in = None
     return remaining, reset_in
+
+
+def server_limit(headers):
+    """X-RateLimit-Limit as a number, or None."""
+    try:
+        return int(headers.get("X-RateLimit-Limit")) or None
+    except (TypeError, ValueError):
+        return None
 
 
 def _check_rate_limit(value):

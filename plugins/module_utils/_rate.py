@@ -79,29 +79,41 @@ class Bucket:
         spent = [float(t) for t in state.get("spent") or [] if now - self.refill_after < float(t) <= now + 1]
         return sorted(spent)[-self.rate:]
 
+    def size(self, state):
+        """The bucket's size: rate, or the server's X-RateLimit-Limit when that is lower."""
+        try:
+            return max(1, min(self.rate, int(state.get("limit") or self.rate)))
+        except (TypeError, ValueError):
+            return self.rate
+
     def take(self, state, now):
         """(new state, seconds to wait first): 0 seconds means a token was taken."""
         spent = self._live(state, now)
         pause = max(0.0, float(state.get("pause_until") or 0.0) - now)
-        if pause <= 0 and len(spent) < self.rate:
-            return {"spent": spent + [now], "pause_until": 0.0}, 0.0
-        wait = pause if pause > 0 else spent[0] + self.refill_after - now
-        return {"spent": spent, "pause_until": state.get("pause_until") or 0.0}, max(wait, 0.001)
+        size = self.size(state)
+        if pause <= 0 and len(spent) < size:
+            return dict(state, spent=spent + [now], pause_until=0.0), 0.0
+        wait = pause if pause > 0 else spent[-size] + self.refill_after - now
+        return dict(state, spent=spent, pause_until=state.get("pause_until") or 0.0), max(wait, 0.001)
 
-    def observe(self, state, now, remaining=None, reset_in=None, pause=None):
+    def observe(self, state, now, remaining=None, reset_in=None, pause=None, limit=None):
         """The state after the server spoke: tokens the server has not got are taken out; none left pauses."""
         spent = self._live(state, now)
         until = float(state.get("pause_until") or 0.0)
+        if limit:
+            state = dict(state, limit=limit)
         if remaining is not None:
-            missing = self.rate - len(spent) - max(0, int(remaining))
+            missing = self.size(state) - len(spent) - max(0, int(remaining))
             # Spent elsewhere (another controller): back when the server's window frees them.
             back = now + reset_in - self.refill_after if reset_in else now
             spent = sorted(spent + [min(now, back)] * max(0, missing))
-            if remaining <= 0 and reset_in:
+            # None left that the bucket does not know of: wait for the reset. When the bucket counts
+            # them all itself, its own tokens come back on time (the Reset header is rounded up).
+            if remaining <= 0 and reset_in and missing > 0:
                 until = max(until, now + reset_in)
         if pause:
             until = max(until, now + pause)
-        return {"spent": spent[-self.rate:], "pause_until": until}
+        return dict(state, spent=spent[-self.rate:], pause_until=until)
 
 
 class RateBudget:
@@ -182,8 +194,8 @@ class RateBudget:
             self.sleep(wait)
             waited += wait
 
-    def observe(self, remaining=None, reset_in=None, pause=None):
-        """Tell every process of this key what the server said (remaining, seconds to reset, a pause)."""
+    def observe(self, remaining=None, reset_in=None, pause=None, limit=None):
+        """Tell every process of this key what the server said (remaining, seconds to reset, a pause, its limit)."""
         if self.bucket is None or (remaining is None and not pause):
             return
-        self._update(lambda state, now: (self.bucket.observe(state, now, remaining, reset_in, pause), None))
+        self._update(lambda state, now: (self.bucket.observe(state, now, remaining, reset_in, pause, limit), None))

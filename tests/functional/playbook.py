@@ -14,6 +14,9 @@ BIN = os.path.dirname(sys.executable)
 # ansible-playbook, ansible-inventory, ansible-galaxy come from here: HUC_ANSIBLE_BIN points the
 # same tests at another ansible-core (make test-min runs them on the lowest supported version).
 ANSIBLE_BIN = os.environ.get("HUC_ANSIBLE_BIN") or BIN
+# The Python the modules run under (ansible_python_interpreter): HUC_PYTHON_INTERPRETER points the
+# same tests at another one (make test-max: the max venv's, make test-pythons: 3.8 and 3.13).
+PYTHON_INTERPRETER = os.environ.get("HUC_PYTHON_INTERPRETER") or sys.executable
 RATE_DIR = os.path.join(tempfile.gettempdir(), "huc-test-rate-budget")
 
 
@@ -65,7 +68,7 @@ def base_env(emulator=None, key=None, extra=None):
         "ANSIBLE_CALLBACKS_ENABLED": "huc_record",
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_RETRY_FILES_ENABLED": "0",
-        "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
+        "ANSIBLE_PYTHON_INTERPRETER": PYTHON_INTERPRETER,
         "ANSIBLE_LOCALHOST_WARNING": "0",
         "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
         "PATH": ANSIBLE_BIN + os.pathsep + env.get("PATH", ""),

@@ -67,7 +67,8 @@ def test_the_server_signals_pace_the_budget_before_any_429(emulator_factory):
     for _request in range(12):
         client.get("/projects")
     assert [r["status"] for r in api_log(emulator)] == [200] * 12
-    assert len(sleep.slept) == 2 and all(55 <= s <= 62 for s in sleep.slept), sleep.slept
+    waits = [s for s in sleep.slept if s >= 1]  # (and a few milliseconds of rounding)
+    assert len(waits) == 2 and all(55 <= s <= 62 for s in waits) and sum(sleep.slept) < 130, sleep.slept
     assert client.rate_waited == 0  # no 429 had to be waited out
 
 
