@@ -293,10 +293,6 @@ class Gateway:
         if rule["delaySeconds"]:
             entry["delaySeconds"] = rule["delaySeconds"]
             generation = self.store.generation
-            # The client sent its whole body before the latency: a client that gives up meanwhile
-            # must not leave the request to be run with an empty body.
-            body = await read_body(exchange.receive)
-            exchange.receive = replaying(body, exchange.receive)
             await asyncio.sleep(rule["delaySeconds"])
             if generation != self.store.generation:
                 exchange.discard()
