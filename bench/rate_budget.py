@@ -288,8 +288,8 @@ def main(argv):
         for column, result in results[name].items():
             for index, process in enumerate(result["processes"]):
                 if process["tail"]:
-                    print("[%s / %s, process %d: rc %s, failed %s]\n%s\n" % (name, column, index + 1, process["rc"],
-                                                                           process["failed"], process["tail"]))
+                    print("[%s / %s, process %d: rc %s, failed %s]\n%s\n"
+                          % (name, column, index + 1, process["rc"], process["failed"], process["tail"]))
     verdicts = dict((name, judge(name, results[name], results)) for name in results)
     config["seconds_total"] = time.monotonic() - started
     summary = "goals: " + ", ".join("%s %s" % (name, "met" if met else "MISSED")

@@ -265,6 +265,7 @@ _P25519 = 2 ** 255 - 19
 _BASE_POINT = (9).to_bytes(32, "little")
 _SEAL_CONTEXT = b"hostupcloud.cloud huc_api_key seal v1"
 
+
 def relist(client, secret):
     """The key list, read with the new key itself when it can (setting its last use), else with the task's key."""
     if secret:
@@ -311,7 +312,6 @@ def converge(client, new, secret, known_ids, warn, key_file=False):
          % (kept.get("name"), kept["id"], kept.get("prefix"), kept.get("createdAt"), new["id"], new.get("createdAt"),
             "; key_file was not written" if key_file else ""))
     return kept, False
-
 
 
 def x25519(scalar, point):

@@ -130,6 +130,9 @@ def _parse_api_url(api_url):
         parts = urlsplit(api_url)
         # .port raises ValueError for a port that is not a number or is out of range.
         parts.port  # pylint: disable=pointless-statement
+        if "[" in parts.netloc:
+            # Older Pythons take any text between brackets; only an IPv6 address belongs there.
+            ipaddress.IPv6Address(parts.hostname or "")
     except ValueError as exc:
         raise HucApiError("api_url is not a valid URL: %r (%s)" % (api_url, exc), code="invalid_api_url")
     return api_url, parts

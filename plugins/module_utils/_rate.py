@@ -188,7 +188,7 @@ class RateBudget:
             return 0.0
         waited = 0.0
         while True:
-            wait = self._update(lambda state, now: self.bucket.take(state, now))
+            wait = self._update(self.bucket.take)
             if wait <= 0:
                 return waited
             self.sleep(wait)

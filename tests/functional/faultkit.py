@@ -110,8 +110,9 @@ def log_line(e):
                      if part and not part.startswith(("projectId=", "page=", "perPage=")))
     query = "?" + query if query else ""
     key = " key=%s" % e["idempotencyKey"][:8] if e.get("idempotencyKey") else ""
-    return "  %s %s %s%s -> %s%s%s" % (e["at"], e["method"], e["path"], query, e["status"] if e["status"] is not None
-                                      else "dropped", key, " [%s]" % ", ".join(flags) if flags else "")
+    status = e["status"] if e["status"] is not None else "dropped"
+    return "  %s %s %s%s -> %s%s%s" % (e["at"], e["method"], e["path"], query, status, key,
+                                      " [%s]" % ", ".join(flags) if flags else "")
 
 
 def log_lines(entries):
@@ -185,7 +186,7 @@ def spent_within(rules, requests):
 class Background:
     """One ansible-playbook started with subprocess.Popen, as playbook.run_playbook would run it."""
 
-    def __init__(self, tasks, emulator, play=None, env=SCALED_ENV, args=()):
+    def __init__(self, tasks, emulator, play=None, env=None, args=()):
         self.workdir = tempfile.mkdtemp(prefix="huc-play-")
         play_def = {"name": "test", "hosts": "localhost", "connection": "local", "gather_facts": False,
                     "vars": {}, "tasks": tasks}
@@ -194,7 +195,7 @@ class Background:
         with open(playbook, "w") as handle:
             yaml.safe_dump([play_def], handle, sort_keys=False)
         self.record = os.path.join(self.workdir, "record.jsonl")
-        child_env = base_env(emulator, None, env)
+        child_env = base_env(emulator, None, SCALED_ENV if env is None else env)
         child_env["HUC_RECORD_FILE"] = self.record
         self.stdout = open(os.path.join(self.workdir, "stdout"), "w+")
         self.stderr = open(os.path.join(self.workdir, "stderr"), "w+")

@@ -152,8 +152,8 @@ def test_two_concurrent_runs_creating_the_same_10_names_make_10_instances(stoppe
     emulator = emulator_factory(**FAST)
     entries = fleet(10, prefix="race", stopped_every=stopped_every)
     go = tmp_path / "go"
-    tasks = [{"name": "ready", "ansible.builtin.file": {"path": "{{ playbook_dir }}/ready", "state": "touch",
-                                                         "mode": "0600"}},
+    ready = {"path": "{{ playbook_dir }}/ready", "state": "touch", "mode": "0600"}
+    tasks = [{"name": "ready", "ansible.builtin.file": ready},
              {"name": "barrier", "ansible.builtin.wait_for": {"path": str(go), "sleep": 1, "timeout": 120}},
              instances_role(entries)]
     emulator.fault(status=None, delaySeconds=1.5, methods=["POST"], pathPrefix="/api/instances")
