@@ -111,8 +111,8 @@ def log_line(e):
     query = "?" + query if query else ""
     key = " key=%s" % e["idempotencyKey"][:8] if e.get("idempotencyKey") else ""
     status = e["status"] if e["status"] is not None else "dropped"
-    return "  %s %s %s%s -> %s%s%s" % (e["at"], e["method"], e["path"], query, status, key,
-                                      " [%s]" % ", ".join(flags) if flags else "")
+    marks = " [%s]" % ", ".join(flags) if flags else ""
+    return "  %s %s %s%s -> %s%s%s" % (e["at"], e["method"], e["path"], query, status, key, marks)
 
 
 def log_lines(entries):
