@@ -73,6 +73,7 @@ test-min: venv farm $(MIN_STAMP)
 PYENV_ROOT ?= $(shell pyenv root 2>/dev/null)
 find-python = $(or $(lastword $(wildcard $(PYENV_ROOT)/versions/$(1).*/bin/python$(1))),python$(1))
 PYTHON38 ?= $(call find-python,3.8)
+PYTHON311 ?= $(call find-python,3.11)
 PYTHON312 ?= $(call find-python,3.12)
 PYTHON313 ?= $(call find-python,3.13)
 # $(call make-venv,DIR,PYTHON,REQUIREMENTS): create DIR with PYTHON, install the pinned file, stamp it.
@@ -91,7 +92,7 @@ PYTHONS_SUITES := tests/functional/test_interpreters.py tests/functional/test_in
 $(MAX_VENV)/.installed: requirements-max.txt
 	$(call make-venv,$(MAX_VENV),$(PYTHON312),requirements-max.txt)
 .venv-sanity-2.18/.installed: requirements-sanity-2.18.txt
-	$(call make-venv,.venv-sanity-2.18,$(PYTHON),requirements-sanity-2.18.txt)
+	$(call make-venv,.venv-sanity-2.18,$(PYTHON311),requirements-sanity-2.18.txt)
 .venv-sanity-2.20/.installed: requirements-sanity-2.20.txt
 	$(call make-venv,.venv-sanity-2.20,$(PYTHON312),requirements-sanity-2.20.txt)
 .venv-py3.8/.installed: requirements-pythons.txt
