@@ -18,7 +18,10 @@ MIN_VENV := .venv-min
 MIN_STAMP := $(MIN_VENV)/.installed
 # The playbook-level suites that also run on the lowest ansible-core meta/runtime.yml claims.
 MIN_SUITES := tests/functional/test_project_info.py tests/functional/test_instance.py \
-	tests/functional/test_power.py tests/functional/test_api_key.py tests/functional/test_inventory.py
+	tests/functional/test_power.py tests/functional/test_api_key.py tests/functional/test_inventory.py \
+	$(EVERY_MODULE)
+# One playbook that runs every module once and holds each result against its RETURN docs.
+EVERY_MODULE := tests/functional/test_return_docs.py::test_return_docs_match_real_results
 
 .PHONY: all venv farm test pytest sanity units lint changelog-lint docs-lint test-min molecule demo emulator build clean
 
@@ -83,9 +86,9 @@ $(1)/bin/python -m pip install --quiet --disable-pip-version-check -r $(3)
 touch $(1)/.installed
 endef
 MAX_VENV := .venv-max
-# Modules on Python 3.8 and 3.13 (the controller stays the pinned 2.19 of .venv).
+# Every module on Python 3.8 and 3.13 (the controller stays the pinned 2.19 of .venv).
 PYTHONS_VENVS := .venv-py3.8 .venv-py3.13
-PYTHONS_SUITES := tests/functional/test_interpreters.py tests/functional/test_instance.py
+PYTHONS_SUITES := tests/functional/test_interpreters.py $(EVERY_MODULE)
 
 .PHONY: test-max test-pythons sanity-2.18 sanity-2.20
 

@@ -1,7 +1,8 @@
 """The modules run under the Python HUC_PYTHON_INTERPRETER names (else this pytest's own).
 
-make test-pythons runs this file (with test_instance.py) with the module interpreter set to a
-Python 3.8 venv and then a Python 3.13 venv; make test-max with the ansible-core 2.21 venv's.
+make test-pythons runs this file (with test_return_docs.py's playbook of every module) with the
+module interpreter set to a Python 3.8 venv and then a Python 3.13 venv; make test-max with the
+ansible-core 2.21 venv's.
 The proof is the command ansible itself logs at -vvv for every module it executes:
 EXEC /bin/sh -c '<interpreter> .../AnsiballZ_<module>.py && sleep 0'.
 """

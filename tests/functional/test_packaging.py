@@ -189,3 +189,26 @@ def test_demo_runs_through_ansible_runner(emulator, tmp_path, monkeypatch):
     ok = [e for e in result.events if e["event"] == "runner_on_ok"]
     assert any(e["event_data"]["task_action"].startswith("hostupcloud.cloud.") for e in ok)
     assert emulator.write_key not in (artifacts / "stdout").read_text()
+
+
+def test_every_module_has_an_integration_target():
+    """The hcloud layout: a target per module, against an emulator it starts and stops in always."""
+    targets = os.path.join(ROOT, "tests", "integration", "targets")
+    modules = sorted(name[:-3] for name in os.listdir(os.path.join(ROOT, "plugins", "modules")) if name.endswith(".py"))
+    assert sorted(set(os.listdir(targets)) - {"setup_emulator"}) == modules
+    for module in modules:
+        with open(os.path.join(targets, module, "aliases")) as handle:
+            assert "needs/target/setup_emulator" in handle.read().split(), module
+        with open(os.path.join(targets, module, "tasks", "main.yml")) as handle:
+            (play,) = yaml.safe_load(handle)
+        assert play["block"][0]["ansible.builtin.include_role"]["name"] == "setup_emulator", module
+        # the stop is in always, or in the always of a cleanup block there
+        last = play["always"][-1]
+        stop = (last["always"][-1] if "always" in last else last)["ansible.builtin.include_role"]
+        assert stop == {"name": "setup_emulator", "tasks_from": "stop"}, module
+        with open(os.path.join(targets, module, "tasks", "test.yml")) as handle:
+            tasks = yaml.safe_load(handle)
+        uses = {key for task in tasks for key in task if key.startswith("hostupcloud.cloud.")}
+        assert "hostupcloud.cloud." + module in uses, module
+        if not module.endswith("_info"):
+            assert any(task.get("check_mode") is True for task in tasks), module

@@ -84,6 +84,17 @@ def test_server_remaining_takes_tokens_out_and_none_left_pauses_until_reset(tmp_
     assert paced.acquire() == pytest.approx(3, abs=0.01)
 
 
+def test_none_left_that_the_bucket_spent_itself_does_not_pause_past_its_own_refill(tmp_path):
+    # The server rounds X-RateLimit-Reset up to a whole second; the bucket already knows of every
+    # spent request, so its own tokens come back on time (a pause until the reset lost up to 1 s a window).
+    clock = Clock()
+    paced = budget(tmp_path, clock, rate=3)
+    for _request in range(3):
+        paced.acquire()
+    paced.observe(remaining=0, reset_in=12)
+    assert paced.acquire() == pytest.approx(10.2)
+
+
 def test_a_corrupt_state_file_is_rebuilt(tmp_path):
     clock = Clock()
     paced = budget(tmp_path, clock, rate=2)
