@@ -12,7 +12,9 @@ FARM := .cache/collections
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/$(FARM)
 export ANSIBLE_FORCE_COLOR := 0
 export PATH := $(CURDIR)/$(BIN):$(PATH)
-PYTEST_WORKERS ?= 2
+# Three workers on two cores: the suites spend much of their time waiting on emulators and processes.
+PYTEST_WORKERS ?= 3
+PYTEST_N = -n $(PYTEST_WORKERS) --dist worksteal
 
 MIN_VENV := .venv-min
 MIN_STAMP := $(MIN_VENV)/.installed
@@ -40,7 +42,7 @@ farm:
 	@ln -sfn ../../../.. $(FARM)/ansible_collections/hostupcloud/cloud
 
 pytest: venv farm
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
+	$(BIN)/python -m pytest $(PYTEST_N)
 
 sanity: venv
 	tools/ansible-test.sh sanity --venv --requirements $(SANITY_ARGS)
@@ -68,7 +70,7 @@ molecule: venv farm
 
 # The same playbooks under the oldest ansible-core we claim to support (requires_ansible).
 test-min: venv farm $(MIN_STAMP)
-	HUC_ANSIBLE_BIN=$(CURDIR)/$(MIN_VENV)/bin $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(MIN_SUITES)
+	HUC_ANSIBLE_BIN=$(CURDIR)/$(MIN_VENV)/bin $(BIN)/python -m pytest $(PYTEST_N) $(MIN_SUITES)
 
 # The version matrix beyond the pinned 2.19 / Python 3.11: the highest ansible-core, sanity on the
 # cores around it, and modules on the lowest and highest Python. Each venv comes from a pinned file.
@@ -110,11 +112,11 @@ $(MAX_VENV)/.installed: requirements-max.txt
 MAX_DESELECT := --deselect tests/functional/test_api_key.py::test_nothing_leaks_at_vvvv
 test-max: venv farm $(MAX_VENV)/.installed
 	HUC_ANSIBLE_BIN=$(CURDIR)/$(MAX_VENV)/bin HUC_PYTHON_INTERPRETER=$(CURDIR)/$(MAX_VENV)/bin/python \
-		$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(MIN_SUITES) tests/functional/test_interpreters.py $(MAX_DESELECT)
+		$(BIN)/python -m pytest $(PYTEST_N) $(MIN_SUITES) tests/functional/test_interpreters.py $(MAX_DESELECT)
 
 test-pythons: venv farm $(PYTHONS_VENVS:%=%/.installed)
 	for venv in $(PYTHONS_VENVS); do \
-		HUC_PYTHON_INTERPRETER=$(CURDIR)/$$venv/bin/python $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTHONS_SUITES) || exit 1; \
+		HUC_PYTHON_INTERPRETER=$(CURDIR)/$$venv/bin/python $(BIN)/python -m pytest $(PYTEST_N) $(PYTHONS_SUITES) || exit 1; \
 	done
 
 # ansible-test sanity on the cores either side of the pinned one, one Python each to save time.
@@ -133,20 +135,17 @@ changelog-lint: venv
 docs-lint: venv farm
 	$(BIN)/antsibull-docs lint-collection-docs --plugin-docs .
 
+# The stages of make test, in order; each prints its wall time, and the total comes at the end.
+TEST_STAGES := pytest sanity sanity-2.18 sanity-2.20 units integration lint changelog-lint docs-lint \
+	test-min test-max test-pythons molecule
 test: venv farm
-	$(MAKE) --no-print-directory pytest
-	$(MAKE) --no-print-directory sanity
-	$(MAKE) --no-print-directory sanity-2.18
-	$(MAKE) --no-print-directory sanity-2.20
-	$(MAKE) --no-print-directory units
-	$(MAKE) --no-print-directory integration
-	$(MAKE) --no-print-directory lint
-	$(MAKE) --no-print-directory changelog-lint
-	$(MAKE) --no-print-directory docs-lint
-	$(MAKE) --no-print-directory test-min
-	$(MAKE) --no-print-directory test-max
-	$(MAKE) --no-print-directory test-pythons
-	$(MAKE) --no-print-directory molecule
+	@times=""; total=$$(date +%s); \
+	for stage in $(TEST_STAGES); do \
+		start=$$(date +%s); \
+		$(MAKE) --no-print-directory $$stage || { echo "== make $$stage failed"; exit 1; }; \
+		times="$$times$$stage $$(( $$(date +%s) - start )) s, "; \
+	done; \
+	echo "== make test passed in $$(( $$(date +%s) - total )) s: $${times%, }"
 
 demo: venv farm
 	$(BIN)/python tools/run_with_emulator.py -- $(BIN)/ansible-playbook playbooks/demo.yml
