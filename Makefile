@@ -135,17 +135,15 @@ changelog-lint: venv
 docs-lint: venv farm
 	$(BIN)/antsibull-docs lint-collection-docs --plugin-docs .
 
-# The stages of make test, in order; each prints its wall time, and the total comes at the end.
-TEST_STAGES := pytest sanity sanity-2.18 sanity-2.20 units integration lint changelog-lint docs-lint \
-	test-min test-max test-pythons molecule
+# The stages of make test (tools/test_stages.sh): TEST_FIRST alone, then the two lanes at once,
+# each in order. pytest keeps both cores busy by itself; the lanes pair the CPU-bound ansible-test
+# and lint stages with the playbook stages, which wait on emulators. TEST_LANES= runs them in turn.
+TEST_FIRST := pytest
+TEST_LANE_1 := sanity sanity-2.18 sanity-2.20 units lint changelog-lint docs-lint
+TEST_LANE_2 := integration test-min test-max test-pythons molecule
+TEST_LANES := "$(TEST_LANE_1)" "$(TEST_LANE_2)"
 test: venv farm
-	@times=""; total=$$(date +%s); \
-	for stage in $(TEST_STAGES); do \
-		start=$$(date +%s); \
-		$(MAKE) --no-print-directory $$stage || { echo "== make $$stage failed"; exit 1; }; \
-		times="$$times$$stage $$(( $$(date +%s) - start )) s, "; \
-	done; \
-	echo "== make test passed in $$(( $$(date +%s) - total )) s: $${times%, }"
+	@MAKE=$(MAKE) tools/test_stages.sh "$(TEST_FIRST)$(if $(TEST_LANES),, $(TEST_LANE_1) $(TEST_LANE_2))" $(TEST_LANES)
 
 demo: venv farm
 	$(BIN)/python tools/run_with_emulator.py -- $(BIN)/ansible-playbook playbooks/demo.yml

@@ -10,13 +10,15 @@ venv=${VENV:-$root/.venv}
 # ansible-test bootstraps pip in its venvs by downloading get-pip.py; give it a local stand-in.
 cache=$HOME/.ansible/test/cache
 mkdir -p "$cache"
+# Written to a temporary name and renamed, since make test may run two ansible-tests at once.
 for name in get_pip_24_2.py get_pip_25_2.py; do
-  cat > "$cache/$name" <<'PY'
+  cat > "$cache/$name.$$" <<'PY'
 import subprocess, sys
 args = [a for a in sys.argv[1:] if a not in ("--no-setuptools", "--no-wheel")]
 subprocess.check_call([sys.executable, "-m", "ensurepip", "--upgrade", "--default-pip"], stdout=subprocess.DEVNULL)
 sys.exit(subprocess.call([sys.executable, "-m", "pip", "install", "--upgrade"] + args))
 PY
+  mv -f "$cache/$name.$$" "$cache/$name"
 done
 
 # pyenv shims for python3.X fail inside ansible-test (it drops PYENV_VERSION): expose the real
@@ -27,7 +29,9 @@ if command -v pyenv >/dev/null 2>&1; then
   for dir in "$(pyenv root)"/versions/3.*; do
     [ -d "$dir" ] || continue
     v=$(basename "$dir"); short=${v%.*}
-    [ -x "$dir/bin/python$short" ] && ln -sf "$dir/bin/python$short" "$pybin/python$short"
+    if [ -x "$dir/bin/python$short" ]; then
+      ln -sfn "$dir/bin/python$short" "$pybin/.python$short.$$" && mv -fT "$pybin/.python$short.$$" "$pybin/python$short"
+    fi
   done
 fi
 export PATH="$pybin:$venv/bin:$PATH"
