@@ -61,3 +61,13 @@ def api(emulator):
     client = Api(emulator)
     yield client
     client.close()
+
+
+@pytest.fixture
+def two_projects(pooled_emulator):
+    """(emulator, client, id of a second project, project-01): for what must stay inside one project."""
+    emulator = pooled_emulator(seed_projects=1)
+    client = Api(emulator)
+    other = [project["id"] for project in client.get("/projects").json()["data"] if project["name"] == "project-01"][0]
+    yield emulator, client, other
+    client.close()

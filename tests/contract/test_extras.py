@@ -1,17 +1,6 @@
 """SSH keys, floating IPs and volumes: list with projectId, create, validation, 409 names, attach/detach, grow, delete."""
 
-import pytest
-
-from tests.contract.helpers import SSH_PUBLIC_KEY, Api
-
-
-@pytest.fixture
-def two_projects(pooled_emulator):
-    emulator = pooled_emulator(seed_projects=1)
-    client = Api(emulator)
-    other = [project["id"] for project in client.get("/projects").json()["data"] if project["name"] == "project-01"][0]
-    yield emulator, client, other
-    client.close()
+from tests.contract.helpers import SSH_PUBLIC_KEY
 
 
 def test_ssh_keys(two_projects):

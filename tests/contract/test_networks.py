@@ -2,18 +2,7 @@
 
 import pytest
 
-from tests.contract.helpers import Api
-
 RULE = {"protocol": "tcp", "port": "22", "sources": ["10.0.0.0/8"]}
-
-
-@pytest.fixture
-def two_projects(pooled_emulator):
-    emulator = pooled_emulator(seed_projects=1)
-    client = Api(emulator)
-    other = [project["id"] for project in client.get("/projects").json()["data"] if project["name"] == "project-01"][0]
-    yield emulator, client, other
-    client.close()
 
 
 def test_firewalls(two_projects):

@@ -1,51 +1,22 @@
 """huc_firewall and huc_firewall_info through ansible-playbook against the emulator: lifecycle, rule sets, purge,
 budgets, refusals."""
 
-from urllib.parse import parse_qsl
-
 import pytest
 
 from tests.emulator.harness import make_instances
 from tests.functional.playbook import run_playbook
+from tests.functional.steps import PAGE, UNKNOWN_ID, calls, refused, run_ok, steps
 
 MODULE = "hostupcloud.cloud.huc_firewall"
 INFO = "hostupcloud.cloud.huc_firewall_info"
-UNKNOWN_ID = "7d3c2a4e-0b1f-4c55-9a51-2f6a1c0e8b90"
-PAGE = {"page": "1", "perPage": "100"}
-WRITES = ("POST", "PATCH", "PUT", "DELETE")
+task, failing, checked = steps(MODULE)
 SSH = {"protocol": "tcp", "port": 22, "sources": ["10.0.0.0/8"]}
 WEB = {"protocol": "tcp", "port": "443", "sources": ["::/0", "0.0.0.0/0"]}
 PING = {"protocol": "icmp", "sources": ["203.0.113.7"]}
 
 
-def task(title, args, module=MODULE):
-    return {"name": title, module: args, "register": "out"}
-
-
-def failing(title, args, module=MODULE):
-    return dict(task(title, args, module), ignore_errors=True)
-
-
-def calls(emulator):
-    """(method, path, query dict) of every /api request so far, and clear the log for the next step."""
-    log = [(r["method"], r["path"], dict(parse_qsl(r["query"]))) for r in emulator.requests()]
-    emulator.clear_requests()
-    return log
-
-
-def writes(emulator):
-    return [(r["method"], r["path"]) for r in emulator.requests() if r["method"] in WRITES]
-
-
 def firewalls(emulator):
     return emulator.state()["firewalls"]
-
-
-def run_ok(tasks, emulator, **kwargs):
-    run = run_playbook(tasks, emulator=emulator, **kwargs)
-    assert run.rc == 0, [r["result"].get("msg") for r in run.records]
-    assert "Traceback" not in run.output
-    return run
 
 
 @pytest.fixture
@@ -203,16 +174,7 @@ def test_refusals_are_clear_and_write_nothing(emulator, world):
         "new by id": (dict(id=UNKNOWN_ID, rules=[SSH]), "no firewall with id %s" % UNKNOWN_ID),
         "unknown project": (dict(new, project="nope"), "project 'nope' not found (by id or name); known: default"),
     }
-    for mode in ([], ["--check"]):
-        run = run_playbook([failing(name, case[0]) for name, case in cases.items()], emulator=emulator, args=mode)
-        for name, (_args, message) in cases.items():
-            assert run.status(name) == "failed", (name, run.task(name))
-            assert message in run.task(name)["msg"], (name, run.task(name)["msg"])
-            failure = run.task(name)["failure"]
-            assert failure["code"] and failure["message"] and isinstance(failure["details"], dict), (name, failure)
-        assert "Traceback" not in run.output
-        assert writes(emulator) == []
-        emulator.clear_requests()
+    run = refused(emulator, failing, cases)
     assert run.task("port 0")["failure"] == {
         "status": None, "code": "validation_error", "message": "invalid request: rules",
         "details": {"rules": "item 1: port 0: ports must be between 1 and 65535"}}

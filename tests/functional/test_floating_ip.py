@@ -1,41 +1,16 @@
 """huc_floating_ip and huc_floating_ip_info through ansible-playbook against the emulator: lifecycle, budgets,
 refusals before any write, lost allocate answers."""
 
-from urllib.parse import parse_qsl
-
 import pytest
 
 from tests.emulator.harness import make_instances
 from tests.functional.playbook import run_playbook
+from tests.functional.steps import PAGE, UNKNOWN_ID, calls, run_ok, steps, writes
 
 MODULE = "hostupcloud.cloud.huc_floating_ip"
 INFO = "hostupcloud.cloud.huc_floating_ip_info"
-UNKNOWN_ID = "7d3c2a4e-0b1f-4c55-9a51-2f6a1c0e8b90"
+task, failing, checked = steps(MODULE)
 FIELDS = ["address", "created_at", "id", "instance_id", "node_id", "project_id", "reverse_dns"]
-PAGE = {"page": "1", "perPage": "100"}
-
-
-def task(title, args, module=MODULE):
-    return {"name": title, module: args, "register": "out"}
-
-
-def failing(title, args, module=MODULE):
-    return dict(task(title, args, module), ignore_errors=True)
-
-
-def checked(title, args):
-    return dict(task(title, args), check_mode=True)
-
-
-def calls(emulator):
-    """(method, path, query dict) of every /api request so far, and clear the log for the next step."""
-    log = [(r["method"], r["path"], dict(parse_qsl(r["query"]))) for r in emulator.requests()]
-    emulator.clear_requests()
-    return log
-
-
-def writes(emulator):
-    return [(r["method"], r["path"]) for r in emulator.requests() if r["method"] != "GET"]
 
 
 def floating_ips(emulator):
@@ -66,13 +41,6 @@ def allocate(emulator, instance_id=None, node=None):
         assert status == 200, body
     emulator.clear_requests()
     return body["data"]
-
-
-def run_ok(tasks, emulator, **kwargs):
-    run = run_playbook(tasks, emulator=emulator, **kwargs)
-    assert run.rc == 0, [(r["task"], r["result"].get("msg")) for r in run.records]
-    assert "Traceback" not in run.output
-    return run
 
 
 def test_lifecycle(emulator):

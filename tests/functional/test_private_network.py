@@ -1,47 +1,19 @@
 """huc_private_network and huc_private_network_info through ansible-playbook against the emulator: lifecycle,
 attachments, purge, overlaps, budgets, refusals."""
 
-from urllib.parse import parse_qsl
-
 import pytest
 
 from tests.emulator.harness import make_instances
 from tests.functional.playbook import run_playbook
+from tests.functional.steps import PAGE, UNKNOWN_ID, calls, refused, run_ok, steps
 
 MODULE = "hostupcloud.cloud.huc_private_network"
 INFO = "hostupcloud.cloud.huc_private_network_info"
-UNKNOWN_ID = "7d3c2a4e-0b1f-4c55-9a51-2f6a1c0e8b90"
-PAGE = {"page": "1", "perPage": "100"}
-WRITES = ("POST", "PATCH", "PUT", "DELETE")
-
-
-def task(title, args, module=MODULE):
-    return {"name": title, module: args, "register": "out"}
-
-
-def failing(title, args, module=MODULE):
-    return dict(task(title, args, module), ignore_errors=True)
-
-
-def calls(emulator):
-    log = [(r["method"], r["path"], dict(parse_qsl(r["query"]))) for r in emulator.requests()]
-    emulator.clear_requests()
-    return log
-
-
-def writes(emulator):
-    return [(r["method"], r["path"]) for r in emulator.requests() if r["method"] in WRITES]
+task, failing, checked = steps(MODULE)
 
 
 def networks(emulator):
     return emulator.state()["networks"]
-
-
-def run_ok(tasks, emulator, **kwargs):
-    run = run_playbook(tasks, emulator=emulator, **kwargs)
-    assert run.rc == 0, [r["result"].get("msg") for r in run.records]
-    assert "Traceback" not in run.output
-    return run
 
 
 @pytest.fixture
@@ -168,16 +140,7 @@ def test_refusals_are_clear_and_write_nothing(emulator, world):
         "new by id": (dict(id=UNKNOWN_ID, cidr="10.50.0.0/24"), "no private network with id %s" % UNKNOWN_ID),
         "bad name": (dict(new, name="Bad_1", cidr="10.60.0.0/24"), "invalid input (validation_error): name: "),
     }
-    for mode in ([], ["--check"]):
-        run = run_playbook([failing(name, case[0]) for name, case in cases.items()], emulator=emulator, args=mode)
-        for name, (_args, message) in cases.items():
-            assert run.status(name) == "failed", (name, run.task(name))
-            assert message in run.task(name)["msg"], (name, run.task(name)["msg"])
-            failure = run.task(name)["failure"]
-            assert failure["code"] and failure["message"] and isinstance(failure["details"], dict), (name, failure)
-        assert "Traceback" not in run.output
-        assert writes(emulator) == []
-        emulator.clear_requests()
+    run = refused(emulator, failing, cases)
     assert run.task("overlap")["failure"]["code"] == "cidr_overlap"
     assert run.task("overlap")["failure"]["details"] == {"cidr": "overlaps network backend (10.10.0.0/24)"}
     run_playbook([failing("bad alone", dict(new, cidr="8.8.8.0/24"))], emulator=emulator)

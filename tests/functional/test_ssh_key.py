@@ -10,20 +10,19 @@ collection's parser.
 import base64
 import hashlib
 import struct
-from urllib.parse import parse_qsl
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from tests.functional.playbook import run_playbook
+from tests.functional.steps import PAGE, UNKNOWN_ID, calls, run_ok, steps
 
 MODULE = "hostupcloud.cloud.huc_ssh_key"
 INFO = "hostupcloud.cloud.huc_ssh_key_info"
-UNKNOWN_ID = "7d3c2a4e-0b1f-4c55-9a51-2f6a1c0e8b90"
+task, failing, checked = steps(MODULE)
 FIELDS = ["created_at", "fingerprint", "id", "name", "project_id", "public_key"]
 TYPES = "must be an ssh-ed25519, ssh-rsa (2048 bits or more) or ecdsa-sha2-nistp256/384/521 key"
-PAGE = {"page": "1", "perPage": "100"}
 
 
 # -- keys ----------------------------------------------------------------------------------------
@@ -66,32 +65,6 @@ def keys():
 
 
 # -- helpers -------------------------------------------------------------------------------------
-
-def task(title, args, module=MODULE):
-    return {"name": title, module: args, "register": "out"}
-
-
-def failing(title, args, module=MODULE):
-    return dict(task(title, args, module), ignore_errors=True)
-
-
-def checked(title, args):
-    return dict(task(title, args), check_mode=True)
-
-
-def calls(emulator):
-    """(method, path, query dict) of every /api request so far, and clear the log for the next step."""
-    log = [(r["method"], r["path"], dict(parse_qsl(r["query"]))) for r in emulator.requests()]
-    emulator.clear_requests()
-    return log
-
-
-def run_ok(tasks, emulator, **kwargs):
-    run = run_playbook(tasks, emulator=emulator, **kwargs)
-    assert run.rc == 0, [r["result"].get("msg") for r in run.records]
-    assert "Traceback" not in run.output
-    return run
-
 
 def ssh_keys(emulator):
     return [(k["name"], k["publicKey"]) for k in emulator.state()["sshKeys"]]

@@ -1,48 +1,19 @@
 """huc_volume and huc_volume_info through ansible-playbook against the emulator: lifecycle, attachments,
 budgets, lost answers, refusals."""
 
-from urllib.parse import parse_qsl
-
 import pytest
 
 from tests.emulator.harness import make_instances
 from tests.functional.playbook import run_playbook
+from tests.functional.steps import PAGE, UNKNOWN_ID, calls, refused, run_ok, steps
 
 MODULE = "hostupcloud.cloud.huc_volume"
 INFO = "hostupcloud.cloud.huc_volume_info"
-UNKNOWN_ID = "7d3c2a4e-0b1f-4c55-9a51-2f6a1c0e8b90"
-PAGE = {"page": "1", "perPage": "100"}
-WRITES = ("POST", "PATCH", "PUT", "DELETE")
-
-
-def task(title, args, module=MODULE):
-    return {"name": title, module: args, "register": "out"}
-
-
-def failing(title, args, module=MODULE):
-    return dict(task(title, args, module), ignore_errors=True)
-
-
-def calls(emulator):
-    """(method, path, query dict) of every /api request so far, and clear the log for the next step."""
-    log = [(r["method"], r["path"], dict(parse_qsl(r["query"]))) for r in emulator.requests()]
-    emulator.clear_requests()
-    return log
-
-
-def writes(emulator):
-    return [(r["method"], r["path"]) for r in emulator.requests() if r["method"] in WRITES]
+task, failing, checked = steps(MODULE)
 
 
 def volumes(emulator):
     return emulator.state()["volumes"]
-
-
-def run_ok(tasks, emulator, **kwargs):
-    run = run_playbook(tasks, emulator=emulator, **kwargs)
-    assert run.rc == 0, [r["result"].get("msg") for r in run.records]
-    assert "Traceback" not in run.output
-    return run
 
 
 def other_node(emulator):
@@ -283,27 +254,15 @@ def test_refusals_are_clear_and_write_nothing(emulator, world):
         "unknown project": (dict(new, project="nope", node=emulator.node_id),
                             "project 'nope' not found (by id or name); known: default"),
     }
-    for mode in ([], ["--check"]):
-        run = run_playbook([failing(name, case[0]) for name, case in cases.items()], emulator=emulator, args=mode)
-        for name, (_args, message) in cases.items():
-            assert run.status(name) == "failed", (name, run.task(name))
-            assert message in run.task(name)["msg"], (name, run.task(name)["msg"])
-            failure = run.task(name)["failure"]
-            assert failure["code"] and failure["message"] and isinstance(failure["details"], dict), (name, failure)
-        assert "Traceback" not in run.output
-        assert emulator.write_key not in run.output and emulator.read_key not in run.output
-        # Every refusal comes before any write, in check mode and in a real run alike.
-        assert writes(emulator) == []
-        emulator.clear_requests()
-    checked = run  # the --check run: the same messages (asserted above)
-    assert checked.task("shrink")["failure"]["code"] == "volume_shrink"
-    assert checked.task("too small")["failure"] == {"status": None, "code": "validation_error",
-                                                    "message": "invalid request: sizeGb",
-                                                    "details": {"sizeGb": "must be between 1 and 10240"}}
-    assert checked.task("other node")["failure"]["code"] == "wrong_node"
-    assert checked.task("other node")["failure"]["details"] == {"instanceNodeId": world["far_node"],
-                                                                "nodeId": emulator.node_id}
-    assert checked.task("move without force")["failure"]["code"] == "attached"
+    check_run = refused(emulator, failing, cases)  # the --check run: the same messages
+    assert check_run.task("shrink")["failure"]["code"] == "volume_shrink"
+    assert check_run.task("too small")["failure"] == {"status": None, "code": "validation_error",
+                                                      "message": "invalid request: sizeGb",
+                                                      "details": {"sizeGb": "must be between 1 and 10240"}}
+    assert check_run.task("other node")["failure"]["code"] == "wrong_node"
+    assert check_run.task("other node")["failure"]["details"] == {"instanceNodeId": world["far_node"],
+                                                                  "nodeId": emulator.node_id}
+    assert check_run.task("move without force")["failure"]["code"] == "attached"
     # Nothing changed.
     assert sorted((v["name"], v["sizeGb"], v["instanceId"]) for v in volumes(emulator)) == [
         ("data", 20, world["web-1"]), ("free", 20, None)]
