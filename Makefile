@@ -16,14 +16,15 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 PYTEST_WORKERS ?= 3
 PYTEST_N = -n $(PYTEST_WORKERS) --dist worksteal
 
+# One playbook that runs every module once and holds each result against its RETURN docs
+# (defined before the := lines that use it).
+EVERY_MODULE := tests/functional/test_return_docs.py::test_return_docs_match_real_results
 MIN_VENV := .venv-min
 MIN_STAMP := $(MIN_VENV)/.installed
 # The playbook-level suites that also run on the lowest ansible-core meta/runtime.yml claims.
 MIN_SUITES := tests/functional/test_project_info.py tests/functional/test_instance.py \
 	tests/functional/test_power.py tests/functional/test_api_key.py tests/functional/test_inventory.py \
 	$(EVERY_MODULE)
-# One playbook that runs every module once and holds each result against its RETURN docs.
-EVERY_MODULE := tests/functional/test_return_docs.py::test_return_docs_match_real_results
 
 .PHONY: all venv farm test pytest sanity units lint changelog-lint docs-lint test-min molecule demo emulator build clean
 
