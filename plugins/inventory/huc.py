@@ -228,7 +228,7 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError, HucClient, looks_like_id
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import pick
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import pick
 
 # API data must never be templated, and `ansible-inventory --list --export` (what AWX imports) shows
 # every string marked unsafe as {"__ansible_unsafe": ...}. So only a string that could be a template

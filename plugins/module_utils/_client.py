@@ -223,6 +223,15 @@ class HucClient:
     def get(self, path, params=None):
         return self.request("GET", path, params=params)
 
+    def get_or_none(self, path):
+        """GET one object; None when the API answers 404 (it is gone, or never was)."""
+        try:
+            return self.get(path)
+        except HucApiError as error:
+            if error.status != 404:
+                raise
+        return None
+
     def list(self, path, params=None):
         """Every item of a paginated list, reading pages of PAGE_SIZE; accepts a bare array."""
         items = []

@@ -13,11 +13,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import ipaddress
 import time
 
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import (
-    HucResourceModule, normalize_ptr, ptr_name)
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import canonical_address, normalize_ptr
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucResourceModule
 
 # The instance as every module returns it (snake_case of the API object), in this order.
 INSTANCE_FIELDS = ("id", "project_id", "name", "node_id", "os_template", "vcpus", "memory_mb", "disk_gb",
@@ -29,25 +28,6 @@ SETTLES_IN = {"provisioning": "running", "starting": "running", "rebooting": "ru
 STABLE = ("running", "stopped")
 # Statuses no power action can leave.
 BROKEN = ("error", "deleting")
-
-
-def canonical_address(text):
-    """An IP address in the form the API shows it, or None when text is not one."""
-    try:
-        return str(ipaddress.ip_address(str(text)))
-    except ValueError:
-        return None
-
-
-def reverse_dns_map(value):
-    """reverse_dns: keys ipv4, ipv6 or an IP address; values a PTR name or null (a limit, before any request)."""
-    for key, ptr in value.items():
-        if key not in ("ipv4", "ipv6") and canonical_address(key) is None:
-            return "%r is neither ipv4, ipv6 nor an IP address" % key
-        problem = ptr_name(ptr) if ptr is not None else None
-        if problem:
-            return "%s: %s" % (key, problem)
-    return None
 
 
 class HucInstanceModule(HucResourceModule):

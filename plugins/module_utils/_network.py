@@ -103,43 +103,5 @@ def rule_line(rule):
     return " ".join(str(part) for part in (rule.get("protocol"), where, "from", ", ".join(sources)) if part)
 
 
-def check_rules(rules):
-    """The problems of a rules option, item by item (1-based), or None."""
-    problems = []
-    if len(rules) > MAX_RULES:
-        problems.append("at most %d rules" % MAX_RULES)
-    seen = set()
-    for index, rule in enumerate(rules, start=1):
-        try:
-            key = rule_key(canonical_rule(rule))
-        except RuleError as error:
-            problems.append("item %d: %s" % (index, error))
-            continue
-        if key in seen:
-            problems.append("item %d: the same rule is given twice" % index)
-        seen.add(key)
-    return "; ".join(problems) or None
-
-
-def check_private_cidr(value):
-    """cidr of a private network: IPv4, inside 10/8, 172.16/12 or 192.168/16, /16 to /29, no host bits."""
-    text = str(value).strip()
-    if "/" not in text:
-        return "must be an IPv4 CIDR with its prefix length, such as 10.10.0.0/24, got %r" % (value,)
-    try:
-        network = ipaddress.IPv4Network(u"%s" % text, strict=True)
-    except ValueError:
-        try:
-            meant = ipaddress.IPv4Network(u"%s" % text, strict=False)
-        except ValueError:
-            return "must be an IPv4 CIDR such as 10.10.0.0/24, got %r" % (value,)
-        return "%s has host bits set; give the network, %s" % (text, meant)
-    if not PREFIX_LOW <= network.prefixlen <= PREFIX_HIGH:
-        return "%s: the prefix length must be between /%d and /%d" % (text, PREFIX_LOW, PREFIX_HIGH)
-    if not any(network.subnet_of(private) for private in PRIVATE_RANGES):
-        return "%s is not a private range: use one inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16" % text
-    return None
-
-
 def overlaps(cidr, other):
     return ipaddress.ip_network(u"%s" % cidr).overlaps(ipaddress.ip_network(u"%s" % other))

@@ -14,8 +14,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
-
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import (
     HucApiError,
     camel_to_snake,
@@ -23,197 +21,7 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import (
     snake_to_camel,
 )
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import HucModule, failure
-
-NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
-
-
-# -- limits, checked before any request (docs/api-contract.md, "Limits") ----------------------
-
-def between(low, high):
-    def check(value):
-        return None if low <= value <= high else "must be between %d and %d" % (low, high)
-    return check
-
-
-def multiple_of(step, low, high):
-    def check(value):
-        return between(low, high)(value) or (None if value % step == 0 else "must be a multiple of %d" % step)
-    return check
-
-
-def resource_name(value):
-    return None if NAME_PATTERN.match(value) else "must be 1-63 characters of a-z, 0-9 and '-', starting with a letter"
-
-
-def max_bytes(limit):
-    def check(value):
-        return None if len(value.encode("utf-8")) <= limit else "must be at most %d bytes" % limit
-    return check
-
-
-def string_labels(value):
-    for key, item in value.items():
-        if not isinstance(item, str):
-            return "the value of %s must be a string, got %r; quote it" % (key, item)
-        if not 1 <= len(key) <= 63:
-            return "label keys must be 1 to 63 characters long"
-        if len(item) > 255:
-            return "label %s: values must be at most 255 characters long" % key
-    return None
-
-
-PTR_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
-
-
-def normalize_ptr(value):
-    """A PTR name as the API stores it: lowercase, without the trailing dot."""
-    text = value.lower()
-    return text[:-1] if text.endswith(".") else text
-
-
-def ptr_name(value):
-    """A reverse DNS (PTR) name: a fully qualified name of at most 253 characters, labels of 1-63 [a-z0-9-]."""
-    if not isinstance(value, str):
-        return "must be a host name such as host.example.com, got %r" % (value,)
-    text = normalize_ptr(value)
-    labels = text.split(".")
-    if not text or len(text) > 253:
-        return "must be a fully qualified domain name of 1 to 253 characters, got %d" % len(text)
-    if len(labels) < 2:
-        return "must be a fully qualified domain name such as host.example.com, got %r" % value
-    for label in labels:
-        if len(label) > 63:
-            return "%r: labels must be at most 63 characters long" % value
-        if not PTR_LABEL.match(label):
-            return "%r: each label must be 1 to 63 of a-z, 0-9 and '-', not starting or ending with '-'" % value
-    return None
-
-
-# -- references ---------------------------------------------------------------------------------
-
-def pick(kind, items, value, required=False, name_key="name"):
-    """The one item whose id, else name, is value; None when absent and not required.
-
-    An ambiguous name, or no match when required, raises HucApiError listing what is known.
-    """
-    found = [item for item in items if item.get("id") == value] or [
-        item for item in items if item.get(name_key) == value]
-    if len(found) > 1:
-        raise HucApiError("%s name %r is ambiguous: it matches %s; give the id instead"
-                          % (kind, value, ", ".join(str(item.get("id")) for item in found)), code="ambiguous")
-    if not found and required:
-        known = ", ".join(sorted(str(item.get(name_key)) for item in items)[:20]) or "none"
-        raise HucApiError("%s %r not found (by id or name); known: %s" % (kind, value, known), code="not_found")
-    return found[0] if found else None
-
-
-class Reference:
-    """How one kind of resource is found by name or id: its path, whether it lives in a project."""
-
-    def __init__(self, kind, path, in_project=True, name_key="name"):
-        self.kind = kind
-        self.path = path
-        self.in_project = in_project
-        self.name_key = name_key
-
-
-REFERENCES = dict(
-    project=Reference("project", "/projects", in_project=False),
-    node=Reference("node", "/nodes", in_project=False),
-    instance=Reference("instance", "/instances"),
-    ssh_key=Reference("SSH key", "/ssh-keys"),
-    volume=Reference("volume", "/volumes"),
-    floating_ip=Reference("floating IP", "/floating-ips", name_key="address"),
-    firewall=Reference("firewall", "/firewalls"),
-    private_network=Reference("private network", "/networks"),
-)
-
-
-class References:
-    """Resolves names and ids for one module run; each listing is made at most once.
-
-    A UUID-shaped value is taken as an id without a request (the API validates it where it is
-    used); a project id that the API answers 404 for is looked up as a name once (lists()).
-    """
-
-    def __init__(self, module):
-        self.module = module
-        self.client = module.client
-        self._lists = {}
-        self._objects = {}
-        self._project_id = None
-
-    def listing(self, kind, project_id=None):
-        ref = REFERENCES[kind]
-        key = (kind, project_id if ref.in_project else None)
-        if key not in self._lists:
-            if ref.in_project:
-                self._lists[key] = self.in_project(ref.path)
-            else:
-                self._lists[key] = self.client.list(ref.path)
-        return self._lists[key]
-
-    def find(self, kind, value, required=True, label=None):
-        """The object of kind named or numbered value (one listing, cached)."""
-        ref = REFERENCES[kind]
-        return pick(label or ref.kind, self.listing(kind), value, required, ref.name_key)
-
-    def id(self, kind, value, label=None):
-        """The id of the kind named or numbered value: no request for an id."""
-        if kind == "project":
-            return self.project_id(value)
-        return value if looks_like_id(value) else self.find(kind, value, label=label)["id"]
-
-    def get(self, kind, value, label=None):
-        """The object of kind named or numbered value: a UUID costs one GET (none if the kind is listed
-        already), a name the one listing. An unknown one fails naming it."""
-        ref = REFERENCES[kind]
-        if not looks_like_id(value) or any(key[0] == kind for key in self._lists):
-            return self.find(kind, value, label=label)
-        if value not in self._objects:
-            try:
-                self._objects[value] = self.client.get("%s/%s" % (ref.path, value))
-            except HucApiError as error:
-                if error.status != 404:
-                    raise
-                raise HucApiError("%s %r not found (by id or name)" % (label or ref.kind, value), code="not_found")
-        return self._objects[value]
-
-    def ids(self, kind, values, label=None):
-        """Ids of several references: no request if all are ids, else one listing."""
-        if all(looks_like_id(value) for value in values):
-            return list(values)
-        return [self.find(kind, value, label=label)["id"] for value in values]
-
-    # -- projects: every project-scoped listing goes through here ------------------------------
-
-    def project_id(self, value=None, verify=False):
-        """The id of the project option (or value), by id or name; UUID-shaped is taken as is."""
-        own = value is None or value == self.module.params.get("project")
-        value = self.module.params.get("project") if value is None else value
-        if not value:
-            self.module.fail("project is required: give its name or id, or set HUC_PROJECT", code="missing_project")
-        if own and self._project_id and not verify:
-            return self._project_id
-        if looks_like_id(value) and not verify:
-            project_id = value
-        else:
-            project_id = self.find("project", value)["id"]
-        if own:
-            self._project_id = project_id
-        return project_id
-
-    def in_project(self, path, params=None):
-        """List a project's resources; a UUID-shaped project that is really a name is looked up."""
-        query = dict(params or {}, projectId=self.project_id())
-        try:
-            return self.client.list(path, query)
-        except HucApiError as error:
-            if error.status != 404 or not looks_like_id(self.module.params.get("project")):
-                raise
-        query["projectId"] = self.project_id(verify=True)
-        return self.client.list(path, query)
-
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import References
 
 # -- declarations -----------------------------------------------------------------------------
 
@@ -282,7 +90,7 @@ class HucResourceModule(HucModule):
 
     def __init__(self, module):
         super(HucResourceModule, self).__init__(module)
-        self.refs = References(self)
+        self.refs = References(self.client, self.params.get("project"))
 
     @classmethod
     def field_map(cls):
@@ -343,17 +151,8 @@ class HucResourceModule(HucModule):
 
     # -- find ---------------------------------------------------------------------------------
 
-    def get_or_none(self, path):
-        """GET one object; None when the API answers 404."""
-        try:
-            return self.client.get(path)
-        except HucApiError as error:
-            if error.status == 404:
-                return None
-            raise
-
     def refetch(self, obj):
-        return self.get_or_none(self.item_path(obj))
+        return self.client.get_or_none(self.item_path(obj))
 
     def list_all(self, **filters):
         """The resources of the project (or all), filtered server-side and again client-side.
@@ -372,7 +171,7 @@ class HucResourceModule(HucModule):
         """
         resource_id = resource_id or (self.params.get("id") if name is None else None)
         if resource_id:
-            return self.get_or_none(self.item_path(resource_id))
+            return self.client.get_or_none(self.item_path(resource_id))
         name = name or self.params.get(self.identity)
         if name is None:
             return None
@@ -684,7 +483,7 @@ class HucInfoModule(HucResourceModule):
         wanted.update([(option, self.refs.id(kind, wanted[option])) for option, kind in self.filter_refs.items()
                        if option in wanted])
         if self.params.get("id"):
-            found = [obj for obj in [self.get_or_none(self.item_path(self.params["id"]))] if obj is not None]
+            found = [obj for obj in [self.client.get_or_none(self.item_path(self.params["id"]))] if obj is not None]
         else:
             query = dict((option, wanted[option]) for option in self.server_filters if option in wanted)
             found = self.refs.in_project(self.path, query) if self.in_project else self.client.list(self.path, query)

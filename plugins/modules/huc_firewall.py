@@ -217,9 +217,9 @@ firewall:
 """
 
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import PROJECT_SPEC
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._network import (
-    canonical_rule, check_rules, rule_key, rule_line)
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import Field, HucResourceModule, resource_name
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import check_rules, resource_name
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._network import canonical_rule, rule_key, rule_line
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import Field, HucResourceModule
 
 FIREWALL_FIELDS = ("id", "project_id", "name", "rules", "instance_ids", "created_at")
 

@@ -200,21 +200,11 @@ floating_ip:
       sample: "2026-11-26T10:00:00Z"
 """
 
-import ipaddress
-
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import ipv4_address, normalize_ptr, ptr_name
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import PROJECT_SPEC
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import (
-    Field, HucAttachableModule, normalize_ptr, ptr_name)
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import Field, HucAttachableModule
 
 FLOATING_IP_FIELDS = ("id", "project_id", "address", "node_id", "instance_id", "reverse_dns", "created_at")
-
-
-def ipv4_address(value):
-    try:
-        ipaddress.IPv4Address(value)
-    except ValueError:
-        return "must be an IPv4 address such as 203.0.113.10, got %r" % value
-    return None
 
 
 class HucFloatingIp(HucAttachableModule):

@@ -322,10 +322,11 @@ instance:
 
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import (
-    SETTLES_IN, STABLE, HucInstanceModule, InstanceNetworking, reverse_dns_map)
+    SETTLES_IN, STABLE, HucInstanceModule, InstanceNetworking)
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import PROJECT_SPEC
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import (
-    Field, between, max_bytes, multiple_of, resource_name, string_labels)
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import (
+    between, max_bytes, multiple_of, resource_name, reverse_dns_map, string_labels)
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import Field
 
 # Graceful shutdown before a resize; a guest still running after this is powered off.
 RESIZE_SHUTDOWN_TIMEOUT = 120

@@ -176,8 +176,9 @@ private_network:
 """
 
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import PROJECT_SPEC
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._network import check_private_cidr, overlaps
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import Field, HucResourceModule, resource_name
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import check_private_cidr, resource_name
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._network import overlaps
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import Field, HucResourceModule
 
 NETWORK_FIELDS = ("id", "project_id", "name", "cidr", "attachments", "created_at")
 

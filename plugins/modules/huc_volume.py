@@ -203,8 +203,8 @@ volume:
 """
 
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import PROJECT_SPEC
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import (
-    Field, HucAttachableModule, between, resource_name)
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import between, resource_name
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import Field, HucAttachableModule
 
 VOLUME_FIELDS = ("id", "project_id", "name", "size_gb", "node_id", "instance_id", "status", "created_at")
 

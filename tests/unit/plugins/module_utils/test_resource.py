@@ -3,20 +3,21 @@
 import pytest
 
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import (
+    between,
+    max_bytes,
+    multiple_of,
+    resource_name,
+    string_labels,
+)
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import References, pick
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import (
     Field,
     HucInfoModule,
     HucResourceModule,
-    References,
-    between,
     equals,
     has_labels,
-    max_bytes,
-    multiple_of,
     name_or_id,
-    pick,
-    resource_name,
-    string_labels,
 )
 
 PROJECT = "7d3c2a4e-0b1f-4c55-9a51-2f6a1c0e8b90"
@@ -73,6 +74,14 @@ class FakeClient:
                 return dict(obj)
         raise HucApiError("no such thing", status=404, code="not_found")
 
+    def get_or_none(self, path):
+        try:
+            return self.get(path)
+        except HucApiError as error:
+            if error.status != 404:
+                raise
+        return None
+
     def post(self, path, body=None, idempotent=False, before_retry=None):
         self.calls.append(("POST", path, body, idempotent, before_retry is not None))
         self._maybe_fail("POST", path)
@@ -123,7 +132,7 @@ def driver(cls, params, data=None, check_mode=False, explicit=(), errors=None):
     self.module, self.params, self.check_mode = module, module.params, check_mode
     self.result, self.before, self.after, self._deadline = {"changed": False}, None, None, None
     self.client = FakeClient(data if data is not None else {}, errors)
-    self.refs = References(self)
+    self.refs = References(self.client, base["project"])
     self.explicitly_set = lambda option: option in explicit
     cls.field_names = dict(cls.field_map(), projectId="project")
     return self

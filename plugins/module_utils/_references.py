@@ -1,0 +1,137 @@
+# -*- coding: utf-8 -*-
+# Copyright: HostUpCloud collection contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""References to other resources, by name or id, with the fewest requests. Private to this collection.
+
+Used by modules and by the inventory plugin alike: it needs only a HucClient and raises
+HucApiError (it imports nothing of AnsibleModule).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError, looks_like_id
+
+
+def pick(kind, items, value, required=False, name_key="name"):
+    """The one item whose id, else name, is value; None when absent and not required.
+
+    An ambiguous name, or no match when required, raises HucApiError listing what is known.
+    """
+    found = [item for item in items if item.get("id") == value] or [
+        item for item in items if item.get(name_key) == value]
+    if len(found) > 1:
+        raise HucApiError("%s name %r is ambiguous: it matches %s; give the id instead"
+                          % (kind, value, ", ".join(str(item.get("id")) for item in found)), code="ambiguous")
+    if not found and required:
+        known = ", ".join(sorted(str(item.get(name_key)) for item in items)[:20]) or "none"
+        raise HucApiError("%s %r not found (by id or name); known: %s" % (kind, value, known), code="not_found")
+    return found[0] if found else None
+
+
+class Reference:
+    """How one kind of resource is found by name or id: its path, whether it lives in a project."""
+
+    def __init__(self, kind, path, in_project=True, name_key="name"):
+        self.kind = kind
+        self.path = path
+        self.in_project = in_project
+        self.name_key = name_key
+
+
+REFERENCES = dict(
+    project=Reference("project", "/projects", in_project=False),
+    node=Reference("node", "/nodes", in_project=False),
+    instance=Reference("instance", "/instances"),
+    ssh_key=Reference("SSH key", "/ssh-keys"),
+    volume=Reference("volume", "/volumes"),
+    floating_ip=Reference("floating IP", "/floating-ips", name_key="address"),
+    firewall=Reference("firewall", "/firewalls"),
+    private_network=Reference("private network", "/networks"),
+)
+
+
+class References:
+    """Resolves names and ids for one run against one project; each listing is made at most once.
+
+    A UUID-shaped value is taken as an id without a request (the API validates it where it is
+    used); a project id that the API answers 404 for is looked up as a name once (in_project()).
+    project is the name or id of the project of the run (None: none given).
+    """
+
+    def __init__(self, client, project=None):
+        self.client = client
+        self.project = project
+        self._lists = {}
+        self._objects = {}
+        self._project_id = None
+
+    def listing(self, kind, project_id=None):
+        ref = REFERENCES[kind]
+        key = (kind, project_id if ref.in_project else None)
+        if key not in self._lists:
+            if ref.in_project:
+                self._lists[key] = self.in_project(ref.path)
+            else:
+                self._lists[key] = self.client.list(ref.path)
+        return self._lists[key]
+
+    def find(self, kind, value, required=True, label=None):
+        """The object of kind named or numbered value (one listing, cached)."""
+        ref = REFERENCES[kind]
+        return pick(label or ref.kind, self.listing(kind), value, required, ref.name_key)
+
+    def id(self, kind, value, label=None):
+        """The id of the kind named or numbered value: no request for an id."""
+        if kind == "project":
+            return self.project_id(value)
+        return value if looks_like_id(value) else self.find(kind, value, label=label)["id"]
+
+    def get(self, kind, value, label=None):
+        """The object of kind named or numbered value: a UUID costs one GET (none if the kind is listed
+        already), a name the one listing. An unknown one fails naming it."""
+        ref = REFERENCES[kind]
+        if not looks_like_id(value) or any(key[0] == kind for key in self._lists):
+            return self.find(kind, value, label=label)
+        if value not in self._objects:
+            found = self.client.get_or_none("%s/%s" % (ref.path, value))
+            if found is None:
+                raise HucApiError("%s %r not found (by id or name)" % (label or ref.kind, value), code="not_found")
+            self._objects[value] = found
+        return self._objects[value]
+
+    def ids(self, kind, values, label=None):
+        """Ids of several references: no request if all are ids, else one listing."""
+        if all(looks_like_id(value) for value in values):
+            return list(values)
+        return [self.find(kind, value, label=label)["id"] for value in values]
+
+    # -- projects: every project-scoped listing goes through here ------------------------------
+
+    def project_id(self, value=None, verify=False):
+        """The id of the run's project (or of value), by id or name; UUID-shaped is taken as is."""
+        own = value is None or value == self.project
+        value = self.project if value is None else value
+        if not value:
+            raise HucApiError("project is required: give its name or id, or set HUC_PROJECT", code="missing_project")
+        if own and self._project_id and not verify:
+            return self._project_id
+        if looks_like_id(value) and not verify:
+            project_id = value
+        else:
+            project_id = self.find("project", value)["id"]
+        if own:
+            self._project_id = project_id
+        return project_id
+
+    def in_project(self, path, params=None):
+        """List the run's project's resources; a UUID-shaped project that is really a name is looked up."""
+        query = dict(params or {}, projectId=self.project_id())
+        try:
+            return self.client.list(path, query)
+        except HucApiError as error:
+            if error.status != 404 or not looks_like_id(self.project):
+                raise
+        query["projectId"] = self.project_id(verify=True)
+        return self.client.list(path, query)
