@@ -275,6 +275,15 @@ class HucClient:
     def delete(self, path):
         return self.request("DELETE", path)
 
+    def delete_if_exists(self, path):
+        """DELETE; a 404 (a retry after a lost answer, someone else's delete) means done: None."""
+        try:
+            return self.delete(path)
+        except HucApiError as error:
+            if error.status != 404:
+                raise
+        return None
+
     # -- machinery ----------------------------------------------------------------------------
 
     def request(self, method, path, params=None, body=None, idempotency_key=None, envelope=False,

@@ -26,18 +26,45 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import (
     to_snake,
 )
 
-API_ARGUMENT_SPEC = dict(
-    api_key=dict(type="str", required=True, no_log=True, aliases=["api_token"], fallback=(env_fallback, ["HUC_API_KEY"])),
-    api_url=dict(type="str", default=DEFAULT_API_URL, fallback=(env_fallback, ["HUC_API_URL"])),
-    api_timeout=dict(type="int", default=30, fallback=(env_fallback, ["HUC_API_TIMEOUT"])),
-    validate_certs=dict(type="bool", default=True),
-    api_retries=dict(type="int", default=5),
-    rate_limit_timeout=dict(type="int", default=300),
-    rate_limit=dict(type="int", default=60, fallback=(env_fallback, ["HUC_RATE_LIMIT"])),
-    rate_limit_shared=dict(type="bool", default=True, fallback=(env_fallback, ["HUC_RATE_LIMIT_SHARED"])),
-)
 
-PROJECT_SPEC = dict(type="str", fallback=(env_fallback, ["HUC_PROJECT"]))
+
+class Option:
+    """One module option, declared once: its Ansible spec (type, elements, choices, default, no_log,
+    aliases, sub-options, fallback). define_module() builds the argument spec from these; the
+    DOCUMENTATION is held to it by validate-modules."""
+
+    def __init__(self, name, type="str", elements=None, choices=None, default=None, no_log=None, aliases=None,
+                 options=None, fallback=None, required=False):
+        self.name = name
+        self.spec = dict((key, value) for key, value in (
+            ("type", type), ("elements", elements), ("choices", list(choices) if choices else None),
+            ("default", default), ("no_log", no_log), ("aliases", aliases), ("options", options),
+            ("fallback", fallback), ("required", required or None)) if value is not None)
+
+
+def env(name):
+    return (env_fallback, [name])
+
+
+API_OPTIONS = (
+    Option("api_key", required=True, no_log=True, aliases=["api_token"], fallback=env("HUC_API_KEY")),
+    Option("api_url", default=DEFAULT_API_URL, fallback=env("HUC_API_URL")),
+    Option("api_timeout", "int", default=30, fallback=env("HUC_API_TIMEOUT")),
+    Option("validate_certs", "bool", default=True),
+    Option("api_retries", "int", default=5),
+    Option("rate_limit_timeout", "int", default=300),
+    Option("rate_limit", "int", default=60, fallback=env("HUC_RATE_LIMIT")),
+    Option("rate_limit_shared", "bool", default=True, fallback=env("HUC_RATE_LIMIT_SHARED")),
+)
+API_ARGUMENT_SPEC = dict((option.name, option.spec) for option in API_OPTIONS)
+PROJECT = Option("project", fallback=env("HUC_PROJECT"))
+ID = Option("id")
+
+
+def wait_options(timeout):
+    """wait and wait_timeout, for a module that waits for status changes (timeout: the default)."""
+    return (Option("wait", "bool", default=True), Option("wait_timeout", "int", default=timeout))
+
 
 # Polling: first look after 1 s, then each interval 1.5 times the last, at most 15 s apart, so a
 # 20 s provisioning costs about 7 polls and a 10 min wait about 45.
@@ -75,8 +102,12 @@ class HucModule:
     """Base of every module: subclasses set result_key and implement run()."""
 
     result_key = None
-    # API field -> option name, where the plain snake_case of the field is not the option.
-    field_names = {}
+    # The kind of resource the module returns (a Reference of _references.REFERENCES).
+    resource = None
+    # The options of the module besides the API options (Option declarations).
+    options = ()
+    # AnsibleModule's rules across options: required_one_of, mutually_exclusive, required_by, ...
+    option_rules = {}
 
     def __init__(self, module):
         self.module = module
@@ -102,19 +133,33 @@ class HucModule:
 
     # -- definition and execution -------------------------------------------------------------
 
-    @staticmethod
-    def define_module(argument_spec, **kwargs):
-        """The AnsibleModule with the shared API options merged in; check mode always supported."""
+    @classmethod
+    def declared_options(cls):
+        """Every option of the module besides the API options, each once (subclasses add theirs)."""
+        return tuple(cls.options)
+
+    @classmethod
+    def argument_spec(cls):
         spec = dict(API_ARGUMENT_SPEC)
-        spec.update(argument_spec)
-        kwargs.setdefault("supports_check_mode", True)
-        module = HucAnsibleModule(argument_spec=spec, **kwargs)
+        spec.update((option.name, dict(option.spec)) for option in cls.declared_options())
+        return spec
+
+    @classmethod
+    def define_module(cls):
+        """The AnsibleModule of the declared options and rules; check mode always supported."""
+        module = HucAnsibleModule(argument_spec=cls.argument_spec(), supports_check_mode=True, **cls.option_rules)
         module._huc_started = True
         return module
 
     @classmethod
-    def execute(cls, module):
-        """Run the module and exit: every API or network error becomes one clean fail_json."""
+    def api_names(cls):
+        """API field -> option name, where the plain snake_case of the field is not the option."""
+        return {}
+
+    @classmethod
+    def main(cls):
+        """Define the module, run it and exit: every API or network error becomes one clean fail_json."""
+        module = cls.define_module()
         if not HAS_REQUESTS:
             module.fail_json(msg=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR),
                              failure=failure("requests is missing", "missing_requests"))
@@ -122,7 +167,7 @@ class HucModule:
             instance = cls(module)
             instance.run()
         except HucApiError as error:
-            module.fail_json(msg=error.describe(cls.field_names), failure=error.failure())
+            module.fail_json(msg=error.describe(cls.api_names()), failure=error.failure())
         module.exit_json(**instance.finish())
 
     def run(self):
@@ -148,9 +193,12 @@ class HucModule:
         if changed is not None:
             self.result["changed"] = self.result["changed"] or changed
 
-    @staticmethod
-    def to_result(obj):
-        return to_snake(obj) if obj is not None else None
+    def view(self, obj):
+        """An API object as a result: exactly the resource's result fields (None where the API left one out)."""
+        if obj is None:
+            return None
+        snake = to_snake(obj)
+        return dict((field, snake.get(field)) for field in self.resource.fields)
 
     # -- the one wait -------------------------------------------------------------------------
 

@@ -1,8 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright: HostUpCloud collection contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Bring many instances to a power state at once. Private to this collection.
+"""The one power room: bring instances to a power state, gracefully or not. Private to this collection.
 
+PowerPlan is the only path that starts, stops (a graceful shutdown with a hard-stop fallback) and
+puts back the power state of instances: huc_power drives it, and so does the resize of huc_instance.
 All instances move in parallel: every action is sent as soon as its instance allows it, and one
 poll per round (a project listing, or a GET when there is a single instance) watches them all,
 so ten instances cost one listing per round, not ten lookups. The rounds are the module's one
@@ -17,6 +19,9 @@ import time
 
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import BROKEN, SETTLES_IN, STABLE
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
+
+INSTANCES = REFERENCES["instance"].path
 
 # Wanted state -> the status an instance ends in.
 FINAL = {"started": "running", "stopped": "stopped", "restarted": "running"}
@@ -71,11 +76,20 @@ class Target:
                 "previous_status": self.previous_status, "changed": changed}
 
 
-class PowerPlan:
-    """Drives targets to their wanted power state through a HucInstanceModule."""
+def name_of(instance):
+    return instance.get("name") or instance.get("id")
 
-    def __init__(self, module, instances, wanted, graceful=True, shutdown_timeout=120, wait=True):
+
+class PowerPlan:
+    """Drives targets to their wanted power state for a module (its client, check mode, failures and the one wait).
+
+    refs: the References of the run, whose project listing watches several instances at once.
+    """
+
+    def __init__(self, module, refs, instances, wanted, graceful=True, shutdown_timeout=120, wait=True):
         self.module = module
+        self.client = module.client
+        self.refs = refs
         self.targets = [Target(instance, wanted) for instance in instances]
         self.wanted = wanted
         self.graceful = graceful
@@ -84,7 +98,7 @@ class PowerPlan:
         for target in self.targets:
             if target.status in BROKEN or target.status not in STABLE and target.status not in SETTLES_IN:
                 module.fail("instance %s is in status %s: its power cannot be changed"
-                            % (module.name_of(target.instance), target.status), code="invalid_state")
+                            % (name_of(target.instance), target.status), code="invalid_state")
 
     def run(self):
         """Act and wait until every target is where it should be; returns the per-instance results."""
@@ -93,7 +107,7 @@ class PowerPlan:
         if self.advance(refresh=False):
             self.module.wait_for(self.advance, lambda pending: not pending, "instances to be %s" % self.wanted,
                                  describe=lambda pending: ", ".join("%s: status %s" % (
-                                     self.module.name_of(t.instance), t.status) for t in pending or []))
+                                     name_of(t.instance), t.status) for t in pending or []))
         return [target.result() for target in self.targets]
 
     def pending(self):
@@ -110,7 +124,7 @@ class PowerPlan:
     def step(self, target):
         """Send what the target needs now, if anything: its action, or the hard stop after a shutdown."""
         if target.status in BROKEN:
-            self.module.fail("instance %s entered status %s" % (self.module.name_of(target.instance), target.status),
+            self.module.fail("instance %s entered status %s" % (name_of(target.instance), target.status),
                              code="wait_failed")
         if target.sent:
             overdue = target.shutdown_deadline is not None and time.time() >= target.shutdown_deadline
@@ -125,12 +139,14 @@ class PowerPlan:
             self.send(target, action)
 
     def send(self, target, action):
+        """POST one power action with an Idempotency-Key: a retry after a lost answer replays the first answer."""
+        path = "%s/%s/power" % (INSTANCES, target.instance["id"])
         try:
-            target.instance = self.module.send_power(target.instance, action)
+            target.instance = self.client.post(path, {"action": action}, idempotent=True)
         except HucApiError as error:
             # Someone else's action got there first (another run stopping the same instance): if the
             # instance now is, or heads to, where we want it, wait for it instead of failing.
-            current = self.module.refetch(target.instance) if error.status == 409 else None
+            current = self.fetch(target.instance) if error.status == 409 else None
             if current is None or not (current["status"] == FINAL[target.wanted] or heading_there(target.wanted, current["status"])):
                 raise
             target.instance = current
@@ -139,15 +155,45 @@ class PowerPlan:
         if action == "shutdown":
             target.shutdown_deadline = time.time() + self.shutdown_timeout
 
+    def fetch(self, instance):
+        return self.client.get_or_none("%s/%s" % (INSTANCES, instance["id"]))
+
     def refresh(self, pending):
         """Fetch the current status of the pending targets: one listing, or one GET for one."""
-        if len(pending) == 1 or not self.module.params.get("project"):
+        if len(pending) == 1 or not self.refs.project:
             for target in pending:
-                target.instance = self.module.refetch(target.instance) or self.gone(target)
+                target.instance = self.fetch(target.instance) or self.gone(target)
             return
-        current = dict((obj["id"], obj) for obj in self.module.list_instances())
+        current = dict((obj["id"], obj) for obj in self.refs.in_project(INSTANCES))
         for target in pending:
             target.instance = current.get(target.instance["id"]) or self.gone(target)
 
     def gone(self, target):
-        return self.module.fail("instance %s disappeared" % self.module.name_of(target.instance), code="wait_failed")
+        return self.module.fail("instance %s disappeared" % name_of(target.instance), code="wait_failed")
+
+
+def power_cycle(module, refs, instance, change, graceful=True, shutdown_timeout=120, wait=True):
+    """Stop instance (once it has settled), make change(the stopped instance) and put its power state back.
+
+    The power state comes back also when change fails (its error is raised after that). Returns
+    what change returned (else the instance) as the restart leaves it.
+    """
+    before = SETTLES_IN.get(instance["status"], instance["status"])
+    stop = PowerPlan(module, refs, [instance], "stopped", graceful, shutdown_timeout)
+    stop.run()
+    stopped = stop.targets[0].instance
+    try:
+        changed = change(stopped)
+    except HucApiError:
+        restore(module, refs, stopped, before)
+        raise
+    return restore(module, refs, changed or stopped, before, wait)
+
+
+def restore(module, refs, instance, before, wait=True):
+    """Start instance again if it ran before (before: the status it settled in) and a change stopped it."""
+    if before != "running" or instance.get("status") != "stopped":
+        return instance
+    start = PowerPlan(module, refs, [instance], "started", wait=wait)
+    start.run()
+    return start.targets[0].instance

@@ -31,24 +31,34 @@ def pick(kind, items, value, required=False, name_key="name"):
 
 
 class Reference:
-    """How one kind of resource is found by name or id: its path, whether it lives in a project."""
+    """One kind of resource: its path, whether it lives in a project, the field that names it, and
+    the fields every module returns of it (snake_case of the API object, in this order)."""
 
-    def __init__(self, kind, path, in_project=True, name_key="name"):
+    def __init__(self, kind, path, fields, in_project=True, name_key="name"):
         self.kind = kind
         self.path = path
+        self.fields = fields
         self.in_project = in_project
         self.name_key = name_key
 
 
+INSTANCE_FIELDS = ("id", "project_id", "name", "node_id", "os_template", "vcpus", "memory_mb", "disk_gb",
+                   "status", "ipv4", "ipv6", "ipv6_prefix", "reverse_dns", "ssh_key_ids", "labels", "created_at",
+                   "updated_at")
 REFERENCES = dict(
-    project=Reference("project", "/projects", in_project=False),
-    node=Reference("node", "/nodes", in_project=False),
-    instance=Reference("instance", "/instances"),
-    ssh_key=Reference("SSH key", "/ssh-keys"),
-    volume=Reference("volume", "/volumes"),
-    floating_ip=Reference("floating IP", "/floating-ips", name_key="address"),
-    firewall=Reference("firewall", "/firewalls"),
-    private_network=Reference("private network", "/networks"),
+    project=Reference("project", "/projects", ("id", "name", "created_at"), in_project=False),
+    node=Reference("node", "/nodes", ("id", "name", "location", "status", "available_vcpus", "available_memory_mb",
+                                      "available_disk_gb"), in_project=False),
+    os_template=Reference("OS template", "/os-templates", ("name", "family", "version"), in_project=False),
+    instance=Reference("instance", "/instances", INSTANCE_FIELDS),
+    ssh_key=Reference("SSH key", "/ssh-keys", ("id", "project_id", "name", "public_key", "fingerprint", "created_at")),
+    volume=Reference("volume", "/volumes", ("id", "project_id", "name", "size_gb", "node_id", "instance_id", "status",
+                                            "created_at")),
+    floating_ip=Reference("floating IP", "/floating-ips", ("id", "project_id", "address", "node_id", "instance_id",
+                                                           "reverse_dns", "created_at"), name_key="address"),
+    firewall=Reference("firewall", "/firewalls", ("id", "project_id", "name", "rules", "instance_ids", "created_at")),
+    private_network=Reference("private network", "/networks", ("id", "project_id", "name", "cidr", "attachments",
+                                                               "created_at")),
 )
 
 

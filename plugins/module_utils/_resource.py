@@ -3,11 +3,11 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The declarative resource driver. Private to this collection.
 
-A resource module declares what the API holds (path, identity, fields with their option names,
-limits and references, wait states) and gets find, create, update, delete, waits, check mode
-with a predicted result, diff and the result view from HucResourceModule. An info module
-declares its filters and gets them from HucInfoModule. References to other resources (a name or
-an id) resolve only here, through References, with the fewest requests.
+A resource module declares what the API holds (the resource, its fields with their options,
+limits, references and endpoints, its wait states and refusals) and gets find, create, update,
+delete, waits, check mode with a predicted result, diff and the result view from
+HucResourceModule. Each run goes find -> plan -> predict (check mode) or apply; every hook gets
+what it needs as arguments, through the run's Plan, and the declarations are never changed.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -20,139 +20,303 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import (
     looks_like_id,
     snake_to_camel,
 )
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import HucModule, failure
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import (
+    ID, PROJECT, HucModule, Option, failure, wait_options)
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import References
 
-# -- declarations -----------------------------------------------------------------------------
 
-class Field:
-    """One option of a resource module and the API field it maps to.
+class Field(Option):
+    """One option of a resource module, declared once: its Ansible spec and the API field it maps to.
 
-    create: sent at creation; update: also compared and changed later; creation_only (create but
-    not update): a different value on an existing resource warns (shown: how it says the value). ref/many: the option names
-    other resources (resolved to ids). check: a limit, checked before any request. required:
-    needed to create. clear: what an explicit null sends (None: null is "not set"). identity: the
-    option finds the resource (name), so it is not compared; by id it renames. read: how the value to compare
-    is read from the API object when it differs from what is sent (ipv6: a switch sent, an address returned).
-    normalize: the form the API stores a value in (compared and sent so).
+    api: the API field (default: the camelCase of the option; False: the option maps to none).
+    create: sent at creation; update: also compared and changed later; neither identity nor update:
+    creation-only, a different value on an existing resource warns (existing: how it says the value
+    it has). required: needed to create (a string: how the failure names it). ref: the option names
+    other resources of that kind (resolved to ids). check: a limit (_limits.py), checked before any
+    request, per item for a list of references. clear: what an explicit null sends. identity: the
+    option finds the resource, so it is not compared; by id it renames. read: how the value to
+    compare is read from an API object when it differs from what is sent. normalize: the form the
+    API stores a value in (per item of a list). compare: what of the value is compared with read.
+    grow_only: a smaller value is refused (the failure code). purge / key: a set-valued field;
+    without the purge option true, what the task gives is added to what the resource has (key:
+    what makes two items the same). replace: a change needs the resource deleted and made anew
+    (only with force). via: an Endpoint the field is written through instead of the body.
     """
 
-    def __init__(self, option, api=None, create=True, update=False, required=False, ref=None, many=False,
-                 check=None, clear=None, label=None, shown=None, identity=False, read=None, normalize=None):
-        self.option = option
-        self.api = api or snake_to_camel(option)
-        self.create = create
+    def __init__(self, name, type="str", api=None, create=True, update=False, required=False, ref=None,
+                 check=None, clear=None, label=None, existing=None, identity=False, read=None, normalize=None,
+                 compare=None, grow_only=None, purge=None, key=None, replace=False, via=None, **spec):
+        super(Field, self).__init__(name, type, **spec)
+        self.option = name
+        self.api = snake_to_camel(name) if api is None else api
+        self.many = type == "list"
+        self.create = create and via is None
         self.update = update
         self.required = required
         self.ref = ref
-        self.many = many
         self.check = check
         self.clear = clear
         self.label = label
-        # How a creation-only warning shows the current value, e.g. "the instance runs %s".
-        self.shown = shown
+        self.existing = existing
         self.identity = identity
         self.read = read
         self.normalize = normalize
+        self.compare = compare
+        self.grow_only = grow_only
+        self.purge = purge
+        self.key = key
+        self.replace = replace
+        self.via = via
+        if via is not None:
+            via.field = self  # at declaration, once: an endpoint serves one field
 
     def current(self, obj):
         """The value of this field in an API object, as it compares with what is sent."""
         return self.read(obj) if self.read else obj.get(self.api)
 
+    def differs(self, obj, value):
+        return self.current(obj) != (self.compare(value) if self.compare else value)
+
+    def merged(self, have, wanted, purge):
+        """A set-valued field after the task: wanted (purge), else have plus what wanted adds; have when equal."""
+        key = self.key or (lambda item: item)
+        have = list(have or [])
+        known = set(key(item) for item in have)
+        result = list(wanted) if purge else have + [item for item in wanted if key(item) not in known]
+        return have if set(key(item) for item in result) == known and len(result) == len(have) else result
+
     @property
     def creation_only(self):
-        return self.create and not self.update and not self.identity
+        return self.create and not self.update and not self.identity and self.api
+
+
+class Inputs(dict):
+    """The options of one run (option -> value) and which of them the task set, even to null.
+
+    problems (API field -> what is wrong) are found while reading them, reported with every other
+    limit (names: how the failure names such a field when not by its option).
+    """
+
+    def __init__(self, values, explicit, problems=None, names=None):
+        super(Inputs, self).__init__(values)
+        self.explicit = frozenset(explicit)
+        self.problems = problems or {}
+        self.names = names or {}
+
+    def cleared(self, option):
+        """The task set option to null (null can mean "clear", "detach")."""
+        return self.get(option) is None and option in self.explicit
+
+
+class Plan:
+    """What one run found and decided, handed from step to step (find -> plan -> predict | apply).
+
+    current: the object found (None: it is to be made); listing: the project's objects when the
+    find listed them all; body: what a create sends; changes: API field -> value to PATCH;
+    writes: API field -> value written through the field's endpoint (after the create, or the PATCH).
+    """
+
+    def __init__(self, inputs, current=None, listing=None):
+        self.inputs = inputs
+        self.current = current
+        self.listing = listing
+        self.body = {}
+        self.changes = {}
+        self.writes = {}
+
+    @property
+    def changed(self):
+        return self.current is None or bool(self.changes or self.writes)
+
+
+class Endpoint:
+    """A field written through its own endpoint (attach, reverse DNS, ...) after the object exists.
+
+    forced: the module has the force option for it; blocks_delete(module, obj) says what must be
+    undone before a delete (only with force, which then undoes it: undo(module, obj));
+    force_to_delete says how. derives(field, inputs): the endpoint's option gives field its value
+    at creation, from create_body(module, inputs, body).
+    """
+
+    field = None
+    forced = False
+    force_to_delete = None
+
+    def check(self, inputs):
+        """A problem with the options, before any request (None: none)."""
+        return None
+
+    def value(self, module, inputs, current):
+        """The value to have after the run; NOT_SET when the task leaves the field as it is."""
+        raise NotImplementedError
+
+    def differs(self, current, value):
+        return self.field.current(current) != value
+
+    def refuse(self, module, obj, value, inputs):
+        """Fail before any write when value cannot be written to obj (the object found, or the one to be made)."""
+
+    def predict(self, obj, value):
+        return dict(obj, **{self.field.api: value})
+
+    def write(self, module, obj, value):
+        raise NotImplementedError
+
+    def blocks_delete(self, module, obj):
+        return None
+
+    def undo(self, module, obj):
+        """Undo what blocks a delete (no request when nothing does); returns obj as it then is."""
+        return obj
+
+    def derives(self, field, inputs):
+        return False
+
+    def create_body(self, module, inputs, body):
+        return {}
+
+
+NOT_SET = object()
 
 
 class HucResourceModule(HucModule):
     """A module for one API resource, driven by declarations.
 
-    Declare: kind, path, fields, result_fields, diff_fields; optionally identity (the option, and
-    API field, a resource is found by when no id is given; default name), in_project, settled
-    (status a create waits for), predicted (status a create reports without waiting), broken
-    (statuses that fail a wait), create_defaults (what the API fills in a new object), diff_if_set
-    (result fields shown in the diff only when their option is set).
-    Hooks for what is special: predict_create, more_changes, refuse_update, predict_update, apply_update.
+    Declare: resource (a Reference of _references.REFERENCES), fields, diff_fields; optionally
+    options (those that map to no API field), states, settled (status a create waits for),
+    predicted (status a create reports without waiting), broken (statuses that fail a wait),
+    wait_timeout (the default of the wait options; None: the module does not wait), defaults (what
+    the API fills in a new object), diff_if_set (result fields shown in the diff only when their
+    option is set), renamable, listed (find lists the whole project: the listing is in the plan),
+    create_verb/create_hint (how failures say to make one).
+    Hooks, each given its inputs: inputs(), find(inputs), refuse(plan), predict(plan, obj), patch(plan).
     """
 
-    kind = None
-    path = None
-    identity = "name"
-    in_project = True
     fields = ()
-    result_fields = ()
     diff_fields = ()
     diff_if_set = ()
+    states = ("present", "absent")
     settled = None
     predicted = None
     broken = ("error",)
-    create_defaults = {}
+    wait_timeout = None
+    defaults = {}
+    diff_format = {}
+    renamable = True
+    listed = False
+    create_verb = "create"
+    create_hint = "to create one give project and name, not id"
 
     def __init__(self, module):
         super(HucResourceModule, self).__init__(module)
         self.refs = References(self.client, self.params.get("project"))
 
-    @classmethod
-    def field_map(cls):
-        """API field -> option name, for messages in user terms."""
-        return dict((field.api, field.option) for field in cls.fields if camel_to_snake(field.api) != field.option)
+    # -- declarations -------------------------------------------------------------------------
 
     @classmethod
-    def execute(cls, module):
-        cls.field_names = dict(cls.field_map(), projectId="project")
-        super(HucResourceModule, cls).execute(module)
+    def identity(cls):
+        return next(field.option for field in cls.fields if field.identity)
+
+    @classmethod
+    def declared_options(cls):
+        options = [PROJECT] if cls.resource.in_project else []
+        options += [ID] + list(cls.fields) + list(cls.options)
+        options.append(Option("state", choices=cls.states, default=cls.states[0]))
+        if cls.wait_timeout:
+            options.extend(wait_options(cls.wait_timeout))
+        if any(field.replace or field.via is not None and field.via.forced for field in cls.fields):
+            options.append(Option("force", "bool", default=False))
+        return tuple(options)
+
+    @classmethod
+    def define_module(cls):
+        if not cls.option_rules:
+            cls.option_rules = {"required_one_of": [(cls.identity(), "id")]}
+        return super(HucResourceModule, cls).define_module()
+
+    @classmethod
+    def api_names(cls):
+        names = dict((field.api, field.option) for field in cls.fields
+                     if field.api and camel_to_snake(field.api) != field.option)
+        names["projectId"] = "project"
+        return names
+
+    @property
+    def kind(self):
+        return self.resource.kind
+
+    def item_path(self, obj, suffix=""):
+        return "%s/%s%s" % (self.resource.path, obj["id"] if isinstance(obj, dict) else obj, suffix)
+
+    def name_of(self, obj):
+        return obj.get(self.resource.name_key) or obj.get("id")
 
     # -- the flow -----------------------------------------------------------------------------
 
     def run(self):
-        self.validate()
-        current = self.find()
-        if self.params["state"] == "absent":
-            self.absent(current)
-        elif current is None:
-            self.create()
+        inputs = self.inputs()
+        self.validate(inputs)
+        plan = self.find(inputs)
+        if inputs["state"] == "absent":
+            self.absent(plan)
+            return
+        if plan.current is None:
+            self.plan_create(plan)
         else:
-            self.update(current)
+            self.plan_update(plan)
+        self.refuse(plan)
+        if self.check_mode or not plan.changed:
+            obj = self.predict(plan, dict(plan.current or self.new_object(plan)))
+        else:
+            obj = self.apply(plan)
+            if obj is None:  # made by someone else meanwhile: compared and updated instead
+                return
+        self.report(plan, obj)
 
-    def validate(self):
+    def inputs(self):
+        """The options of this run, as the task gave them (a hook: a module may read files here)."""
+        return Inputs(self.params, [option for option in self.params if self.explicitly_set(option)])
+
+    def validate(self, inputs):
         """Every limit of every option the user set, before any request; all problems at once."""
-        problems = {}
         for field in self.fields:
-            value = self.params.get(field.option)
+            problem = field.via.check(inputs) if field.via is not None else None
+            if problem:
+                self.fail(problem, code="invalid_argument")
+        problems = dict(inputs.problems)
+        for field in self.fields:
+            value = inputs.get(field.option)
             if field.check is None or value is None:
                 continue
-            for item in (value if field.many else [value]):
+            for item in (value if field.many and field.ref else [value]):
                 problem = field.check(item)
                 if problem:
-                    problems[field.api] = problem
+                    problems[field.api or field.option] = problem
                     break
         if problems:
             # The failure the API would answer (its message and details), but no HTTP status: nothing was sent.
+            names = dict(self.api_names(), **inputs.names)
             self.module.fail_json(msg="invalid input (validation_error): %s" % "; ".join(
-                "%s: %s" % (self.field_names.get(api, camel_to_snake(api)), text) for api, text in sorted(problems.items())),
+                "%s: %s" % (names.get(api, camel_to_snake(api)), text) for api, text in sorted(problems.items())),
                 failure=failure("invalid request: %s" % ", ".join(sorted(problems)), "validation_error", problems))
 
-    def value(self, field):
-        """The API value of a field's option: references resolved to ids; None when not set."""
-        value = self.params.get(field.option)
+    def value(self, field, inputs, current=None):
+        """The API value of a field's option: references resolved to ids, merged into a set; None when not set."""
+        value = inputs.get(field.option)
         if value is None:
-            return field.clear if field.clear is not None and self.explicitly_set(field.option) else None
+            return field.clear if field.clear is not None and inputs.cleared(field.option) else None
         if field.ref and field.many:
-            return self.refs.ids(field.ref, value, label=field.label)
-        if field.ref:
-            return self.refs.id(field.ref, value, label=field.label)
-        return field.normalize(value) if field.normalize else value
-
-    def item_path(self, obj, suffix=""):
-        return "%s/%s%s" % (self.path, obj["id"] if isinstance(obj, dict) else obj, suffix)
-
-    def name_of(self, obj):
-        return obj.get("name") or obj.get("id")
+            value = self.refs.ids(field.ref, value, label=field.label)
+        elif field.ref:
+            value = self.refs.id(field.ref, value, label=field.label)
+        elif field.normalize:
+            value = [field.normalize(item) for item in value] if field.many else field.normalize(value)
+        if field.purge:
+            value = field.merged(field.current(current) if current else [], list(dict.fromkeys(value)) if field.ref
+                                 else value, current is None or inputs[field.purge])
+        return value
 
     # -- find ---------------------------------------------------------------------------------
-
-    def refetch(self, obj):
-        return self.client.get_or_none(self.item_path(obj))
 
     def list_all(self, **filters):
         """The resources of the project (or all), filtered server-side and again client-side.
@@ -161,177 +325,261 @@ class HucResourceModule(HucModule):
         the API ignores one.
         """
         query = dict((key, value) for key, value in filters.items() if value is not None)
-        found = self.refs.in_project(self.path, query) if self.in_project else self.client.list(self.path, query)
+        found = (self.refs.in_project(self.resource.path, query) if self.resource.in_project
+                 else self.client.list(self.resource.path, query))
         return [obj for obj in found if all(obj.get(key) == value for key, value in query.items())]
 
-    def find(self, name=None, resource_id=None):
-        """The one resource with this id (one GET) or this identity (one listing); None when none.
+    def refetch(self, obj):
+        return self.client.get_or_none(self.item_path(obj))
 
-        name is the identity value (default: its option). Several matches fail, listing their ids.
-        """
-        resource_id = resource_id or (self.params.get("id") if name is None else None)
-        if resource_id:
-            return self.client.get_or_none(self.item_path(resource_id))
-        name = name or self.params.get(self.identity)
+    def find(self, inputs):
+        """The plan of this run with the one resource of this id (one GET) or identity (one listing)."""
+        if inputs.get("id"):
+            return Plan(inputs, self.client.get_or_none(self.item_path(inputs["id"])))
+        name = inputs.get(self.identity())
         if name is None:
-            return None
-        found = self.list_all(**{snake_to_camel(self.identity): name})
+            return Plan(inputs)
+        if self.listed:
+            listing = self.list_all()
+            return Plan(inputs, self.one([obj for obj in listing if obj.get(self.resource.name_key) == name], name),
+                        listing)
+        return Plan(inputs, self.one(self.list_all(**{snake_to_camel(self.identity()): name}), name))
+
+    def one(self, found, name):
+        """The one resource found by its identity, None when none; several fail, listing their ids."""
         if len(found) > 1:
-            what = "are named %r" % name if self.identity == "name" else "have %s %r" % (self.identity, name)
+            identity = self.identity()
+            what = "are named %r" % name if identity == "name" else "have %s %r" % (identity, name)
             self.fail("%d %ss %s in this project: %s; give id instead of %s" % (
-                len(found), self.kind, what, ", ".join(sorted(obj["id"] for obj in found)), self.identity),
+                len(found), self.kind, what, ", ".join(sorted(obj["id"] for obj in found)), identity),
                 code="ambiguous")
         return found[0] if found else None
 
-    # -- views --------------------------------------------------------------------------------
+    # -- plan ---------------------------------------------------------------------------------
 
-    def view(self, obj):
-        """The object as a result: exactly result_fields (None where the API left one out)."""
-        if obj is None:
-            return None
-        snake = self.to_result(obj)
-        return dict((field, snake.get(field)) for field in self.result_fields)
-
-    def diff_view(self, obj):
-        view = self.view(obj)
-        shown = self.diff_fields + tuple(field for field in self.diff_if_set
-                                         if self.params.get(field) is not None or self.explicitly_set(field))
-        return dict((field, view[field]) for field in shown) if view else {}
-
-    # -- create -------------------------------------------------------------------------------
-
-    def create(self):
-        if self.params.get("id"):
-            self.fail("no %s with id %s; to create a %s give project and name, not id"
-                      % (self.kind, self.params["id"], self.kind), code="not_found")
-        missing = [field.option for field in self.fields if field.required and self.params.get(field.option) is None]
+    def plan_create(self, plan):
+        inputs = plan.inputs
+        identity = next(field for field in self.fields if field.identity)
+        for option in ("id",) + (() if identity.create else (identity.option,)):
+            if inputs.get(option):
+                self.fail("no %s with %s %s%s; %s" % (self.kind, option, inputs[option], "" if option == "id" else
+                                                       " in this project", self.create_hint), code="not_found")
+        missing = [field.required if isinstance(field.required, str) else field.option for field in self.fields
+                   if field.required and inputs.get(field.option) is None and not self.derived(field, inputs)]
         if missing:
-            self.fail("%s %s does not exist; to create it also give: %s"
-                      % (self.kind, self.params.get("name"), ", ".join(missing)), code="missing_options")
-        body = {"projectId": self.refs.project_id()} if self.in_project else {}
+            self.fail("%s %s does not exist; to %s it also give: %s" % (
+                self.kind, inputs.get(self.identity()), self.create_verb, ", ".join(missing)), code="missing_options")
+        if self.resource.in_project:
+            plan.body["projectId"] = self.refs.project_id()
         for field in self.fields:
-            value = self.value(field) if field.create else None
+            if field.via is not None:
+                value = field.via.value(self, inputs, None)
+                if value is not NOT_SET and value is not None:
+                    plan.writes[field.api] = value
+                continue
+            value = self.value(field, inputs) if field.create else None
             if value is not None:
-                body[field.api] = value
-        if self.check_mode:
-            obj = self.predict_create(body)
-        else:
-            obj = self.post_create(body)
-            if obj is None:
-                return
-            if self.params.get("wait") and self.settled:
-                obj = self.wait_status(obj, self.settled)
-        self.before, self.after = {}, self.diff_view(obj)
-        self.set_result(self.view(obj), changed=True)
+                plan.body[field.api] = value
+        for field in self.fields:
+            if field.via is not None and field.api in plan.writes:
+                plan.body.update(field.via.create_body(self, inputs, plan.body))
 
-    def predict_create(self, body):
-        """The object a create would make (check mode): the API's defaults, the body, no id."""
-        obj = dict(self.create_defaults, **body)
-        obj.update(id=None, status=self.settled if self.params.get("wait") else self.predicted)
+    def derived(self, field, inputs):
+        """Whether a required field's value comes from another option (a hook of endpoints)."""
+        return any(other.via.derives(field, inputs) for other in self.fields if other.via is not None)
+
+    def plan_update(self, plan):
+        current, inputs = plan.current, plan.inputs
+        self.warn_creation_only(current, inputs)
+        for field in self.fields:
+            if field.via is not None:
+                value = field.via.value(self, inputs, current)
+                if value is not NOT_SET and field.via.differs(current, value):
+                    plan.writes[field.api] = value
+                continue
+            if not field.api or not (field.update or field.identity and inputs.get("id")):
+                continue
+            value = self.value(field, inputs, current)
+            if value is not None and field.differs(current, value):
+                plan.changes[field.api] = value
+        if current.get("status") == "deleting":
+            self.fail("%s %s is being deleted; run again once it is gone to create it anew"
+                      % (self.kind, self.name_of(current)), code="deleting")
+
+    def refuse(self, plan):
+        """Fail before any write when the plan cannot be carried out (declared refusals; a hook for more)."""
+        current, changes = plan.current, plan.changes
+        for field in self.fields:
+            if field.via is not None and field.api in plan.writes:
+                field.via.refuse(self, current or self.new_object(plan), plan.writes[field.api], plan.inputs)
+            if current is None or field.api not in changes:
+                continue
+            if field.grow_only and changes[field.api] < current[field.api]:
+                self.fail("%s can only grow: %s %s has %s GB, %s asks for %s" % (
+                    field.option, self.kind, self.name_of(current), current[field.api], field.option,
+                    changes[field.api]), code=field.grow_only)
+            if field.replace and not plan.inputs.get("force"):
+                self.fail("%s %s cannot change %s in place: set force: true to delete it and %s it anew" % (
+                    self.kind, self.name_of(current), field.option, self.create_verb), code="replace_needs_force")
+            if field.identity and not self.renamable:
+                self.fail("%s %s cannot be renamed to %s: the API has no rename; give its own name with id, or no name"
+                          % (self.kind, self.name_of(current), changes[field.api]), code="rename_unsupported")
+
+    # -- predict and apply --------------------------------------------------------------------
+
+    def new_object(self, plan):
+        """The object a create would make: the API's defaults, the body, no id."""
+        obj = dict(self.defaults, **plan.body)
+        obj.update(id=None, status=self.settled if plan.inputs.get("wait") else self.predicted)
         return obj
 
-    def post_create(self, body):
+    def predict(self, plan, obj):
+        """The object as the plan leaves it (check mode, and a run that changes nothing)."""
+        if self.replaces(plan):
+            obj = dict(self.new_object(plan), **self.replacement(plan).body)
+        elif plan.current is not None:
+            obj.update(plan.changes)
+        for field in self.fields:
+            if field.api in plan.writes:
+                obj = field.via.predict(obj, plan.writes[field.api])
+        return obj
+
+    def apply(self, plan):
+        """Carry the plan out; returns the object as the API has it then (None: someone else made it)."""
+        if plan.current is None:
+            obj = self.post_create(plan)
+            if obj is None:
+                return None
+            obj = self.write(plan, obj)
+            return self.wait_status(obj, self.settled) if plan.inputs.get("wait") and self.settled else obj
+        if self.replaces(plan):
+            self.delete(plan.current)
+            self.result["changed"] = True
+            return self.post_create(self.replacement(plan))
+        return self.write(plan, (self.patch(plan) if plan.changes else None) or plan.current)
+
+    def write(self, plan, obj):
+        """The plan's writes through their endpoints, in the order of the fields; returns obj as they leave it."""
+        for field in self.fields:
+            if field.api in plan.writes:
+                obj = field.via.write(self, obj, plan.writes[field.api])
+        return obj
+
+    def patch(self, plan):
+        """PATCH the changes of the plan (a hook: a change may need more, such as a stop)."""
+        return self.client.patch(self.item_path(plan.current), plan.changes)
+
+    def post_create(self, plan):
         """POST with an Idempotency-Key and a lookup before any retry: a lost answer never makes two.
 
         A 409 because the name was taken meanwhile (another run created it) converges: the one
         found is compared and updated like any existing resource. Returns None then.
         """
-        name = body.get(snake_to_camel(self.identity))
-        lookup = (lambda: self.find(name=name)) if name else None
+        name = plan.body.get(snake_to_camel(self.identity()))
+        query = {snake_to_camel(self.identity()): name, "projectId": plan.body.get("projectId")}
+        lookup = (lambda: self.one(self.client.list(self.resource.path, query), name)) if name else None
         try:
-            return self.client.post(self.path, body, idempotent=True, before_retry=lookup)
+            return self.client.post(self.resource.path, plan.body, idempotent=True, before_retry=lookup)
         except HucApiError as error:
-            found = self.find(name=name) if error.status == 409 and name else None
+            found = lookup() if error.status == 409 and name else None
             if found is None:
                 raise
         self.module.warn("%s %s was created by someone else while this task ran; it was compared instead"
                          % (self.kind, name))
-        self.update(found)
+        again = Plan(plan.inputs, found)
+        self.plan_update(again)
+        self.refuse(again)
+        self.report(again, self.apply(again) if again.changed else found)
         return None
 
-    # -- update -------------------------------------------------------------------------------
+    def replaces(self, plan):
+        """Whether the plan changes a field the API cannot change in place (the resource is made anew)."""
+        return plan.current is not None and any(field.replace for field in self.fields if field.api in plan.changes)
 
-    def update(self, current):
-        self.warn_creation_only(current)
-        wanted = {}
+    def replacement(self, plan):
+        """The plan of the create that replaces plan.current: its project, and every option the task gives."""
+        again = Plan(plan.inputs)
         for field in self.fields:
-            value = self.value(field) if field.update else None
+            value = self.value(field, plan.inputs) if field.create and field.api else None
             if value is not None:
-                wanted[field.api] = value
-        if self.params.get("id") and self.params.get("name") and "name" not in wanted:
-            wanted["name"] = self.params["name"]  # by id, name renames
-        read = dict((field.api, field.current) for field in self.fields)
-        changes = dict((api, value) for api, value in wanted.items()
-                       if read.get(api, lambda obj: obj.get(api))(current) != value)
-        changes.update(self.more_changes(current))
-        if current.get("status") == "deleting":
-            self.fail("%s %s is being deleted; run again once it is gone to create it anew"
-                      % (self.kind, self.name_of(current)), code="deleting")
-        self.refuse_update(current, changes)
-        predicted = self.predict_update(current, changes)
-        self.before, self.after = self.diff_view(current), self.diff_view(predicted)
-        obj = predicted if self.check_mode or not changes else self.apply_update(current, changes)
-        self.set_result(self.view(obj), changed=bool(changes))
+                again.body[field.api] = value
+        if self.resource.in_project:
+            again.body["projectId"] = plan.current["projectId"]
+        return again
 
-    def more_changes(self, current):
-        """Changes the fields cannot declare, such as an explicit null that detaches (a hook): API field -> value."""
-        return {}
+    def report(self, plan, obj):
+        self.before = self.diff_view(plan.current, plan.inputs) if plan.current is not None else {}
+        self.after = self.diff_view(obj, plan.inputs, plan)
+        self.set_result(self.view(obj), changed=plan.changed)
 
-    def refuse_update(self, current, changes):
-        """Fail before any write when changes cannot be made to current (a hook)."""
-
-    def predict_update(self, current, changes):
-        return dict(current, **changes)
-
-    def apply_update(self, current, changes):
-        return self.client.patch(self.item_path(current), changes)
-
-    def act(self, obj, action, body=None):
-        """POST an action on one resource (attach, detach, power, ...) with an Idempotency-Key."""
-        return self.client.post(self.item_path(obj, "/" + action), body, idempotent=True)
-
-    def warn_creation_only(self, current):
+    def warn_creation_only(self, current, inputs):
         differ = []
         for field in self.fields:
-            if not field.creation_only or self.params.get(field.option) is None:
+            if not field.creation_only or inputs.get(field.option) is None:
                 continue
-            have, value = field.current(current), self.params[field.option]
+            have = field.current(current)
             if field.many:
-                same = sorted(self.value(field)) == sorted(have or [])
+                same = sorted(self.value(field, inputs)) == sorted(have or [])
             else:
-                same = value == have or (field.ref and not looks_like_id(value) and self.value(field) == have)
+                value = inputs[field.option]
+                same = value == have or (field.ref and not looks_like_id(value) and self.value(field, inputs) == have)
             if not same:
                 text = (", ".join(have or []) or "none") if field.many else have
-                differ.append("%s (%s)" % (field.option, (field.shown or "the %s has %%s" % self.kind) % text))
+                differ.append("%s (%s)" % (field.option, (field.existing or "the %s has %%s" % self.kind) % text))
         if differ:
             self.module.warn("%s %s exists and these options differ from it, but they only apply at creation, so they "
                              "were ignored: %s; delete and recreate the %s to change them"
                              % (self.kind, self.name_of(current), "; ".join(differ), self.kind))
 
+    def act(self, obj, action, body=None):
+        """POST an action on one resource (attach, detach, power, ...) with an Idempotency-Key."""
+        return self.client.post(self.item_path(obj, "/" + action), body, idempotent=True)
+
+    # -- views --------------------------------------------------------------------------------
+
+    def diff_view(self, obj, inputs, plan=None):
+        """The diff's fields of obj; a field read another way than it is returned shows as it is compared."""
+        view = self.view(obj)
+        if not view:
+            return {}
+        shown = self.diff_fields + tuple(name for name in self.diff_if_set
+                                         if inputs.get(name) is not None or name in inputs.explicit)
+        for field in self.fields:
+            if field.read and field.option in shown:
+                wanted = {} if plan is None else plan.body if plan.current is None else plan.changes
+                wanted = wanted.get(field.api, NOT_SET)
+                view[field.option] = field.current(obj) if wanted is NOT_SET else wanted
+        view.update((name, show(obj)) for name, show in self.diff_format.items())
+        return dict((name, view[name]) for name in shown)
+
     # -- delete -------------------------------------------------------------------------------
 
-    def absent(self, current):
+    def absent(self, plan):
+        current = plan.current
         if current is None:
             self.set_result(None)
             return
+        for field in self.fields:
+            blocked = None if field.via is None or plan.inputs.get("force") else field.via.blocks_delete(self, current)
+            if blocked:
+                self.fail("%s %s %s; set force: true to %s" % (self.kind, self.name_of(current), blocked,
+                                                                field.via.force_to_delete), code="attached")
         changed = current.get("status") != "deleting"  # else someone else's delete is under way
         obj = dict(current, status="deleting") if "status" in current else current
         if changed:
-            self.before, self.after = self.diff_view(current), {}
+            self.before, self.after = self.diff_view(current, plan.inputs), {}
             if not self.check_mode:
                 obj = self.delete(current) or obj
-        if self.params.get("wait") and not self.check_mode:
+        if plan.inputs.get("wait") and not self.check_mode:
             self.wait_gone(current)
         self.set_result(self.view(obj), changed=changed)
 
     def delete(self, obj):
-        """DELETE; a 404 (a retry after a lost answer, or someone else's delete) means done."""
-        try:
-            return self.client.delete(self.item_path(obj))
-        except HucApiError as error:
-            if error.status != 404:
-                raise
-        return None
+        """Undo what blocks the delete, then DELETE; a 404 (a retry after a lost answer) means done."""
+        for field in self.fields:
+            if field.via is not None:
+                obj = field.via.undo(self, obj)
+        return self.client.delete_if_exists(self.item_path(obj))
 
     # -- waits --------------------------------------------------------------------------------
 
@@ -354,151 +602,3 @@ class HucResourceModule(HucModule):
         """Poll until GET answers 404."""
         self.wait_for(lambda: self.refetch(obj), lambda found: found is None,
                       "%s %s to be deleted" % (self.kind, self.name_of(obj)))
-
-
-class HucAttachableModule(HucResourceModule):
-    """A resource attached to at most one instance of its own project and node: floating IPs, volumes.
-
-    Declare Field("node", api="nodeId", ref="node") (where a new one is made) and
-    Field("instance", api="instanceId", ref="instance", create=False), with the options instance
-    (name or id) and force (bool). Then, through POST {item}/attach {instanceId} and POST {item}/detach:
-    - instance attaches it; an explicit null detaches it;
-    - a new one is made on the node of instance unless node is given (it must be that node), then attached;
-    - attached to another instance, it moves (detach, then attach) only with force;
-    - state absent while attached fails unless force (detach, then delete);
-    - before any write the instance must exist, be of the same project and node, and not be deleting.
-    A move whose attach fails after its detach leaves it detached; a rerun attaches it. A subclass that
-    overrides one of these methods (attachment, create, value, post_create, more_changes, refuse_update,
-    apply_update, absent, delete) calls it too.
-    """
-
-    delete_verb = "delete"
-
-    def __init__(self, module):
-        super(HucAttachableModule, self).__init__(module)
-        self.new_on = None  # the instance a new one is made for (create)
-
-    def attachment(self):
-        """(asked, instance id): (True, id) attaches, (True, None) detaches (an explicit null), (False, None): not set."""
-        value = self.params.get("instance")
-        if value is not None:
-            return True, self.refs.id("instance", value)
-        return self.explicitly_set("instance"), None
-
-    def label(self, kind, obj_id):
-        """An id with its name when the listing of kind has it (for failure messages: it may cost the listing)."""
-        found = self.refs.find(kind, obj_id, required=False) if obj_id else None
-        return "%s (%s)" % (found["name"], obj_id) if found else str(obj_id)
-
-    def refuse_attach(self, obj, instance):
-        """Fail before any write when obj (the resource, or the one to be made) cannot be attached to instance."""
-        what = "%s %s is" % (self.kind, self.name_of(obj)) if obj.get("id") else "a new %s would be" % self.kind
-        name = instance.get("name")
-        if instance.get("projectId") != obj.get("projectId"):
-            self.fail("instance %s is in project %s but %s in project %s: it can only be attached to an instance of "
-                      "its own project" % (name, instance.get("projectId"), what, obj.get("projectId")), code="wrong_project")
-        if instance.get("nodeId") != obj.get("nodeId"):
-            self.fail("instance %s is on node %s but %s on node %s: it can only be attached to an instance on its own node"
-                      % (name, self.label("node", instance.get("nodeId")), what, self.label("node", obj.get("nodeId"))),
-                      code="wrong_node", details={"instanceNodeId": instance.get("nodeId"), "nodeId": obj.get("nodeId")})
-        if instance.get("status") == "deleting":
-            self.fail("instance %s is being deleted: nothing can be attached to it" % name, code="invalid_state")
-        attached = obj.get("instanceId")
-        if attached not in (None, instance["id"]) and not self.params.get("force"):
-            self.fail("%s %s is attached to instance %s; set force: true to move it to instance %s" % (
-                self.kind, self.name_of(obj), self.label("instance", attached), name), code="attached")
-
-    def attach(self, obj, instance_id):
-        """Detach obj from any other instance, then attach it to instance_id (None: only detach); returns it."""
-        if obj.get("instanceId") and obj["instanceId"] != instance_id:
-            obj = self.act(obj, "detach") or dict(obj, instanceId=None)
-        if instance_id and obj.get("instanceId") != instance_id:
-            obj = self.act(obj, "attach", {"instanceId": instance_id})
-        return obj
-
-    # -- the driver's flow, with the attachment -----------------------------------------------
-
-    def create(self):
-        instance_id = self.attachment()[1]
-        if instance_id:
-            self.new_on = instance = self.refs.get("instance", self.params["instance"])
-            node = self.params.get("node")
-            node_id = self.refs.id("node", node) if node else instance.get("nodeId")
-            self.refuse_attach({"projectId": self.refs.project_id(), "nodeId": node_id}, instance)
-            # What the check-mode prediction shows; a real run attaches it after creating it (post_create).
-            self.create_defaults = dict(self.create_defaults, instanceId=instance_id)
-        super(HucAttachableModule, self).create()
-
-    def value(self, field):
-        if field.api == "nodeId" and self.new_on is not None and self.params.get(field.option) is None:
-            return self.new_on.get("nodeId")  # made on the node of its instance
-        return super(HucAttachableModule, self).value(field)
-
-    def post_create(self, body):
-        obj = super(HucAttachableModule, self).post_create(body)
-        if obj is not None and self.new_on is not None:
-            obj = self.attach(obj, self.new_on["id"])
-        return obj
-
-    def more_changes(self, current):
-        asked, instance_id = self.attachment()
-        return {"instanceId": instance_id} if asked and current.get("instanceId") != instance_id else {}
-
-    def refuse_update(self, current, changes):
-        if changes.get("instanceId"):
-            self.refuse_attach(current, self.refs.get("instance", self.params["instance"]))
-
-    def apply_update(self, current, changes):
-        rest = dict((api, value) for api, value in changes.items() if api != "instanceId")
-        obj = (super(HucAttachableModule, self).apply_update(current, rest) if rest else None) or current
-        return self.attach(obj, changes["instanceId"]) if "instanceId" in changes else obj
-
-    def absent(self, current):
-        if current is not None and current.get("instanceId") and not self.params.get("force"):
-            self.fail("%s %s is attached to instance %s; set force: true to detach and %s it" % (
-                self.kind, self.name_of(current), self.label("instance", current["instanceId"]), self.delete_verb),
-                code="attached")
-        super(HucAttachableModule, self).absent(current)
-
-    def delete(self, obj):
-        if obj.get("instanceId"):
-            self.attach(obj, None)
-        return super(HucAttachableModule, self).delete(obj)
-
-
-class HucInfoModule(HucResourceModule):
-    """An info module: list (or GET by id) and filter; declare filters as option -> matcher.
-
-    A matcher takes (object, wanted value); server_filters are also sent as query parameters;
-    filter_refs (option -> reference kind) are options naming another resource by name or id, which
-    the matcher gets as an id (a name costs the one listing of its kind).
-    """
-
-    filters = {}
-    server_filters = ()
-    filter_refs = {}
-
-    def run(self):
-        wanted = dict((option, self.params[option]) for option in self.filters if self.params.get(option) is not None)
-        wanted.update([(option, self.refs.id(kind, wanted[option])) for option, kind in self.filter_refs.items()
-                       if option in wanted])
-        if self.params.get("id"):
-            found = [obj for obj in [self.client.get_or_none(self.item_path(self.params["id"]))] if obj is not None]
-        else:
-            query = dict((option, wanted[option]) for option in self.server_filters if option in wanted)
-            found = self.refs.in_project(self.path, query) if self.in_project else self.client.list(self.path, query)
-        found = [obj for obj in found if all(self.filters[option](obj, value) for option, value in wanted.items())]
-        self.set_result([self.view(obj) for obj in found])
-
-
-def equals(api_field):
-    return lambda obj, value: obj.get(api_field) == value
-
-
-def name_or_id(obj, value):
-    return value in (obj.get("name"), obj.get("id"))
-
-
-def has_labels(obj, wanted):
-    labels = obj.get("labels") or {}
-    return all(labels.get(key) == value for key, value in wanted.items())

@@ -20,7 +20,6 @@ import hashlib
 import re
 
 # The SSH key as huc_ssh_key and huc_ssh_key_info return it (snake_case of the API object), in this order.
-SSH_KEY_FIELDS = ("id", "project_id", "name", "public_key", "fingerprint", "created_at")
 ACCEPTED_TYPES = ("ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521")
 TYPES_TEXT = "must be an ssh-ed25519, ssh-rsa (2048 bits or more) or ecdsa-sha2-nistp256/384/521 key"
 MIN_RSA_BITS = 2048

@@ -243,11 +243,22 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._api_keys import
     write_key_file,
 )
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import HucModule
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import HucModule, Option
 
 
 class HucApiKey(HucModule):
     result_key = "api_key"
+    options = (
+        Option("name"), Option("id"),
+        Option("permissions", "list", elements="str", choices=("read", "write")),
+        Option("expires_at"), Option("expires_in_days", "int"),
+        Option("state", default="present", choices=("present", "revoked", "absent")),
+        Option("rotate", default="never", choices=("never", "on_change", "always")),
+        Option("rotate_before_expiry_days", "int"),
+        Option("old_key", default="delete", choices=("delete", "revoke")),
+        Option("key_file", "path"),
+    )
+    option_rules = dict(required_one_of=[("name", "id")], mutually_exclusive=[("expires_at", "expires_in_days")])
 
     def run(self):
         self.check_options()
@@ -384,23 +395,7 @@ class HucApiKey(HucModule):
 
 
 def main():
-    module = HucModule.define_module(
-        dict(
-            name=dict(type="str"),
-            id=dict(type="str"),
-            permissions=dict(type="list", elements="str", choices=["read", "write"]),
-            expires_at=dict(type="str"),
-            expires_in_days=dict(type="int"),
-            state=dict(type="str", default="present", choices=["present", "revoked", "absent"]),
-            rotate=dict(type="str", default="never", choices=["never", "on_change", "always"]),
-            rotate_before_expiry_days=dict(type="int"),
-            old_key=dict(type="str", default="delete", choices=["delete", "revoke"]),
-            key_file=dict(type="path"),
-        ),
-        required_one_of=[("name", "id")],
-        mutually_exclusive=[("expires_at", "expires_in_days")],
-    )
-    HucApiKey.execute(module)
+    HucApiKey.main()
 
 
 if __name__ == "__main__":

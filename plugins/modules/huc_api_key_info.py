@@ -105,11 +105,12 @@ api_keys:
 """
 
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._api_keys import api_now, days_left, key_view
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import HucModule
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import HucModule, Option
 
 
 class HucApiKeyInfo(HucModule):
     result_key = "api_keys"
+    options = (Option("name"),)
 
     def run(self):
         keys = [key for key in self.client.list("/api-keys")
@@ -124,8 +125,7 @@ class HucApiKeyInfo(HucModule):
 
 
 def main():
-    module = HucModule.define_module(dict(name=dict(type="str")))
-    HucApiKeyInfo.execute(module)
+    HucApiKeyInfo.main()
 
 
 if __name__ == "__main__":

@@ -216,82 +216,40 @@ firewall:
       sample: "2026-11-26T10:00:00Z"
 """
 
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import PROJECT_SPEC
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import check_rules, resource_name
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import Option
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._network import canonical_rule, rule_key, rule_line
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import Field, HucResourceModule
 
-FIREWALL_FIELDS = ("id", "project_id", "name", "rules", "instance_ids", "created_at")
-
-
-def merged(have, wanted, purge, key=lambda item: item):
-    """What a set-valued field becomes: wanted (purge) or have plus what wanted adds; have itself when equal."""
-    have = list(have or [])
-    known = set(key(item) for item in have)
-    result = list(wanted) if purge else have + [item for item in wanted if key(item) not in known]
-    return have if set(key(item) for item in result) == known and len(result) == len(have) else result
+RULE_OPTIONS = dict(
+    protocol=dict(type="str", required=True),
+    port=dict(type="raw"),
+    sources=dict(type="list", elements="str", required=True),
+)
 
 
 class HucFirewall(HucResourceModule):
     """Rules and instances are sets: compared whatever their order, replaced or added to (purge_*)."""
 
     result_key = "firewall"
-    kind = "firewall"
-    path = "/firewalls"
+    resource = REFERENCES["firewall"]
     fields = (
         Field("name", identity=True, check=resource_name),
-        Field("rules", update=True, check=check_rules),
-        Field("instances", api="instanceIds", ref="instance", many=True, update=True),
+        Field("rules", "list", elements="dict", options=RULE_OPTIONS, update=True, check=check_rules,
+              normalize=canonical_rule, purge="purge_rules", key=rule_key),
+        Field("instances", "list", elements="str", api="instanceIds", ref="instance", update=True,
+              purge="purge_instances"),
     )
-    result_fields = FIREWALL_FIELDS
+    options = (Option("purge_rules", "bool", default=True), Option("purge_instances", "bool", default=False))
     diff_fields = ("name", "rules", "instance_ids")
-    create_defaults = {"rules": [], "instanceIds": []}
-
-    def __init__(self, module):
-        super(HucFirewall, self).__init__(module)
-        self.current = None
-
-    def update(self, current):
-        self.current = current
-        super(HucFirewall, self).update(current)
-
-    def value(self, field):
-        value = super(HucFirewall, self).value(field)
-        if value is None or field.api not in ("rules", "instanceIds"):
-            return value
-        have = (self.current or {}).get(field.api) or []
-        if field.api == "rules":
-            value = [canonical_rule(rule) for rule in value]
-            return merged(have, value, self.params["purge_rules"] or self.current is None, rule_key)
-        return merged(have, list(dict.fromkeys(value)), self.params["purge_instances"] or self.current is None)
-
-    def diff_view(self, obj):
-        view = super(HucFirewall, self).diff_view(obj)
-        if view:
-            view["rules"] = sorted(rule_line(rule) for rule in view.get("rules") or [])
-            view["instance_ids"] = sorted(view.get("instance_ids") or [])
-        return view
+    diff_format = {"rules": lambda obj: sorted(rule_line(rule) for rule in obj.get("rules") or []),
+                   "instance_ids": lambda obj: sorted(obj.get("instanceIds") or [])}
+    defaults = {"rules": [], "instanceIds": []}
 
 
 def main():
-    module = HucFirewall.define_module(
-        dict(
-            project=dict(PROJECT_SPEC),
-            name=dict(type="str"),
-            id=dict(type="str"),
-            rules=dict(type="list", elements="dict", options=dict(
-                protocol=dict(type="str", required=True),
-                port=dict(type="raw"),
-                sources=dict(type="list", elements="str", required=True),
-            )),
-            purge_rules=dict(type="bool", default=True),
-            instances=dict(type="list", elements="str"),
-            purge_instances=dict(type="bool", default=False),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
-        ),
-        required_one_of=[("name", "id")],
-    )
-    HucFirewall.execute(module)
+    HucFirewall.main()
 
 
 if __name__ == "__main__":

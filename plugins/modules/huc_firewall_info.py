@@ -128,28 +128,21 @@ firewalls:
       sample: "2026-11-26T10:00:00Z"
 """
 
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import PROJECT_SPEC
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucInfoModule, equals
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._info import Filter, HucInfoModule
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
 
 
 class HucFirewallInfo(HucInfoModule):
     result_key = "firewalls"
-    kind = "firewall"
-    path = "/firewalls"
-    result_fields = ("id", "project_id", "name", "rules", "instance_ids", "created_at")
-    filters = {"name": equals("name"), "instance": lambda obj, value: value in (obj.get("instanceIds") or [])}
-    filter_refs = {"instance": "instance"}
-    server_filters = ("name",)
+    resource = REFERENCES["firewall"]
+    filters = (
+        Filter("name", server=True),
+        Filter("instance", ref="instance", match=lambda obj, value: value in (obj.get("instanceIds") or [])),
+    )
 
 
 def main():
-    module = HucFirewallInfo.define_module(dict(
-        project=dict(PROJECT_SPEC),
-        id=dict(type="str"),
-        name=dict(type="str"),
-        instance=dict(type="str"),
-    ))
-    HucFirewallInfo.execute(module)
+    HucFirewallInfo.main()
 
 
 if __name__ == "__main__":

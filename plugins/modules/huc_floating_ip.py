@@ -200,104 +200,54 @@ floating_ip:
       sample: "2026-11-26T10:00:00Z"
 """
 
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._endpoints import Attachment, Ptr
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import ipv4_address, normalize_ptr, ptr_name
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import PROJECT_SPEC
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import Field, HucAttachableModule
-
-FLOATING_IP_FIELDS = ("id", "project_id", "address", "node_id", "instance_id", "reverse_dns", "created_at")
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import Field, HucResourceModule, Plan
 
 
-class HucFloatingIp(HucAttachableModule):
-    """Found by id, by address, or as the one attached to instance; attach/detach/release from the driver.
+class HucFloatingIp(HucResourceModule):
+    """Found by id, by address, or as the one attached to instance; attach/detach/release from Attachment.
 
-    Allocation (POST /floating-ips) goes through the driver's post_create with an Idempotency-Key, so a retry
-    after a lost answer gets the first allocation replayed. There is no name to look the new floating IP up by
-    before a retry (the API picks the address, and it is attached only after the POST), so that key is the only
-    guard; a task that fails after the allocation, but before the attach, leaves a spare floating IP behind.
+    Allocation (POST /floating-ips) goes through the driver with an Idempotency-Key, so a retry after a lost
+    answer gets the first allocation replayed. There is no name to look the new floating IP up by before a
+    retry (the API picks the address, and it is attached only after the POST), so that key is the only guard;
+    a task that fails after the allocation, but before the attach, leaves a spare floating IP behind.
     """
 
     result_key = "floating_ip"
-    kind = "floating IP"
-    path = "/floating-ips"
-    identity = "address"
-    delete_verb = "release"
+    resource = REFERENCES["floating_ip"]
     fields = (
         Field("address", identity=True, create=False, check=ipv4_address),
-        Field("node", api="nodeId", ref="node", shown="the floating IP is on node id %s"),
-        Field("instance", api="instanceId", ref="instance", create=False),
-        # Set through PUT {item}/reverse-dns, after an allocation too.
-        Field("reverse_dns", api="reverseDns", create=False, update=True, check=ptr_name, normalize=normalize_ptr),
+        Field("node", api="nodeId", ref="node", existing="the floating IP is on node id %s"),
+        Field("instance", api="instanceId", via=Attachment(delete_verb="release")),
+        Field("reverse_dns", api="reverseDns", check=ptr_name, normalize=normalize_ptr, via=Ptr()),
     )
-    result_fields = FLOATING_IP_FIELDS
     diff_fields = ("address", "node_id", "instance_id")
     diff_if_set = ("reverse_dns",)
-    create_defaults = {"address": None, "instanceId": None, "reverseDns": None, "createdAt": None}
+    defaults = {"address": None, "instanceId": None, "reverseDns": None, "createdAt": None}
+    create_verb = "allocate"
+    create_hint = ("the API picks the address of a new floating IP: to allocate one, give instance and neither id "
+                   "nor address")
+    option_rules = {"required_one_of": [("id", "address", "instance")], "mutually_exclusive": [("id", "address")]}
 
-    def name_of(self, obj):
-        return obj.get("address") or obj.get("id")
-
-    def find(self, name=None, resource_id=None):
-        if name or resource_id or self.params.get("id") or self.params.get("address"):
-            return super(HucFloatingIp, self).find(name, resource_id)
-        if self.params.get("instance") is None:
+    def find(self, inputs):
+        """By id or address, else the one floating IP attached to instance."""
+        if inputs.get("id") or inputs.get("address"):
+            return super(HucFloatingIp, self).find(inputs)
+        if inputs.get("instance") is None:
             self.fail("instance: null detaches the floating IP found by id or address: give one of them",
                       code="missing_options")
-        instance_id = self.refs.id("instance", self.params["instance"])
+        instance_id = self.refs.id("instance", inputs["instance"])
         found = self.list_all(instanceId=instance_id)
         if len(found) > 1:
             self.fail("%d floating IPs are attached to instance %s: %s; give id or address to choose one" % (
-                len(found), self.params["instance"], ", ".join(sorted(obj["address"] for obj in found))),
-                code="ambiguous")
-        return found[0] if found else None
-
-    def create(self):
-        for option in ("id", "address"):
-            if self.params.get(option):
-                self.fail("no floating IP with %s %s%s; the API picks the address of a new floating IP: to allocate "
-                          "one, give instance and neither id nor address" % (
-                              option, self.params[option], " in this project" if option == "address" else ""),
-                          code="not_found")
-        super(HucFloatingIp, self).create()
-
-    def predict_create(self, body):
-        return dict(super(HucFloatingIp, self).predict_create(body), reverseDns=self.value(self.fields[-1]))
-
-    def post_create(self, body):
-        obj = super(HucFloatingIp, self).post_create(body)
-        ptr = self.value(self.fields[-1])
-        return self.set_ptr(obj, ptr) if obj is not None and ptr is not None else obj
-
-    def more_changes(self, current):
-        changes = super(HucFloatingIp, self).more_changes(current)
-        if self.params.get("reverse_dns") is None and self.explicitly_set("reverse_dns") and current.get("reverseDns"):
-            changes["reverseDns"] = None  # an explicit null removes the PTR record
-        return changes
-
-    def apply_update(self, current, changes):
-        rest = dict((api, value) for api, value in changes.items() if api != "reverseDns")
-        obj = (super(HucFloatingIp, self).apply_update(current, rest) if rest else None) or current
-        return self.set_ptr(obj, changes["reverseDns"]) if "reverseDns" in changes else obj
-
-    def set_ptr(self, obj, ptr):
-        return self.client.put(self.item_path(obj, "/reverse-dns"), {"ptr": ptr}) or dict(obj, reverseDns=ptr)
+                len(found), inputs["instance"], ", ".join(sorted(obj["address"] for obj in found))), code="ambiguous")
+        return Plan(inputs, found[0] if found else None)
 
 
 def main():
-    module = HucFloatingIp.define_module(
-        dict(
-            project=dict(PROJECT_SPEC),
-            id=dict(type="str"),
-            address=dict(type="str"),
-            instance=dict(type="str"),
-            node=dict(type="str"),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
-            force=dict(type="bool", default=False),
-            reverse_dns=dict(type="str"),
-        ),
-        required_one_of=[("id", "address", "instance")],
-        mutually_exclusive=[("id", "address")],
-    )
-    HucFloatingIp.execute(module)
+    HucFloatingIp.main()
 
 
 if __name__ == "__main__":

@@ -118,27 +118,21 @@ floating_ips:
       sample: "2026-11-26T10:00:00Z"
 """
 
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import PROJECT_SPEC
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucInfoModule, equals
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._info import Filter, HucInfoModule
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
 
 
 class HucFloatingIpInfo(HucInfoModule):
     result_key = "floating_ips"
-    kind = "floating IP"
-    path = "/floating-ips"
-    result_fields = ("id", "project_id", "address", "node_id", "instance_id", "reverse_dns", "created_at")
-    filters = {"address": equals("address"), "instance": equals("instanceId")}
-    filter_refs = {"instance": "instance"}
+    resource = REFERENCES["floating_ip"]
+    filters = (
+        Filter("address"),
+        Filter("instance", ref="instance", match=lambda obj, value: obj.get("instanceId") == value),
+    )
 
 
 def main():
-    module = HucFloatingIpInfo.define_module(dict(
-        project=dict(PROJECT_SPEC),
-        id=dict(type="str"),
-        address=dict(type="str"),
-        instance=dict(type="str"),
-    ))
-    HucFloatingIpInfo.execute(module)
+    HucFloatingIpInfo.main()
 
 
 if __name__ == "__main__":

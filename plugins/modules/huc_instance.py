@@ -320,117 +320,94 @@ instance:
       sample: "2026-11-26T10:05:00Z"
 """
 
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import (
-    SETTLES_IN, STABLE, HucInstanceModule, InstanceNetworking)
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import PROJECT_SPEC
+    BROKEN, SETTLES_IN, STABLE, PtrRecords, has_ipv6)
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import (
     between, max_bytes, multiple_of, resource_name, reverse_dns_map, string_labels)
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import Field
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import Option
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._power import power_cycle
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import Field, HucResourceModule
 
 # Graceful shutdown before a resize; a guest still running after this is powered off.
 RESIZE_SHUTDOWN_TIMEOUT = 120
-RESIZE = (("vcpus", "vcpus"), ("memoryMb", "memory_mb"), ("ipv6", "ipv6"))
+# The options whose change needs the instance stopped (API field -> option).
+NEEDS_STOP = (("vcpus", "vcpus"), ("memoryMb", "memory_mb"), ("ipv6", "ipv6"))
 
 
-class HucInstance(InstanceNetworking, HucInstanceModule):
+class HucInstance(HucResourceModule):
     result_key = "instance"
+    resource = REFERENCES["instance"]
     fields = (
         Field("name", identity=True, check=resource_name),
-        Field("node", api="nodeId", ref="node", required=True, shown="the instance is on node id %s"),
-        Field("os_template", required=True, shown="the instance runs %s"),
-        Field("vcpus", update=True, required=True, check=between(1, 64)),
-        Field("memory_mb", update=True, required=True, check=multiple_of(512, 512, 262144)),
-        Field("disk_gb", update=True, required=True, check=between(10, 4096)),
-        Field("ssh_keys", api="sshKeyIds", ref="ssh_key", many=True, label="SSH key (ssh_keys)"),
-        Field("labels", update=True, check=string_labels),
+        Field("node", api="nodeId", ref="node", required=True, existing="the instance is on node id %s"),
+        Field("os_template", required=True, existing="the instance runs %s"),
+        Field("vcpus", "int", update=True, required=True, check=between(1, 64)),
+        Field("memory_mb", "int", update=True, required=True, check=multiple_of(512, 512, 262144)),
+        Field("disk_gb", "int", update=True, required=True, check=between(10, 4096), grow_only="disk_shrink"),
+        Field("ssh_keys", "list", elements="str", no_log=False, api="sshKeyIds", ref="ssh_key",
+              label="SSH key (ssh_keys)"),
+        Field("labels", "dict", update=True, check=string_labels),
         Field("user_data", check=max_bytes(64 * 1024)),
         # Sent as a switch, returned as an address (or null).
-        Field("ipv6", update=True, read=lambda obj: obj.get("ipv6") is not None),
-        Field("reverse_dns", api="reverseDns", create=False, check=reverse_dns_map),
+        Field("ipv6", "bool", update=True, read=has_ipv6),
+        Field("reverse_dns", "dict", api="reverseDns", check=reverse_dns_map, via=PtrRecords("ipv6")),
     )
+    options = (Option("allow_restart", "bool", default=False),)
     diff_fields = ("name", "node_id", "os_template", "vcpus", "memory_mb", "disk_gb", "ssh_key_ids", "labels")
     diff_if_set = ("ipv6", "reverse_dns")
+    settled = "running"
+    predicted = "provisioning"
+    broken = BROKEN
+    wait_timeout = 600
+    defaults = {"sshKeyIds": [], "labels": {}}
 
-    def create(self):
-        super(HucInstance, self).create()
-        if not self.params.get("ssh_keys"):
-            self.module.warn("instance %s is created with no SSH key: most images have password login off; give ssh_keys "
-                             "to be able to log in" % self.params.get("name"))
+    @staticmethod
+    def needs_stop(plan):
+        """The options of the plan whose change needs the instance stopped, when it is not."""
+        if plan.current is None or plan.current["status"] == "stopped":
+            return []
+        return [option for api, option in NEEDS_STOP if api in plan.changes]
 
-    def refuse_update(self, current, changes):
-        name, status = current["name"], current["status"]
-        if changes.get("diskGb", current["diskGb"]) < current["diskGb"]:
-            self.fail("disk_gb can only grow: instance %s has %s GB, disk_gb asks for %s"
-                      % (name, current["diskGb"], changes["diskGb"]), code="disk_shrink")
-        resize = [option for field, option in RESIZE if field in changes]
-        if resize and status != "stopped" and not self.params["allow_restart"]:
+    def refuse(self, plan):
+        super(HucInstance, self).refuse(plan)
+        if plan.current is None:
+            if not plan.inputs.get("ssh_keys"):
+                self.module.warn("instance %s is created with no SSH key: most images have password login off; give "
+                                 "ssh_keys to be able to log in" % plan.inputs.get("name"))
+            return
+        name, status, stop = plan.current["name"], plan.current["status"], self.needs_stop(plan)
+        if stop and not plan.inputs["allow_restart"]:
             self.fail("changing %s needs instance %s stopped (it is %s): set allow_restart: true to let the module "
-                      "stop it, %s it and start it again" % (" and ".join(resize), name, status,
-                                                             "change" if "ipv6" in resize else "resize"),
+                      "stop it, %s it and start it again" % (" and ".join(stop), name, status,
+                                                             "change" if "ipv6" in stop else "resize"),
                       code="instance_not_stopped")
-        if resize and status not in STABLE + tuple(SETTLES_IN):
+        if stop and status not in STABLE + tuple(SETTLES_IN):
             self.fail("cannot resize instance %s: it is in status %s" % (name, status), code="invalid_state")
 
-    def needs_restart(self, current, changes):
-        return any(field in changes for field, _option in RESIZE) and current["status"] != "stopped"
+    def predict(self, plan, obj):
+        obj = super(HucInstance, self).predict(plan, obj)
+        current = plan.current
+        if current is None:  # the addresses are the API's to assign
+            return dict(obj, ipv6=None, ipv6Prefix=None, reverseDns=None)
+        if "ipv6" in plan.changes:
+            obj.update(ipv6=current["ipv6"] if plan.changes["ipv6"] else None, ipv6Prefix=None)
+            obj["reverseDns"] = dict((address, ptr) for address, ptr in (obj.get("reverseDns") or {}).items()
+                                     if address != current["ipv6"])
+        if self.needs_stop(plan):
+            obj["status"] = SETTLES_IN.get(current["status"], current["status"])
+        return obj
 
-    def predict_update(self, current, changes):
-        predicted = self.predict_ptrs(dict(current, **changes), changes.get("reverseDns", {}))
-        if "ipv6" in changes:  # the address of an enabled IPv6 is the API's to assign
-            predicted.update(_ipv6=changes["ipv6"], ipv6=current["ipv6"] if changes["ipv6"] else None, ipv6Prefix=None)
-            predicted["reverseDns"].pop(current["ipv6"], None)
-        if self.needs_restart(current, changes):
-            predicted["status"] = SETTLES_IN.get(current["status"], current["status"])
-        return predicted
-
-    def apply_update(self, current, changes):
-        changes = dict(changes)
-        ptrs = changes.pop("reverseDns", {})
-        obj = self.apply_changes(current, changes) if changes else current
-        return self.set_ptrs(obj or current, ptrs)
-
-    def apply_changes(self, current, changes):
-        if not self.needs_restart(current, changes):
-            return self.client.patch(self.item_path(current), changes)
-        settled = self.wait_until_settled(current)
-        stopped = settled
-        if settled["status"] != "stopped":
-            # Graceful first: the resize is planned, so the guest gets the chance to flush its disks.
-            stopped = self.power_off(settled, True, RESIZE_SHUTDOWN_TIMEOUT)
-        try:
-            resized = self.client.patch(self.item_path(current), changes)
-        except HucApiError:
-            # Refused all the same: put the power state back before reporting the error.
-            self.restore_power(stopped, settled["status"])
-            raise
-        return self.restore_power(resized or stopped, settled["status"], self.params["wait"])
+    def patch(self, plan):
+        if not self.needs_stop(plan):
+            return super(HucInstance, self).patch(plan)
+        # Graceful first: the resize is planned, so the guest gets the chance to flush its disks.
+        return power_cycle(self, self.refs, plan.current, lambda stopped: super(HucInstance, self).patch(plan),
+                           shutdown_timeout=RESIZE_SHUTDOWN_TIMEOUT, wait=plan.inputs["wait"])
 
 
 def main():
-    module = HucInstance.define_module(
-        dict(
-            project=dict(PROJECT_SPEC),
-            name=dict(type="str"),
-            id=dict(type="str"),
-            node=dict(type="str"),
-            os_template=dict(type="str"),
-            vcpus=dict(type="int"),
-            memory_mb=dict(type="int"),
-            disk_gb=dict(type="int"),
-            ssh_keys=dict(type="list", elements="str", no_log=False),
-            labels=dict(type="dict"),
-            user_data=dict(type="str"),
-            ipv6=dict(type="bool"),
-            reverse_dns=dict(type="dict"),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
-            allow_restart=dict(type="bool", default=False),
-            wait=dict(type="bool", default=True),
-            wait_timeout=dict(type="int", default=600),
-        ),
-        required_one_of=[("name", "id")],
-    )
-    HucInstance.execute(module)
+    HucInstance.main()
 
 
 if __name__ == "__main__":

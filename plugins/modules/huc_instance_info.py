@@ -174,26 +174,23 @@ instances:
       sample: "2026-11-26T10:05:00Z"
 """
 
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import STATUSES, HucInstanceModule
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import PROJECT_SPEC
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucInfoModule, equals, has_labels
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._info import Filter, HucInfoModule, has_labels
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import STATUSES
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
 
 
-class HucInstanceInfo(HucInfoModule, HucInstanceModule):
+class HucInstanceInfo(HucInfoModule):
     result_key = "instances"
-    filters = {"name": equals("name"), "status": equals("status"), "labels": has_labels}
-    server_filters = ("name", "status")
+    resource = REFERENCES["instance"]
+    filters = (
+        Filter("name", server=True),
+        Filter("status", choices=STATUSES, server=True),
+        Filter("labels", "dict", match=has_labels),
+    )
 
 
 def main():
-    module = HucInstanceInfo.define_module(dict(
-        project=dict(PROJECT_SPEC),
-        id=dict(type="str"),
-        name=dict(type="str"),
-        status=dict(type="str", choices=list(STATUSES)),
-        labels=dict(type="dict"),
-    ))
-    HucInstanceInfo.execute(module)
+    HucInstanceInfo.main()
 
 
 if __name__ == "__main__":

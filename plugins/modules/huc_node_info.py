@@ -99,20 +99,19 @@ nodes:
       sample: 16384
 """
 
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucInfoModule, equals, name_or_id
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._info import Filter, HucInfoModule, name_or_id
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
 
 
 class HucNodeInfo(HucInfoModule):
     result_key = "nodes"
-    path = "/nodes"
-    in_project = False
-    filters = {"name": name_or_id, "location": equals("location")}
-    result_fields = ("id", "name", "location", "status", "available_vcpus", "available_memory_mb", "available_disk_gb")
+    resource = REFERENCES["node"]
+    by_id = False
+    filters = (Filter("name", match=name_or_id), Filter("location"))
 
 
 def main():
-    module = HucNodeInfo.define_module(dict(name=dict(type="str"), location=dict(type="str")))
-    HucNodeInfo.execute(module)
+    HucNodeInfo.main()
 
 
 if __name__ == "__main__":

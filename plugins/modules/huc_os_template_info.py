@@ -81,20 +81,19 @@ os_templates:
       sample: "24.04"
 """
 
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucInfoModule, equals
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._info import Filter, HucInfoModule
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
 
 
 class HucOsTemplateInfo(HucInfoModule):
     result_key = "os_templates"
-    path = "/os-templates"
-    in_project = False
-    filters = {"name": equals("name"), "family": equals("family")}
-    result_fields = ("name", "family", "version")
+    resource = REFERENCES["os_template"]
+    by_id = False
+    filters = (Filter("name"), Filter("family"))
 
 
 def main():
-    module = HucOsTemplateInfo.define_module(dict(name=dict(type="str"), family=dict(type="str")))
-    HucOsTemplateInfo.execute(module)
+    HucOsTemplateInfo.main()
 
 
 if __name__ == "__main__":

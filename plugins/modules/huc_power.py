@@ -161,31 +161,47 @@ instances:
       sample: true
 """
 
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import HucInstanceModule
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import PROJECT_SPEC
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import ID, PROJECT, HucModule, Option, wait_options
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._power import PowerPlan
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES, References
 
 
-class HucPower(HucInstanceModule):
+class HucPower(HucModule):
+    """Finds its instances (one GET by id, one listing for a name or a list) and hands them to PowerPlan."""
+
     result_key = "instances"
+    resource = REFERENCES["instance"]
+    options = (
+        PROJECT, Option("name"), ID, Option("instances", "list", elements="str"),
+        Option("state", required=True, choices=("started", "stopped", "restarted")),
+        Option("graceful", "bool", default=True), Option("shutdown_timeout", "int", default=120),
+    ) + wait_options(300)
+    option_rules = dict(mutually_exclusive=[("name", "id", "instances")], required_one_of=[("name", "id", "instances")],
+                        required_by={"name": "project", "instances": "project"})
 
-    def targets(self):
+    def targets(self, refs):
         """The instances to act on: one GET by id, or one listing for a name or a list."""
+        path = self.resource.path
         if self.params["id"]:
-            instance = self.find(resource_id=self.params["id"])
+            instance = self.client.get_or_none("%s/%s" % (path, self.params["id"]))
             if instance is None:
                 self.fail("instance with id %s not found" % self.params["id"], code="not_found")
             return [instance]
         if self.params["name"]:
-            instance = self.find(name=self.params["name"])
-            if instance is None:
+            found = [obj for obj in refs.in_project(path, {"name": self.params["name"]})
+                     if obj.get("name") == self.params["name"]]
+            if not found:
                 self.fail("instance %r not found in project %s" % (self.params["name"], self.params["project"]),
                           code="not_found")
-            return [instance]
-        return [self.refs.find("instance", ref) for ref in self.params["instances"]]
+            if len(found) > 1:
+                self.fail("%d instances are named %r in this project: %s; give id instead of name" % (
+                    len(found), self.params["name"], ", ".join(sorted(obj["id"] for obj in found))), code="ambiguous")
+            return found
+        return [refs.find("instance", ref) for ref in self.params["instances"]]
 
     def run(self):
-        plan = PowerPlan(self, self.targets(), self.params["state"], graceful=self.params["graceful"],
+        refs = References(self.client, self.params.get("project"))
+        plan = PowerPlan(self, refs, self.targets(refs), self.params["state"], graceful=self.params["graceful"],
                          shutdown_timeout=self.params["shutdown_timeout"], wait=self.params["wait"])
         results = plan.run()
         self.before = dict((item["name"] or item["id"], item["previous_status"]) for item in results)
@@ -194,23 +210,7 @@ class HucPower(HucInstanceModule):
 
 
 def main():
-    module = HucPower.define_module(
-        dict(
-            project=PROJECT_SPEC,
-            name=dict(type="str"),
-            id=dict(type="str"),
-            instances=dict(type="list", elements="str"),
-            state=dict(type="str", required=True, choices=["started", "stopped", "restarted"]),
-            graceful=dict(type="bool", default=True),
-            shutdown_timeout=dict(type="int", default=120),
-            wait=dict(type="bool", default=True),
-            wait_timeout=dict(type="int", default=300),
-        ),
-        mutually_exclusive=[("name", "id", "instances")],
-        required_one_of=[("name", "id", "instances")],
-        required_by={"name": "project", "instances": "project"},
-    )
-    HucPower.execute(module)
+    HucPower.main()
 
 
 if __name__ == "__main__":

@@ -175,126 +175,43 @@ private_network:
       sample: "2026-11-26T10:00:00Z"
 """
 
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import PROJECT_SPEC
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._endpoints import Members, attached_ids
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import check_private_cidr, resource_name
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import Option
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._network import overlaps
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import Field, HucResourceModule
-
-NETWORK_FIELDS = ("id", "project_id", "name", "cidr", "attachments", "created_at")
-
-
-def attached_ids(obj):
-    return [item.get("instanceId") for item in (obj or {}).get("attachments") or []]
 
 
 class HucPrivateNetwork(HucResourceModule):
     """Attachments are actions (attach, detach) on the network; the one listing that finds it checks overlaps."""
 
     result_key = "private_network"
-    kind = "private network"
-    path = "/networks"
+    resource = REFERENCES["private_network"]
     fields = (
         Field("name", identity=True, check=resource_name),
-        Field("cidr", required=True, check=check_private_cidr, shown="the network has cidr %s"),
+        Field("cidr", required=True, check=check_private_cidr, existing="the network has cidr %s"),
+        Field("instances", "list", elements="str", api="attachments", via=Members("purge_instances")),
     )
-    result_fields = NETWORK_FIELDS
+    options = (Option("purge_instances", "bool", default=False),)
     diff_fields = ("name", "cidr", "instance_ids")
-    create_defaults = {"attachments": []}
+    diff_format = {"instance_ids": lambda obj: sorted(attached_ids(obj))}
+    defaults = {"attachments": []}
+    renamable = False
+    listed = True
 
-    def __init__(self, module):
-        super(HucPrivateNetwork, self).__init__(module)
-        self.others = []
-
-    def find(self, name=None, resource_id=None):
-        """By name: the one listing of the project's networks (no name filter), kept to check overlaps."""
-        if name or resource_id or self.params.get("id"):
-            return super(HucPrivateNetwork, self).find(name, resource_id)
-        self.others = self.list_all()
-        found = [obj for obj in self.others if obj.get("name") == self.params["name"]]
-        if len(found) > 1:
-            return super(HucPrivateNetwork, self).find()  # the driver's message for an ambiguous name
-        return found[0] if found else None
-
-    def wanted_ids(self, current):
-        """The instance ids attached after the task, in order: kept ones first, then new ones."""
-        have = attached_ids(current)
-        if self.params.get("instances") is None:
-            return have
-        ids = list(dict.fromkeys(self.refs.ids("instance", self.params["instances"])))
-        kept = [item for item in have if item in ids or not self.params["purge_instances"]]
-        return kept + [item for item in ids if item not in have]
-
-    def attachments(self, current, ids):
-        ips = dict((item.get("instanceId"), item.get("ip")) for item in (current or {}).get("attachments") or [])
-        return [{"instanceId": item, "ip": ips.get(item)} for item in ids]
-
-    def create(self):
-        cidr = self.params.get("cidr")
-        if cidr and not self.params.get("id"):
-            for other in self.others:
-                if other.get("cidr") and overlaps(cidr, other["cidr"]):
-                    self.fail("cidr %s overlaps private network %s (%s) of this project; choose a range that does not"
-                              % (cidr, other.get("name"), other["cidr"]), code="cidr_overlap",
-                              details={"cidr": "overlaps network %s (%s)" % (other.get("name"), other["cidr"])})
-        self.create_defaults = {"attachments": self.attachments(None, self.wanted_ids(None))}
-        super(HucPrivateNetwork, self).create()
-
-    def post_create(self, body):
-        obj = super(HucPrivateNetwork, self).post_create(body)
-        return None if obj is None else self.apply_update(obj, {"attachments": self.create_defaults["attachments"]})
-
-    def more_changes(self, current):
-        ids = self.wanted_ids(current)
-        return {"attachments": self.attachments(current, ids)} if ids != attached_ids(current) else {}
-
-    def refuse_update(self, current, changes):
-        if "name" in changes:
-            self.fail("private network %s cannot be renamed to %s: the API has no rename; give its own name with id, "
-                      "or no name" % (current["name"], changes["name"]), code="rename_unsupported")
-
-    def apply_update(self, current, changes):
-        ids = attached_ids({"attachments": changes["attachments"]})
-        obj = current
-        for instance_id in attached_ids(current):
-            if instance_id not in ids:
-                obj = self.act(obj, "detach", {"instanceId": instance_id})
-        for instance_id in ids:
-            if instance_id not in attached_ids(obj):
-                obj = self.act(obj, "attach", {"instanceId": instance_id})
-        return obj
-
-    def absent(self, current):
-        if current is not None and current.get("attachments") and not self.params.get("force"):
-            self.fail("private network %s has %d instances attached (%s); set force: true to detach them and delete it"
-                      % (current["name"], len(current["attachments"]), ", ".join(attached_ids(current))),
-                      code="attached")
-        super(HucPrivateNetwork, self).absent(current)
-
-    def delete(self, obj):
-        if obj.get("attachments"):
-            self.apply_update(obj, {"attachments": []})
-        return super(HucPrivateNetwork, self).delete(obj)
-
-    def diff_view(self, obj):
-        view = self.view(obj)
-        return {"name": view["name"], "cidr": view["cidr"], "instance_ids": sorted(attached_ids(obj))} if view else {}
+    def refuse(self, plan):
+        cidr = plan.inputs.get("cidr")
+        for other in (plan.listing or []) if plan.current is None and cidr else []:
+            if other.get("cidr") and overlaps(cidr, other["cidr"]):
+                self.fail("cidr %s overlaps private network %s (%s) of this project; choose a range that does not"
+                          % (cidr, other.get("name"), other["cidr"]), code="cidr_overlap",
+                          details={"cidr": "overlaps network %s (%s)" % (other.get("name"), other["cidr"])})
+        super(HucPrivateNetwork, self).refuse(plan)
 
 
 def main():
-    module = HucPrivateNetwork.define_module(
-        dict(
-            project=dict(PROJECT_SPEC),
-            name=dict(type="str"),
-            id=dict(type="str"),
-            cidr=dict(type="str"),
-            instances=dict(type="list", elements="str"),
-            purge_instances=dict(type="bool", default=False),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
-            force=dict(type="bool", default=False),
-        ),
-        required_one_of=[("name", "id")],
-    )
-    HucPrivateNetwork.execute(module)
+    HucPrivateNetwork.main()
 
 
 if __name__ == "__main__":

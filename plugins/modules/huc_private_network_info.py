@@ -121,32 +121,22 @@ private_networks:
       sample: "2026-11-26T10:00:00Z"
 """
 
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import PROJECT_SPEC
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucInfoModule, equals
-
-
-def attached(obj, instance_id):
-    return any(item.get("instanceId") == instance_id for item in obj.get("attachments") or [])
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._endpoints import attached_ids
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._info import Filter, HucInfoModule
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
 
 
 class HucPrivateNetworkInfo(HucInfoModule):
     result_key = "private_networks"
-    kind = "private network"
-    path = "/networks"
-    result_fields = ("id", "project_id", "name", "cidr", "attachments", "created_at")
-    filters = {"name": equals("name"), "instance": attached}
-    filter_refs = {"instance": "instance"}
-    server_filters = ("name",)
+    resource = REFERENCES["private_network"]
+    filters = (
+        Filter("name", server=True),
+        Filter("instance", ref="instance", match=lambda obj, value: value in attached_ids(obj)),
+    )
 
 
 def main():
-    module = HucPrivateNetworkInfo.define_module(dict(
-        project=dict(PROJECT_SPEC),
-        id=dict(type="str"),
-        name=dict(type="str"),
-        instance=dict(type="str"),
-    ))
-    HucPrivateNetworkInfo.execute(module)
+    HucPrivateNetworkInfo.main()
 
 
 if __name__ == "__main__":

@@ -79,23 +79,19 @@ projects:
       sample: "2026-11-26T10:00:00Z"
 """
 
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucInfoModule, equals
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._info import Filter, HucInfoModule
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
 
 
 class HucProjectInfo(HucInfoModule):
     result_key = "projects"
-    path = "/projects"
-    in_project = False
-    filters = {"name": equals("name")}
-    result_fields = ("id", "name", "created_at")
+    resource = REFERENCES["project"]
+    filters = (Filter("name"),)
+    option_rules = {"mutually_exclusive": [("name", "id")]}
 
 
 def main():
-    module = HucProjectInfo.define_module(
-        dict(name=dict(type="str"), id=dict(type="str")),
-        mutually_exclusive=[("name", "id")],
-    )
-    HucProjectInfo.execute(module)
+    HucProjectInfo.main()
 
 
 if __name__ == "__main__":

@@ -181,147 +181,89 @@ ssh_key:
       sample: "2026-11-26T10:00:00Z"
 """
 
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import PROJECT_SPEC, failure
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import Field, HucResourceModule
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import length
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import Option
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import Field, HucResourceModule, Inputs
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._ssh_keys import (
-    SSH_KEY_FIELDS, SshKeyError, line_fingerprint, looks_private, parse_public_key)
+    SshKeyError, line_fingerprint, looks_private, parse_public_key)
 
 # A public key line is at most a few KB (RSA 16384 is about 2.8 KB): anything past this is not a .pub file.
 MAX_KEY_FILE_BYTES = 64 * 1024
 
 
-class HucSshKey(HucResourceModule):
-    """Found by name (or id); compared by fingerprint; a different key is replaced (delete, add) only with force.
+def read_key_file(path):
+    """(text, None), or (None, the problem) when the file cannot be read as a public key file."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_KEY_FILE_BYTES + 1)
+    except (IOError, OSError) as error:
+        return None, "cannot be read: %s" % (error.strerror or error)
+    if len(data) > MAX_KEY_FILE_BYTES:
+        return None, "is larger than %d bytes, so it is not an OpenSSH public key file" % MAX_KEY_FILE_BYTES
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError:
+        return None, "is not text, so it is not an OpenSSH public key file"
 
-    The API has no update route for SSH keys, so update() is the module's own: no change, or a replacement.
-    """
+
+def held_fingerprint(obj):
+    """The fingerprint of the key an API object holds, computed from its public key (else the API's own field)."""
+    return line_fingerprint(obj.get("publicKey")) or obj.get("fingerprint")
+
+
+class HucSshKey(HucResourceModule):
+    """Found by name (or id); compared by fingerprint; a different key is replaced (delete, add) only with force."""
 
     result_key = "ssh_key"
-    kind = "SSH key"
-    path = "/ssh-keys"
+    resource = REFERENCES["ssh_key"]
     fields = (
-        Field("name", identity=True),
-        Field("public_key", api="publicKey"),
+        Field("name", identity=True, check=length(1, 100)),
+        # The API has no update route for SSH keys: another key replaces the one there.
+        Field("public_key", api="publicKey", update=True, replace=True, no_log=False,
+              required="public_key or public_key_file", read=held_fingerprint, compare=line_fingerprint),
     )
-    result_fields = SSH_KEY_FIELDS
+    options = (Option("public_key_file", "path", no_log=False),)
+    option_rules = {"required_one_of": [("name", "id")], "mutually_exclusive": [("public_key", "public_key_file")]}
     diff_fields = ("name", "fingerprint")
+    defaults = {"createdAt": None}
+    renamable = False
+    create_verb = "add"
+    create_hint = "to add one give project, name and public_key, not id"
 
-    def __init__(self, module):
-        super(HucSshKey, self).__init__(module)
-        self.key = None  # the PublicKey of public_key or public_key_file, once validated
-
-    # -- before any request -------------------------------------------------------------------
-
-    def validate(self):
-        """The name and the key (read from public_key_file where the module runs), all problems at once."""
-        problems = {}
-        name = self.params.get("name")
-        if name is not None and not 1 <= len(name) <= 100:
-            problems["name"] = "must be 1 to 100 characters long"
-        path = self.params.get("public_key_file")
-        text = self.params.get("public_key")
+    def inputs(self):
+        """public_key as its one-line OpenSSH form, read from public_key_file where the module runs."""
+        inputs = super(HucSshKey, self).inputs()
+        path, text, problem, key = inputs.get("public_key_file"), inputs.get("public_key"), None, None
         if path is not None:
-            text, problem = self.read_key_file(path)
-            if problem:
-                problems["publicKey"] = problem
+            text, problem = read_key_file(path)
         elif looks_private(text):
             self.module.no_log_values.add(text)  # never echoed back, not even in the invocation
-        if text is not None and "publicKey" not in problems:
+        if text is not None and problem is None:
             try:
-                self.key = parse_public_key(text)
+                key = parse_public_key(text)
             except SshKeyError as error:
-                problems["publicKey"] = str(error)
-        if problems:
-            options = {"name": "name", "publicKey": "public_key" if path is None else "public_key_file %s" % path}
-            # Like the driver's validation: the API's message and details, but no HTTP status (nothing was sent).
-            self.module.fail_json(
-                msg="invalid input (validation_error): %s" % "; ".join(
-                    "%s: %s" % (options[api], text) for api, text in sorted(problems.items())),
-                failure=failure("invalid request: %s" % ", ".join(sorted(problems)), "validation_error", problems))
+                problem = str(error)
+        return Inputs(dict(inputs, public_key=key.line if key else None), inputs.explicit,
+                      problems={"publicKey": problem} if problem else None,
+                      names={"publicKey": "public_key" if path is None else "public_key_file %s" % path})
 
-    @staticmethod
-    def read_key_file(path):
-        """(text, None), or (None, the problem) when the file cannot be read as a public key file."""
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read(MAX_KEY_FILE_BYTES + 1)
-        except (IOError, OSError) as error:
-            return None, "cannot be read: %s" % (error.strerror or error)
-        if len(data) > MAX_KEY_FILE_BYTES:
-            return None, "is larger than %d bytes, so it is not an OpenSSH public key file" % MAX_KEY_FILE_BYTES
-        try:
-            return data.decode("utf-8"), None
-        except UnicodeDecodeError:
-            return None, "is not text, so it is not an OpenSSH public key file"
-
-    def value(self, field):
-        if field.api == "publicKey":
-            return self.key.line if self.key else None
-        return super(HucSshKey, self).value(field)
-
-    # -- the flow -----------------------------------------------------------------------------
-
-    def create(self):
-        if self.params.get("id"):
-            self.fail("no SSH key with id %s; to add one give project, name and public_key, not id" % self.params["id"],
-                      code="not_found")
-        if self.key is None:
-            self.fail("SSH key %s does not exist; to add it also give public_key or public_key_file" % self.params["name"],
-                      code="missing_options")
-        self.create_defaults = {"fingerprint": self.key.fingerprint, "createdAt": None}
-        super(HucSshKey, self).create()
-
-    def update(self, current):
-        name = self.params.get("name")
-        if self.params.get("id") and name is not None and name != current.get("name"):
-            self.fail("SSH key %s is named %s and SSH keys cannot be renamed: give name %s, or add the key anew as %s "
-                      "and delete this one" % (current["id"], current.get("name"), current.get("name"), name),
-                      code="rename_unsupported")
-        self.before = self.after = self.diff_view(current)
-        have = line_fingerprint(current.get("publicKey")) or current.get("fingerprint")
-        if self.key is None or self.key.fingerprint == have:
-            self.set_result(self.view(current), changed=False)
-            return
-        if not self.params["force"]:
+    def refuse(self, plan):
+        if "publicKey" in plan.changes and not plan.inputs["force"]:
+            have, wanted = held_fingerprint(plan.current), line_fingerprint(plan.changes["publicKey"])
             self.fail("SSH key %s holds another key (%s; public_key is %s) and an SSH key cannot be changed in place: "
                       "set force: true to delete it and add the new key under the same name (instances already created "
-                      "keep the old key)" % (current.get("name"), have, self.key.fingerprint), code="key_differs",
-                      details={"fingerprint": have, "wantedFingerprint": self.key.fingerprint})
-        self.replace(current)
+                      "keep the old key)" % (plan.current.get("name"), have, wanted), code="key_differs",
+                      details={"fingerprint": have, "wantedFingerprint": wanted})
+        super(HucSshKey, self).refuse(plan)
 
-    def replace(self, current):
-        """Delete current and add the key under its name (names are unique, so in this order)."""
-        body = {"projectId": current["projectId"], "name": current["name"], "publicKey": self.key.line}
-        if self.check_mode:
-            obj = dict(body, id=None, fingerprint=self.key.fingerprint, createdAt=None)
-        else:
-            if not self.params.get("project"):
-                # Found by id: the add's lookups (before a retry, after a 409) list the key's own project.
-                self.params["project"] = current["projectId"]
-            self.delete(current)
-            self.result["changed"] = True
-            obj = self.post_create(body)
-            if obj is None:  # added by someone else meanwhile: post_create compared it
-                return
-        self.after = self.diff_view(obj)
-        self.set_result(self.view(obj), changed=True)
+    def predict(self, plan, obj):
+        obj = super(HucSshKey, self).predict(plan, obj)
+        return obj if obj.get("id") else dict(obj, fingerprint=line_fingerprint(obj.get("publicKey")))
 
 
 def main():
-    module = HucSshKey.define_module(
-        dict(
-            project=dict(PROJECT_SPEC),
-            name=dict(type="str"),
-            id=dict(type="str"),
-            public_key=dict(type="str", no_log=False),
-            public_key_file=dict(type="path", no_log=False),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
-            force=dict(type="bool", default=False),
-        ),
-        required_one_of=[("name", "id")],
-        mutually_exclusive=[("public_key", "public_key_file")],
-    )
-    HucSshKey.execute(module)
+    HucSshKey.main()
 
 
 if __name__ == "__main__":

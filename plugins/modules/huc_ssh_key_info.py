@@ -117,12 +117,23 @@ ssh_keys:
 
 import re
 
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import PROJECT_SPEC
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucInfoModule, equals
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._ssh_keys import SSH_KEY_FIELDS, line_fingerprint
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._info import Filter, HucInfoModule
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._ssh_keys import line_fingerprint
 
 # SHA256 fingerprints: 32 bytes, 43 characters of unpadded base64.
 SHA256_FINGERPRINT = re.compile(r"^(SHA256:)?[A-Za-z0-9+/]{43}=?$")
+
+
+def sha256_fingerprint(value):
+    """The fingerprint as ssh-keygen -l shows it (SHA256:..., no padding); anything else is refused."""
+    value = value.strip()
+    if not SHA256_FINGERPRINT.match(value):
+        raise HucApiError("fingerprint must be an OpenSSH SHA256 fingerprint such as SHA256:%s (as ssh-keygen -l shows "
+                          "it); got %r" % ("A" * 43, value[:80]), code="validation_error",
+                          details={"fingerprint": "must be an OpenSSH SHA256 fingerprint"})
+    return "SHA256:" + value.split(":", 1)[-1].rstrip("=")
 
 
 def same_fingerprint(obj, wanted):
@@ -132,32 +143,15 @@ def same_fingerprint(obj, wanted):
 
 class HucSshKeyInfo(HucInfoModule):
     result_key = "ssh_keys"
-    kind = "SSH key"
-    path = "/ssh-keys"
-    result_fields = SSH_KEY_FIELDS
-    filters = {"name": equals("name"), "fingerprint": same_fingerprint}
-    server_filters = ("name",)
-
-    def run(self):
-        value = self.params.get("fingerprint")
-        if value is not None:
-            value = value.strip()
-            if not SHA256_FINGERPRINT.match(value):
-                self.fail("fingerprint must be an OpenSSH SHA256 fingerprint such as SHA256:%s (as ssh-keygen -l shows "
-                          "it); got %r" % ("A" * 43, value[:80]), code="validation_error",
-                          details={"fingerprint": "must be an OpenSSH SHA256 fingerprint"})
-            self.params["fingerprint"] = "SHA256:" + value.split(":", 1)[-1].rstrip("=")
-        super(HucSshKeyInfo, self).run()
+    resource = REFERENCES["ssh_key"]
+    filters = (
+        Filter("name", server=True),
+        Filter("fingerprint", match=same_fingerprint, normalize=sha256_fingerprint),
+    )
 
 
 def main():
-    module = HucSshKeyInfo.define_module(dict(
-        project=dict(PROJECT_SPEC),
-        id=dict(type="str"),
-        name=dict(type="str"),
-        fingerprint=dict(type="str"),
-    ))
-    HucSshKeyInfo.execute(module)
+    HucSshKeyInfo.main()
 
 
 if __name__ == "__main__":

@@ -202,79 +202,32 @@ volume:
       sample: "2026-11-26T10:00:00Z"
 """
 
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import PROJECT_SPEC
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._endpoints import Attachment
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import between, resource_name
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import Field, HucAttachableModule
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import Field, HucResourceModule
 
-VOLUME_FIELDS = ("id", "project_id", "name", "size_gb", "node_id", "instance_id", "status", "created_at")
 
-
-class HucVolume(HucAttachableModule):
-    """Attach, detach, move and delete-while-attached come from the driver; a volume adds its size and state detached."""
+class HucVolume(HucResourceModule):
+    """Attach, detach, move and delete-while-attached come from the Attachment endpoint; a volume adds its size."""
 
     result_key = "volume"
-    kind = "volume"
-    path = "/volumes"
+    resource = REFERENCES["volume"]
     fields = (
         Field("name", identity=True, check=resource_name),
-        Field("size_gb", update=True, required=True, check=between(1, 10240)),
-        Field("node", api="nodeId", ref="node", shown="the volume is on node id %s"),
-        Field("instance", api="instanceId", ref="instance", create=False),
+        Field("size_gb", "int", update=True, required=True, check=between(1, 10240), grow_only="volume_shrink"),
+        Field("node", api="nodeId", ref="node", required="node (or instance)", existing="the volume is on node id %s"),
+        Field("instance", api="instanceId", via=Attachment(statuses=("attached", "available"))),
     )
-    result_fields = VOLUME_FIELDS
+    states = ("present", "detached", "absent")
     diff_fields = ("name", "size_gb", "node_id", "instance_id")
     predicted = "available"
-    create_defaults = {"instanceId": None}
-
-    def validate(self):
-        if self.params["state"] == "detached" and self.params.get("instance") is not None:
-            self.fail("state: detached makes sure the volume is attached to no instance; do not also give instance "
-                      "(%s): use state: present to attach it" % self.params["instance"], code="invalid_argument")
-        super(HucVolume, self).validate()
-
-    def attachment(self):
-        return (True, None) if self.params["state"] == "detached" else super(HucVolume, self).attachment()
-
-    def create(self):
-        if self.params.get("node") is None and self.params.get("instance") is None and not self.params.get("id"):
-            missing = ["size_gb"] if self.params.get("size_gb") is None else []
-            self.fail("volume %s does not exist; to create it also give: %s" % (
-                self.params.get("name"), ", ".join(missing + ["node (or instance)"])), code="missing_options")
-        if self.params.get("instance") is not None:
-            self.predicted = "attached"  # check mode; a real run attaches it once created
-        super(HucVolume, self).create()
-
-    def refuse_update(self, current, changes):
-        if changes.get("sizeGb", current["sizeGb"]) < current["sizeGb"]:
-            self.fail("size_gb can only grow: volume %s has %s GB, size_gb asks for %s"
-                      % (current["name"], current["sizeGb"], changes["sizeGb"]), code="volume_shrink")
-        if "name" in changes:
-            self.fail("volume %s cannot be renamed to %s: the API has no rename; give its own name with id, or no name"
-                      % (current["name"], changes["name"]), code="rename_unsupported")
-        super(HucVolume, self).refuse_update(current, changes)
-
-    def predict_update(self, current, changes):
-        predicted = super(HucVolume, self).predict_update(current, changes)
-        if "instanceId" in changes:
-            predicted["status"] = "attached" if changes["instanceId"] else "available"
-        return predicted
+    defaults = {"instanceId": None}
+    renamable = False
 
 
 def main():
-    module = HucVolume.define_module(
-        dict(
-            project=dict(PROJECT_SPEC),
-            name=dict(type="str"),
-            id=dict(type="str"),
-            size_gb=dict(type="int"),
-            node=dict(type="str"),
-            instance=dict(type="str"),
-            state=dict(type="str", choices=["present", "detached", "absent"], default="present"),
-            force=dict(type="bool", default=False),
-        ),
-        required_one_of=[("name", "id")],
-    )
-    HucVolume.execute(module)
+    HucVolume.main()
 
 
 if __name__ == "__main__":

@@ -134,29 +134,22 @@ volumes:
       sample: "2026-11-26T10:00:00Z"
 """
 
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import PROJECT_SPEC
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucInfoModule, equals
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._info import Filter, HucInfoModule
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
 
 
 class HucVolumeInfo(HucInfoModule):
     result_key = "volumes"
-    kind = "volume"
-    path = "/volumes"
-    result_fields = ("id", "project_id", "name", "size_gb", "node_id", "instance_id", "status", "created_at")
-    filters = {"name": equals("name"), "instance": equals("instanceId"), "node": equals("nodeId")}
-    filter_refs = {"instance": "instance", "node": "node"}
-    server_filters = ("name",)
+    resource = REFERENCES["volume"]
+    filters = (
+        Filter("name", server=True),
+        Filter("instance", ref="instance", match=lambda obj, value: obj.get("instanceId") == value),
+        Filter("node", ref="node", match=lambda obj, value: obj.get("nodeId") == value),
+    )
 
 
 def main():
-    module = HucVolumeInfo.define_module(dict(
-        project=dict(PROJECT_SPEC),
-        id=dict(type="str"),
-        name=dict(type="str"),
-        instance=dict(type="str"),
-        node=dict(type="str"),
-    ))
-    HucVolumeInfo.execute(module)
+    HucVolumeInfo.main()
 
 
 if __name__ == "__main__":

@@ -271,9 +271,9 @@ def test_other_refusals_name_what_to_do(emulator, keys):
     emulator.clear_requests()
     base = dict(project=emulator.project_id, name="new")
     cases = {
-        "no key to add": (base, "missing_options", "SSH key new does not exist; to add it also give public_key or public_key_file"),
+        "no key to add": (base, "missing_options", "SSH key new does not exist; to add it also give: public_key or public_key_file"),
         "rename by id": (dict(id=added["id"], name="renamed"), "rename_unsupported",
-                         "SSH key %s is named deploy and SSH keys cannot be renamed" % added["id"]),
+                         "SSH key deploy cannot be renamed to renamed"),
         "unknown id": (dict(id=UNKNOWN_ID, public_key=keys["a"]), "not_found",
                        "no SSH key with id %s; to add one give project, name and public_key, not id" % UNKNOWN_ID),
         "both key options": (dict(base, public_key=keys["a"], public_key_file="/tmp/x.pub"), "invalid_argument",
