@@ -1,4 +1,4 @@
-"""Helpers shared by the routes: the store, request bodies, pagination, envelopes, validation details."""
+"""Helpers shared by the routes: the store, request bodies, pagination, envelopes, validation details, new records."""
 
 import json
 from typing import Any, Dict, Iterable, List, Optional
@@ -8,8 +8,11 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 
 from .errors import bad_request, validation
-from .records import public
+from .records import iso, new_id, public
 from .state import Store
+
+PROJECT_QUERY = Query(None, description="only this project's resources (404 when unknown)")
+NAME_QUERY = Query(None, description="exact name")
 
 TYPE_MESSAGES = {
     "missing": "is required",
@@ -136,3 +139,16 @@ def delete_record(store: Store, kind: str, resource_id: str) -> Response:
     store.remove(kind, resource_id)
     store.save()
     return no_content()
+
+
+def new_record(store: Store, fields: Dict[str, Any]) -> Dict[str, Any]:
+    """A record with an id and a creation time."""
+    now = store.now()
+    return dict(fields, id=new_id(), createdAt=iso(now), _t=now)
+
+
+def stored(store: Store, kind: str, record: Dict[str, Any]) -> Dict[str, Any]:
+    """Add a record and persist."""
+    store.add(kind, record)
+    store.save()
+    return record

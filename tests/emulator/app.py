@@ -9,7 +9,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from . import routes_catalogue, routes_control, routes_extras, routes_instances, routes_keys, routes_networks
+from . import (routes_catalogue, routes_control, routes_floating_ips, routes_instances, routes_keys, routes_networks, routes_ssh_keys,
+               routes_volumes)
 from .api import details_of
 from .errors import ApiError, code_for_status, error_body, validation
 from .gateway import Gateway
@@ -68,7 +69,8 @@ def create_app(store: Store) -> Any:
         lifespan=lifespan,
     )
     app.state.store = store
-    for module in (routes_catalogue, routes_instances, routes_keys, routes_extras, routes_networks, routes_control):
+    for module in (routes_catalogue, routes_instances, routes_keys, routes_ssh_keys, routes_floating_ips, routes_volumes, routes_networks,
+                   routes_control):
         app.include_router(module.router)
     app.add_exception_handler(ApiError, api_error)
     app.add_exception_handler(RequestValidationError, request_validation_error)

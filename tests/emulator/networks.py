@@ -155,11 +155,11 @@ class NetworkDetach(Body):
 
 # -- rules that need the store ---------------------------------------------------------------------
 
-def check_same_project(store: Any, project_id: str, instance_ids: List[str], field: str = "instanceIds") -> None:
-    """422 on field for an instance of another project."""
+def check_same_project(store: Any, project_id: str, instance_ids: List[str]) -> None:
+    """422 on instanceIds for an instance of another project."""
     for instance_id in instance_ids:
         if store.get("instances", instance_id)["projectId"] != project_id:
-            raise validation({field: "instance %s is not in project %s" % (instance_id, project_id)})
+            raise validation({"instanceIds": "instance %s is not in project %s" % (instance_id, project_id)})
 
 
 def check_no_overlap(store: Any, project_id: str, cidr: str) -> None:
@@ -218,7 +218,7 @@ def detach(store: Any, network: Dict[str, Any], instance_id: str) -> Dict[str, A
 
 def forget_instance(data: Dict[str, Any], instance_id: str) -> None:
     """An instance is gone: take it out of every firewall and network."""
-    for firewall in data.get("firewalls", {}).values():
+    for firewall in data["firewalls"].values():
         firewall["instanceIds"] = [item for item in firewall["instanceIds"] if item != instance_id]
-    for network in data.get("networks", {}).values():
+    for network in data["networks"].values():
         network["attachments"] = [item for item in network["attachments"] if item["instanceId"] != instance_id]

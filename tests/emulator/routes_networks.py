@@ -5,11 +5,10 @@ from typing import Optional
 from fastapi import APIRouter, Depends, Request
 
 from . import networks
-from .api import Page, body_doc, get_store, many, one, page_params, parse_body
+from .api import NAME_QUERY, PROJECT_QUERY, Page, body_doc, delete_record, get_store, many, new_record, one, page_params, parse_body, stored
 from .errors import conflict
 from .instances import name_conflict
 from .models import given
-from .routes_extras import NAME_QUERY, PROJECT_QUERY, delete_record, new_record, stored
 from .state import Store
 
 router = APIRouter(prefix="/api", tags=["firewalls, private networks"])

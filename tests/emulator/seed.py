@@ -127,6 +127,8 @@ def build(now: float, projects: Union[int, str, Sequence[str]] = 0, instances: i
         "sshKeys": {},
         "floatingIps": {},
         "volumes": {},
+        "firewalls": {},
+        "networks": {},
         "counters": {},
     }
     for number, name in enumerate(seed_project_names(projects), start=1):

@@ -108,7 +108,7 @@ class Store:
             self._restore(self._read_state_file(state_file))
         else:
             self.data, self.bootstrap = seed.build(self.clock.now(), seed_projects, seed_instances)
-        for kind in ("firewalls", "networks"):  # kinds newer than some state files
+        for kind in ("firewalls", "networks"):  # kinds newer than state files written before them
             self.data.setdefault(kind, {})
         self._snapshot = json.dumps(self._persisted())
         self._index_pending()

@@ -187,28 +187,6 @@ def test_lifecycle_check_create_rerun_grow_move_detach_delete(emulator, world):
     assert volumes(emulator) == []
 
 
-def test_create_detached_on_a_node_and_state_detached_creates_too(emulator, world):
-    args = dict(project=emulator.project_id, name="scratch", size_gb=5, node=emulator.node_name)
-    run = run_ok([
-        dict(task("check", args), check_mode=True),
-        task("create", args),
-        task("rerun", args),
-        task("detached", dict(args, name="spare", node=world["far_node"], state="detached")),
-        task("node and instance", dict(args, name="both", node=emulator.node_id, instance="web-1")),
-    ], emulator)
-    assert run.task("check")["volume"]["status"] == "available" and run.task("check")["volume"]["instance_id"] is None
-    created = run.task("create")["volume"]
-    assert "diff" not in run.task("create") and "diff" not in run.task("check")  # only with --diff
-    assert (created["node_id"], created["instance_id"], created["status"]) == (emulator.node_id, None, "available")
-    assert dict(created, id=None, created_at=None) == run.task("check")["volume"]
-    assert run.task("rerun")["changed"] is False
-    spare = run.task("detached")["volume"]
-    assert (spare["node_id"], spare["instance_id"], spare["status"]) == (world["far_node"], None, "available")
-    both = run.task("node and instance")["volume"]
-    assert (both["node_id"], both["instance_id"]) == (emulator.node_id, world["web-1"])
-    assert sorted(v["name"] for v in volumes(emulator)) == ["both", "scratch", "spare"]
-
-
 def test_refusals_are_clear_and_write_nothing(emulator, world):
     vid = make_volume(emulator, "data", 20, instance_id=world["web-1"])
     make_volume(emulator, "free", 20)
