@@ -13,8 +13,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import time
-
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import canonical_address, normalize_ptr
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucResourceModule
 
@@ -72,7 +70,7 @@ class HucInstanceModule(HucResourceModule):
         """
         if graceful:
             self.send_power(instance, "shutdown")
-            instance = self.wait_status(instance, "stopped", give_up=time.time() + shutdown_timeout)
+            instance = self.wait_status(instance, "stopped", give_up=self.client.clock.now() + shutdown_timeout)
             if instance["status"] == "stopped":
                 return instance
         self.send_power(instance, "stop")

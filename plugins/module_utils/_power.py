@@ -13,8 +13,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import time
-
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import BROKEN, SETTLES_IN, STABLE
 
@@ -113,7 +111,7 @@ class PowerPlan:
             self.module.fail("instance %s entered status %s" % (self.module.name_of(target.instance), target.status),
                              code="wait_failed")
         if target.sent:
-            overdue = target.shutdown_deadline is not None and time.time() >= target.shutdown_deadline
+            overdue = target.shutdown_deadline is not None and self.module.client.clock.now() >= target.shutdown_deadline
             if target.sent[-1] == "shutdown" and target.status != "stopped" and overdue:
                 # The guest ignored the graceful shutdown: power it off.
                 self.send(target, "stop")
@@ -137,7 +135,7 @@ class PowerPlan:
             return
         target.sent.append(action)
         if action == "shutdown":
-            target.shutdown_deadline = time.time() + self.shutdown_timeout
+            target.shutdown_deadline = self.module.client.clock.now() + self.shutdown_timeout
 
     def refresh(self, pending):
         """Fetch the current status of the pending targets: one listing, or one GET for one."""
