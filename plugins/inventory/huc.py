@@ -227,8 +227,8 @@ from ansible.errors import AnsibleError
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError, HucClient, looks_like_id
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import pick
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError, HucClient, looks_like_id, to_snake
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import References
 
 # API data must never be templated, and `ansible-inventory --list --export` (what AWX imports) shows
 # every string marked unsafe as {"__ansible_unsafe": ...}. So only a string that could be a template
@@ -240,6 +240,9 @@ except ImportError:  # ansible-core 2.17 and 2.18: a plain string is templated u
     from ansible.utils.unsafe_proxy import wrap_var
     trust_as_template = None
 
+# The standard API options (HucClient.from_options), each read from the inventory option of its name.
+API_OPTIONS = ("api_key", "api_url", "api_timeout", "validate_certs", "api_retries", "rate_limit_timeout", "rate_limit",
+               "rate_limit_shared")
 # The host variables, in this order, each named prefix + field + suffix.
 HOST_FIELDS = ("id", "name", "project_id", "project", "node_id", "node", "os_template", "vcpus", "memory_mb",
                "disk_gb", "status", "ipv4", "ipv6", "ipv6_prefix", "labels", "created_at")
@@ -306,25 +309,16 @@ def connect_address(record, connect_with):
 
 
 def host_record(instance, project, node_names):
-    """The host variables (unprefixed) of one API instance; the cache holds these."""
-    return {
-        "id": instance.get("id"),
-        "name": instance.get("name"),
-        "project_id": project["id"],
-        "project": project["name"],
-        "node_id": instance.get("nodeId"),
-        "node": node_names.get(instance.get("nodeId"), instance.get("nodeId")),
-        "os_template": instance.get("osTemplate"),
-        "vcpus": instance.get("vcpus"),
-        "memory_mb": instance.get("memoryMb"),
-        "disk_gb": instance.get("diskGb"),
-        "status": instance.get("status"),
-        "ipv4": instance.get("ipv4"),
-        "ipv6": instance.get("ipv6"),  # null for an instance without IPv6
-        "ipv6_prefix": instance.get("ipv6Prefix"),
-        "labels": dict(instance.get("labels") or {}),
-        "created_at": instance.get("createdAt"),
-    }
+    """The host variables (unprefixed) of one API instance; the cache holds these.
+
+    The instance's fields in snake_case (ipv6 and ipv6_prefix null without IPv6), with the project
+    and node named, and labels always a dict.
+    """
+    snake = to_snake(instance)
+    record = dict((field, snake.get(field)) for field in HOST_FIELDS)
+    record.update(project_id=project["id"], project=project["name"], labels=dict(record["labels"] or {}),
+                  node=node_names.get(record["node_id"], record["node_id"]))
+    return record
 
 
 def distinct_hostnames(wanted):
@@ -402,18 +396,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _fetch(self):
         self.templar.available_variables = self._vars or {}
+        options = dict((name, self.get_option(name)) for name in API_OPTIONS)
         try:
-            client = HucClient(
-                api_key=self.templar.template(self.get_option("api_key")),
-                api_url=self.get_option("api_url"),
-                timeout=self.get_option("api_timeout"),
-                validate_certs=self.get_option("validate_certs"),
-                retries=self.get_option("api_retries"),
-                rate_limit_timeout=self.get_option("rate_limit_timeout"),
-                rate_limit=self.get_option("rate_limit"),
-                rate_limit_shared=self.get_option("rate_limit_shared"),
-                warn=self.display.warning,
-                user_agent_extra="ansible-inventory/%s" % self.NAME)
+            options["api_key"] = self.templar.template(options["api_key"])
+            client = HucClient.from_options(options, user_agent_extra="ansible-inventory/%s" % self.NAME,
+                                            warn=self.display.warning)
             projects = self._projects(client)
             nodes = dict((node.get("id"), node.get("name")) for node in client.list("/nodes"))
             query = {"status": self._server_status()} if self._server_status() else {}
@@ -455,14 +442,13 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         wanted = list(dict.fromkeys(self.get_option("projects") or []))
         if wanted and all(looks_like_id(value) for value in wanted):
             return [{"id": value, "name": value} for value in wanted]
-        known = client.list("/projects")
+        refs = References(client)
         if not wanted:
-            return known
+            return refs.listing("project")
         try:
-            chosen = [pick("project", known, value, required=True) for value in wanted]
+            return [refs.find("project", value) for value in wanted]
         except HucApiError as error:
             raise AnsibleError("%s inventory: projects: %s" % (self.NAME, error))
-        return chosen
 
     # -- building the inventory ---------------------------------------------------------------
 

@@ -5,25 +5,22 @@
 
 Private to this collection: the import path and the API may change without notice. It has no
 dependency on AnsibleModule, so the inventory plugin and the modules share it.
+
+The client owns the wire (HTTP, retries, pagination, errors, masking); its budget (_rate.py) owns
+the rate: it reads every answer's rate headers and says how long to wait, which the client sleeps
+on its clock (client.clock). Every client is made by HucClient.from_options.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import email.utils
 import ipaddress
 import json
 import math
-import random
 import re
-import time
 import uuid
-
-try:
-    from urllib.parse import urlsplit
-except ImportError:  # pragma: no cover - Python 2 is not supported, import kept tolerant
-    from urlparse import urlsplit  # type: ignore
+from urllib.parse import urlsplit
 
 try:
     import requests
@@ -33,13 +30,11 @@ except ImportError as exc:  # pragma: no cover - exercised by the sanity import 
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = exc
 
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._rate import RateBudget
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._rate import SYSTEM_CLOCK, RateBudget, server_date
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._version import COLLECTION_VERSION
 
 DEFAULT_API_URL = "https://console.hostupcloud.com/api"
 PAGE_SIZE = 100
-# A reset further away than this is not believed (the window is a minute).
-WINDOW_CAP = 60.0
 # Answers that mean "the server did not do it, try again later". Only sent again where that is safe:
 # idempotent methods, and POSTs that carry an Idempotency-Key (the server replays a finished one).
 RETRYABLE_STATUS = (500, 502, 503, 504)
@@ -157,11 +152,21 @@ def _is_loopback(host):
 
 
 class HucClient:
-    """One API session: authentication, retries, rate limits, pagination and errors."""
+    """One API session: authentication, retries, pagination and errors; the rate is its budget's."""
+
+    @classmethod
+    def from_options(cls, options, user_agent_extra=None, read_only=False, warn=None, clock=None):
+        """The one way the collection makes a client: from a dict of the standard API options (the keys of
+        _module.API_ARGUMENT_SPEC: api_key, api_url, api_timeout, validate_certs, api_retries, ...)."""
+        return cls(options.get("api_key"), api_url=options.get("api_url", DEFAULT_API_URL),
+                   timeout=options.get("api_timeout", 30), validate_certs=options.get("validate_certs", True),
+                   retries=options.get("api_retries", 5), rate_limit_timeout=options.get("rate_limit_timeout", 300),
+                   rate_limit=options.get("rate_limit", 60), rate_limit_shared=options.get("rate_limit_shared", True),
+                   user_agent_extra=user_agent_extra, read_only=read_only, warn=warn, clock=clock)
 
     def __init__(self, api_key, api_url=DEFAULT_API_URL, timeout=30, validate_certs=True, retries=5,
-                 rate_limit_timeout=300, user_agent_extra=None, read_only=False, sleep=time.sleep,
-                 rate_limit=60, rate_limit_shared=True, warn=None):
+                 rate_limit_timeout=300, user_agent_extra=None, read_only=False, rate_limit=60,
+                 rate_limit_shared=True, warn=None, clock=None):
         if not HAS_REQUESTS:
             raise HucApiError("the Python library 'requests' is required: %s" % REQUESTS_IMPORT_ERROR,
                               code="missing_requests")
@@ -180,43 +185,31 @@ class HucClient:
         self.validate_certs = validate_certs
         self.retries = max(0, int(retries))
         self.rate_limit_timeout = float(rate_limit_timeout)
-        self.read_only = read_only
-        self._given_sleep = sleep
-        self._slept = 0.0
-
-        def counted_sleep(seconds):
-            sleep(seconds)
-            self._slept += seconds
-        self._sleep = counted_sleep
-        # An injected sleep (tests) may not pass real time: the budget's clock then moves with it.
-        clock = time.time if sleep is time.sleep else (lambda: time.time() + self._slept)
         self.rate_limit = _check_rate_limit(rate_limit)
-        self.rate_limit_shared = rate_limit_shared
+        self.read_only = read_only
+        self.clock = clock or SYSTEM_CLOCK
+        self.user_agent_extra = user_agent_extra
         self._warn = warn
+        # What with_key() needs to make the same client for another key.
+        self._options = dict(api_url=self.api_url, api_timeout=self.timeout, validate_certs=validate_certs,
+                             api_retries=self.retries, rate_limit_timeout=self.rate_limit_timeout,
+                             rate_limit=self.rate_limit, rate_limit_shared=rate_limit_shared)
         # Every process of this controller that uses this key takes its requests from one budget.
-        self.budget = RateBudget(api_key, rate=self.rate_limit, shared=rate_limit_shared, clock=clock, sleep=self._sleep,
-                                 warn=warn)
+        self.budget = RateBudget(api_key, rate=self.rate_limit, shared=rate_limit_shared, clock=self.clock, warn=warn)
         self.rate_waited = 0.0
         self.request_count = 0
         self.server_time = None
-        self.key_hint = mask_secrets(api_key)
         agent = "hostupcloud.cloud/%s python-requests/%s" % (COLLECTION_VERSION, requests.__version__)
         if user_agent_extra:
             agent += " " + user_agent_extra
         self.session = requests.Session()
-        self.session.headers.update({
-            "Authorization": "Bearer %s" % api_key,
-            "Accept": "application/json",
-            "User-Agent": agent,
-        })
+        self.session.headers.update({"Authorization": "Bearer %s" % api_key, "Accept": "application/json",
+                                     "User-Agent": agent})
 
     def with_key(self, api_key):
         """A client like this one that authenticates with another key (say, a key just issued)."""
-        other = HucClient(api_key, self.api_url, self.timeout, self.validate_certs, self.retries, self.rate_limit_timeout,
-                          read_only=self.read_only, sleep=self._given_sleep, rate_limit=self.rate_limit,
-                          rate_limit_shared=self.rate_limit_shared, warn=self._warn)
-        other.session.headers["User-Agent"] = self.session.headers["User-Agent"]
-        return other
+        return self.from_options(dict(self._options, api_key=api_key), self.user_agent_extra, self.read_only,
+                                 self._warn, self.clock)
 
     # -- public verbs -------------------------------------------------------------------------
 
@@ -225,17 +218,11 @@ class HucClient:
 
     def get_or_none(self, path):
         """GET one object; None when the API answers 404 (it is gone, or never was)."""
-        try:
-            return self.get(path)
-        except HucApiError as error:
-            if error.status != 404:
-                raise
-        return None
+        return self._unless_gone("GET", path, None)
 
     def list(self, path, params=None):
         """Every item of a paginated list, reading pages of PAGE_SIZE; accepts a bare array."""
-        items = []
-        page = 1
+        items, page = [], 1
         while True:
             query = dict(params or {}, page=page, perPage=PAGE_SIZE)
             body = self.request("GET", path, params=query, envelope=True)
@@ -245,8 +232,7 @@ class HucClient:
                 return items
             # null data is an empty page, and null pagination (or no totalPages) means one page.
             data = body.get("data")
-            if data is None:
-                data = []
+            data = [] if data is None else data
             if not isinstance(data, list):
                 raise HucApiError("the API answered a list with data that is not a list: %s"
                                   % json.dumps(data)[:200], code="invalid_response", method="GET", path=path)
@@ -275,14 +261,19 @@ class HucClient:
     def delete(self, path):
         return self.request("DELETE", path)
 
-    def delete_if_exists(self, path):
-        """DELETE; a 404 (a retry after a lost answer, someone else's delete) means done: None."""
+    def delete_if_exists(self, path, gone=None):
+        """DELETE; the answer (None when empty), or gone when the API answers 404: it is gone already
+        (a retry whose first answer was lost, or someone else's delete)."""
+        return self._unless_gone("DELETE", path, gone)
+
+    def _unless_gone(self, method, path, gone):
+        """The one place where a 404 means "not there": the answer to method path, else gone."""
         try:
-            return self.delete(path)
+            return self.request(method, path)
         except HucApiError as error:
             if error.status != 404:
                 raise
-        return None
+        return gone
 
     # -- machinery ----------------------------------------------------------------------------
 
@@ -305,26 +296,24 @@ class HucClient:
             try:
                 response = self._send(method, url, params, body, headers)
             except requests.exceptions.RequestException as exc:
+                response = None
                 error = HucApiError("could not reach the API at %s: %s" % (self.api_url, _network_reason(exc)),
                                     code="network_error", method=method, path=path)
-                failures = self._retry_or_raise(error, failures, retry_allowed)
-                found = before_retry() if before_retry and method == "POST" else None
-                if found is not None:
-                    return found
-                continue
-            if response.status_code == 429:
-                self._wait_rate_limit(response, method, path, throttled)
+            if response is not None and response.status_code == 429:
+                self._wait_rate_limit(response.headers, method, path, throttled)
                 throttled += 1
                 continue
-            if response.status_code in RETRYABLE_STATUS:
-                failures = self._retry_or_raise(self._error(response, method, path), failures, retry_allowed)
-                found = before_retry() if before_retry and method == "POST" else None
-                if found is not None:
-                    return found
-                continue
-            if response.status_code >= 400:
-                raise self._error(response, method, path)
-            return self._decode(response, envelope, method, path)
+            if response is not None:
+                if response.status_code < 400:
+                    return self._decode(response, envelope, method, path)
+                error = self._error(response, method, path)
+                if response.status_code not in RETRYABLE_STATUS:
+                    raise error
+            # A network failure or a retryable answer: sent again where that is safe.
+            failures = self._retry_or_raise(error, failures, retry_allowed)
+            found = before_retry() if before_retry and method == "POST" else None
+            if found is not None:
+                return found
 
     def _send(self, method, url, params, body, headers):
         self.budget.acquire()
@@ -332,14 +321,8 @@ class HucClient:
         response = self.session.request(
             method, url, params=params, data=json.dumps(body) if body is not None else None,
             headers=headers, timeout=self.timeout, verify=self.validate_certs, allow_redirects=False)
-        date = response.headers.get("Date")
-        if date:
-            try:
-                self.server_time = email.utils.parsedate_to_datetime(date)
-            except (TypeError, ValueError):
-                pass
-        remaining, reset_in = rate_limit_signals(response.headers, self.server_time)
-        self.budget.observe(remaining=remaining, reset_in=reset_in, limit=server_limit(response.headers))
+        self.server_time = server_date(response.headers) or self.server_time
+        self.budget.observe_response(response.headers, self.server_time)
         return response
 
     def _retry_or_raise(self, error, failures, retry_allowed):
@@ -348,19 +331,21 @@ class HucClient:
                 error.api_message = "%s (after %d retries)" % (error.api_message, failures)
                 error.args = (error.describe(),)
             raise error
-        self._sleep(backoff(failures, base=0.5, cap=10))
+        self.clock.sleep(self.budget.retry_delay(failures))
         return failures + 1
 
-    def _wait_rate_limit(self, response, method, path, attempt):
-        delay = rate_limit_delay(response.headers, self.server_time, attempt=attempt)
+    def _wait_rate_limit(self, headers, method, path, attempt):
+        delay = self.budget.delay_after_429(headers, attempt, self.server_time)
         if self.rate_waited + delay > self.rate_limit_timeout:
+            rate = ("rate_limit %d requests a minute per key" % self.rate_limit if self.rate_limit
+                    else "rate_limit 0: pacing off")
             raise HucApiError(
-                "rate limit still exceeded after waiting %d seconds (429 Too Many Requests, 60 requests a "
-                "minute per key); raise rate_limit_timeout or use fewer parallel forks" % round(self.rate_waited),
+                "rate limit still exceeded after waiting %d seconds (429 Too Many Requests, %s); raise "
+                "rate_limit_timeout or use fewer parallel forks" % (round(self.rate_waited), rate),
                 status=429, code="rate_limited", method=method, path=path)
         self.rate_waited += delay
         self.budget.observe(pause=delay)  # every process of this key holds back, not only this one
-        self._sleep(delay)
+        self.clock.sleep(delay)
 
     @staticmethod
     def _decode(response, envelope, method, path):
@@ -394,34 +379,6 @@ class HucClient:
                            method=method, path=path)
 
 
-def backoff(attempt, base=1.0, cap=30.0):
-    """Exponential backoff with jitter: between half and all of base * 2**attempt, capped."""
-    delay = min(cap, base * (2 ** attempt))
-    return delay / 2 + random.uniform(0, delay / 2)
-
-
-def rate_limit_signals(headers, server_time=None):
-    """(X-RateLimit-Remaining, seconds until X-RateLimit-Reset on the server's clock); None where absent."""
-    try:
-        remaining = int(headers.get("X-RateLimit-Remaining"))
-    except (TypeError, ValueError):
-        return None, None
-    try:
-        now = server_time.timestamp() if server_time is not None else time.time()
-        reset_in = min(WINDOW_CAP, max(0.0, float(headers.get("X-RateLimit-Reset")) - now))
-    except (TypeError, ValueError):
-        reset_in = None
-    return remaining, reset_in
-
-
-def server_limit(headers):
-    """X-RateLimit-Limit as a number, or None."""
-    try:
-        return int(headers.get("X-RateLimit-Limit")) or None
-    except (TypeError, ValueError):
-        return None
-
-
 def _check_rate_limit(value):
     try:
         rate = int(value)
@@ -431,30 +388,6 @@ def _check_rate_limit(value):
         raise HucApiError("rate_limit must be a whole number of requests a minute (0 turns pacing off), got %r" % (value,),
                           code="invalid_rate_limit")
     return rate
-
-
-def rate_limit_delay(headers, server_time=None, attempt=0):
-    """Seconds to wait after a 429: Retry-After, else X-RateLimit-Reset, else backoff."""
-    retry_after = headers.get("Retry-After")
-    if retry_after:
-        try:
-            return max(0.0, float(retry_after))
-        except ValueError:
-            try:
-                when = email.utils.parsedate_to_datetime(retry_after)
-                if server_time is not None:
-                    return max(0.0, (when - server_time).total_seconds())
-            except (TypeError, ValueError):
-                pass
-    reset = headers.get("X-RateLimit-Reset")
-    if reset:
-        try:
-            # Reset is an epoch on the server's clock: compare it with the server's Date.
-            now = server_time.timestamp() if server_time is not None else time.time()
-            return min(60.0, max(1.0, float(reset) - now))
-        except ValueError:
-            pass
-    return backoff(attempt, base=1.0, cap=30.0)
 
 
 def _network_reason(exc):

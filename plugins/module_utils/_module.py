@@ -12,8 +12,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import time
-
 from ansible.module_utils import basic
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
@@ -117,19 +115,8 @@ class HucModule:
         self.before = None
         self.after = None
         self._deadline = None
-        self.client = HucClient(
-            api_key=self.params["api_key"],
-            api_url=self.params["api_url"],
-            timeout=self.params["api_timeout"],
-            validate_certs=self.params["validate_certs"],
-            retries=self.params["api_retries"],
-            rate_limit_timeout=self.params["rate_limit_timeout"],
-            user_agent_extra="ansible-module/%s" % module._name,
-            read_only=module.check_mode,
-            rate_limit=self.params["rate_limit"],
-            rate_limit_shared=self.params["rate_limit_shared"],
-            warn=module.warn,
-        )
+        self.client = HucClient.from_options(self.params, user_agent_extra="ansible-module/%s" % module._name,
+                                             read_only=module.check_mode, warn=module.warn)
 
     # -- definition and execution -------------------------------------------------------------
 
@@ -205,27 +192,27 @@ class HucModule:
     def wait_seconds_left(self):
         """wait_timeout counts once per task: from its first wait, for every wait it makes."""
         if self._deadline is None:
-            self._deadline = time.time() + (self.params.get("wait_timeout") or 0)
-        return max(0.0, self._deadline - time.time())
+            self._deadline = self.client.clock.now() + (self.params.get("wait_timeout") or 0)
+        return max(0.0, self._deadline - self.client.clock.now())
 
     def wait_for(self, fetch, done, what, failed=None, describe=None, give_up=None):
         """Poll fetch() with growing intervals until done(obj); fail once wait_timeout is spent.
 
         failed(obj) may return a message to fail at once (the resource entered error, vanished).
-        give_up, a time.time() deadline, ends the wait early without failing (the caller then
+        give_up, a client.clock.now() deadline, ends the wait early without failing (the caller then
         decides, as a graceful shutdown does before its hard stop). Returns the last object.
         """
         left = self.wait_seconds_left()
         obj = None
         for interval in poll_intervals(left):
-            time.sleep(interval)
+            self.client.clock.sleep(interval)
             obj = fetch()
             if done(obj):
                 return obj
             message = failed(obj) if failed else None
             if message:
                 self.fail(message, code="wait_failed")
-            if give_up is not None and time.time() >= give_up:
+            if give_up is not None and self.client.clock.now() >= give_up:
                 return obj
             if self.wait_seconds_left() <= 0:
                 break

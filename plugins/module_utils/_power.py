@@ -15,8 +15,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import time
-
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import BROKEN, SETTLES_IN, STABLE
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
@@ -127,7 +125,7 @@ class PowerPlan:
             self.module.fail("instance %s entered status %s" % (name_of(target.instance), target.status),
                              code="wait_failed")
         if target.sent:
-            overdue = target.shutdown_deadline is not None and time.time() >= target.shutdown_deadline
+            overdue = target.shutdown_deadline is not None and self.client.clock.now() >= target.shutdown_deadline
             if target.sent[-1] == "shutdown" and target.status != "stopped" and overdue:
                 # The guest ignored the graceful shutdown: power it off.
                 self.send(target, "stop")
@@ -153,7 +151,7 @@ class PowerPlan:
             return
         target.sent.append(action)
         if action == "shutdown":
-            target.shutdown_deadline = time.time() + self.shutdown_timeout
+            target.shutdown_deadline = self.client.clock.now() + self.shutdown_timeout
 
     def fetch(self, instance):
         return self.client.get_or_none("%s/%s" % (INSTANCES, instance["id"]))

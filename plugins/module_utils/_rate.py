@@ -17,15 +17,21 @@ takes the difference out of the bucket, none left pauses until X-RateLimit-Reset
 
 The file name is a hash of the key, never the key. A corrupt or unreadable file is rebuilt; a
 directory that cannot be written falls back to a bucket for this process alone, with one warning.
+
+The server's rate signals are read here too (X-RateLimit-Remaining/Reset/Limit, Retry-After), and
+the waits they call for (after a 429, before a retry) are computed here: the client only sends,
+hands each answer's headers to the budget and sleeps what the budget says, on the one Clock.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import email.utils
 import hashlib
 import json
 import os
+import random
 import tempfile
 import time
 
@@ -36,6 +42,91 @@ except ImportError:  # pragma: no cover - not on POSIX: per-process pacing only
     HAS_FCNTL = False
 
 WINDOW = 60.0
+# A reset further away than this is not believed (the window is a minute).
+WINDOW_CAP = 60.0
+
+
+class Clock:
+    """Where the collection takes its time from: now() (epoch seconds) and sleep(seconds).
+
+    The client, its budget and the modules' waits share one; tests inject their own instead of
+    patching the time module.
+    """
+
+    def now(self):
+        return time.time()
+
+    def sleep(self, seconds):
+        time.sleep(seconds)
+
+
+SYSTEM_CLOCK = Clock()
+
+
+def backoff(attempt, base=1.0, cap=30.0):
+    """Exponential backoff with jitter: between half and all of base * 2**attempt, capped."""
+    delay = min(cap, base * (2 ** attempt))
+    return delay / 2 + random.uniform(0, delay / 2)
+
+
+def server_date(headers):
+    """The answer's Date header as an aware datetime, or None when absent or unreadable."""
+    date = headers.get("Date")
+    if date:
+        try:
+            return email.utils.parsedate_to_datetime(date)
+        except (TypeError, ValueError):
+            pass
+    return None
+
+
+def _server_now(server_time, clock):
+    """Epoch seconds on the server's clock: its Date when known, else ours."""
+    return server_time.timestamp() if server_time is not None else clock.now()
+
+
+def rate_limit_signals(headers, server_time=None, clock=SYSTEM_CLOCK):
+    """(X-RateLimit-Remaining, seconds until X-RateLimit-Reset on the server's clock); None where absent."""
+    try:
+        remaining = int(headers.get("X-RateLimit-Remaining"))
+    except (TypeError, ValueError):
+        return None, None
+    try:
+        reset_in = min(WINDOW_CAP, max(0.0, float(headers.get("X-RateLimit-Reset")) - _server_now(server_time, clock)))
+    except (TypeError, ValueError):
+        reset_in = None
+    return remaining, reset_in
+
+
+def server_limit(headers):
+    """X-RateLimit-Limit as a number, or None."""
+    try:
+        return int(headers.get("X-RateLimit-Limit")) or None
+    except (TypeError, ValueError):
+        return None
+
+
+def rate_limit_delay(headers, server_time=None, attempt=0, clock=SYSTEM_CLOCK):
+    """Seconds to wait after a 429: Retry-After (seconds or an HTTP date), else X-RateLimit-Reset, else backoff."""
+    retry_after = headers.get("Retry-After")
+    if retry_after:
+        try:
+            return max(0.0, float(retry_after))
+        except ValueError:
+            try:
+                when = email.utils.parsedate_to_datetime(retry_after)
+                if server_time is not None:
+                    return max(0.0, (when - server_time).total_seconds())
+            except (TypeError, ValueError):
+                pass
+    reset = headers.get("X-RateLimit-Reset")
+    if reset:
+        try:
+            # Reset is an epoch on the server's clock: compare it with the server's Date.
+            return min(WINDOW_CAP, max(1.0, float(reset) - _server_now(server_time, clock)))
+        except ValueError:
+            pass
+    return backoff(attempt, base=1.0, cap=30.0)
 
 
 def default_directory():
@@ -71,7 +162,8 @@ class Bucket:
         # A token comes back a little after the window: the server counts arrivals, we count sends.
         self.refill_after = self.window * 1.02
 
-    def fresh(self, now):
+    @staticmethod
+    def fresh():
         return {"spent": [], "pause_until": 0.0}
 
     def _live(self, state, now):
@@ -117,14 +209,12 @@ class Bucket:
 
 
 class RateBudget:
-    """The shared budget of one key: acquire() before each request, observe() after each answer."""
+    """The shared budget of one key: acquire() before each request, observe_response() after each answer."""
 
-    def __init__(self, api_key, rate=60, shared=True, directory=None, window=None, clock=time.time,
-                 sleep=time.sleep, warn=None):
+    def __init__(self, api_key, rate=60, shared=True, directory=None, window=None, clock=SYSTEM_CLOCK, warn=None):
         self.bucket = Bucket(rate, window or window_seconds()) if rate and int(rate) > 0 else None
-        self.sleep = sleep
         self.clock = clock
-        self.warn = warn
+        self.warn = warn or (lambda text: None)
         self.path = None
         self._local = None
         if self.bucket is None:
@@ -138,27 +228,23 @@ class RateBudget:
                 os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
             except OSError as error:
                 self.path = None
-                self._warn("the shared request budget cannot use %s (%s): this process paces its own requests "
-                           "only; set HUC_RATE_LIMIT_DIR to a writable directory" % (directory, error.strerror or error))
+                self.warn("the shared request budget cannot use %s (%s): this process paces its own requests "
+                          "only; set HUC_RATE_LIMIT_DIR to a writable directory" % (directory, error.strerror or error))
         if self.path is None:
-            self._local = self.bucket.fresh(self.clock())
-
-    def _warn(self, text):
-        if self.warn:
-            self.warn(text)
+            self._local = self.bucket.fresh()
 
     def _update(self, change):
         """Apply change(state, now) -> (state, result) under the lock; returns result."""
-        now = self.clock()
+        now = self.clock.now()
         if self.path is None:
             self._local, result = change(self._local, now)
             return result
         try:
             handle = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as error:
-            self._warn("the shared request budget file %s cannot be opened (%s): pacing this process only"
-                       % (self.path, error.strerror or error))
-            self.path, self._local = None, self.bucket.fresh(now)
+            self.warn("the shared request budget file %s cannot be opened (%s): pacing this process only"
+                      % (self.path, error.strerror or error))
+            self.path, self._local = None, self.bucket.fresh()
             return self._update(change)
         try:
             fcntl.flock(handle, fcntl.LOCK_EX)
@@ -174,7 +260,7 @@ class RateBudget:
                     state = None  # corrupt: rebuilt
             except (ValueError, TypeError, UnicodeDecodeError):
                 state = None
-            state, result = change(state if state is not None else self.bucket.fresh(now), now)
+            state, result = change(state if state is not None else self.bucket.fresh(), now)
             os.lseek(handle, 0, os.SEEK_SET)
             os.ftruncate(handle, 0)
             os.write(handle, json.dumps(state).encode("utf-8"))
@@ -191,7 +277,7 @@ class RateBudget:
             wait = self._update(self.bucket.take)
             if wait <= 0:
                 return waited
-            self.sleep(wait)
+            self.clock.sleep(wait)
             waited += wait
 
     def observe(self, remaining=None, reset_in=None, pause=None, limit=None):
@@ -199,3 +285,19 @@ class RateBudget:
         if self.bucket is None or (remaining is None and not pause):
             return
         self._update(lambda state, now: (self.bucket.observe(state, now, remaining, reset_in, pause, limit), None))
+
+    def observe_response(self, headers, server_time=None):
+        """Tell the budget what an answer's rate headers said; server_time is the server's last Date."""
+        if self.bucket is None:
+            return
+        remaining, reset_in = rate_limit_signals(headers, server_time, self.clock)
+        self.observe(remaining=remaining, reset_in=reset_in, limit=server_limit(headers))
+
+    def delay_after_429(self, headers, attempt, server_time=None):
+        """Seconds to wait after the attempt-th 429 in a row (0 for the first) of one request."""
+        return rate_limit_delay(headers, server_time, attempt=attempt, clock=self.clock)
+
+    @staticmethod
+    def retry_delay(failures):
+        """Seconds to wait before sending again a request that failed failures times (500s, network)."""
+        return backoff(failures, base=0.5, cap=10)

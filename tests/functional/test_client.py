@@ -1,30 +1,44 @@
 """The shared API client against the emulator over real HTTP, driven by its fault controls.
 
-Waits go through an injected sleep that advances the emulator's clock instead of the wall
+Waits go through an injected clock whose sleep advances the emulator's clock instead of the wall
 clock, so rate-limit windows and Retry-After are honoured deterministically and instantly.
 """
+
+import time
 
 import pytest
 
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError, HucClient
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._rate import Clock
 
 
-class ClockSleep:
-    """A sleep that moves the emulator's clock: the client waits, the test does not."""
+class EmulatorClock(Clock):
+    """A clock whose sleep moves the emulator's clock: the client waits, the test does not.
+
+    Its own time moves with it (the wall clock plus what was slept), so the budget sees the waits pass.
+    """
 
     def __init__(self, emulator):
         self.emulator = emulator
         self.slept = []
 
-    def __call__(self, seconds):
+    def now(self):
+        return time.time() + sum(self.slept)
+
+    def sleep(self, seconds):
         self.slept.append(seconds)
         self.emulator.advance(seconds)
 
 
-def client_for(emulator, key=None, **kwargs):
-    sleep = ClockSleep(emulator)
-    kwargs.setdefault("sleep", sleep)
-    return HucClient(key or emulator.write_key, emulator.api_url, **kwargs), sleep
+# The client's own defaults, as the modules' argument spec has them.
+DEFAULTS = dict(api_timeout=30, validate_certs=True, api_retries=5, rate_limit_timeout=300, rate_limit=60,
+                rate_limit_shared=True)
+
+
+def client_for(emulator, key=None, **options):
+    clock = EmulatorClock(emulator)
+    options = dict(DEFAULTS, api_key=key or emulator.write_key, api_url=emulator.api_url, **options)
+    return HucClient.from_options(options, clock=clock), clock
 
 
 def api_log(emulator, path_prefix="/api"):
@@ -79,7 +93,31 @@ def test_429_past_rate_limit_timeout_fails_clearly(emulator):
         client.get("/projects")
     assert info.value.status == 429
     assert "rate limit still exceeded after waiting 40 seconds" in str(info.value)
+    assert "rate_limit 60 requests a minute per key" in str(info.value)
     assert sleep.slept == [20.0, 20.0]
+
+
+def test_429_give_up_names_the_configured_rate(emulator):
+    emulator.fault(status=429, headers={"Retry-After": "20"}, pathPrefix="/api/projects")
+    for rate, shown in ((25, "rate_limit 25 requests a minute per key"), (0, "rate_limit 0: pacing off")):
+        client, _sleep = client_for(emulator, rate_limit_timeout=10, rate_limit=rate)
+        with pytest.raises(HucApiError) as info:
+            client.get("/projects")
+        assert info.value.code == "rate_limited" and shown in str(info.value) and "60" not in str(info.value)
+
+
+def test_get_or_none_and_delete_if_exists_take_404_as_gone(emulator):
+    client, _sleep = client_for(emulator)
+    key = client.post("/api-keys", {"name": "to-delete", "permissions": ["read"]})
+    assert client.get_or_none("/api-keys/%s" % key["id"])["name"] == "to-delete"
+    assert client.delete_if_exists("/api-keys/%s" % key["id"], gone=False) is None  # deleted now: the empty answer
+    assert client.delete_if_exists("/api-keys/%s" % key["id"], gone=False) is False  # gone already
+    assert client.delete_if_exists("/api-keys/%s" % key["id"]) is None
+    assert client.get_or_none("/api-keys/%s" % key["id"]) is None
+    emulator.fault(status=500, methods=["DELETE"], count=1)
+    with pytest.raises(HucApiError) as info:
+        client_for(emulator, api_retries=0)[0].delete_if_exists("/api-keys/%s" % key["id"])
+    assert info.value.status == 500
 
 
 def test_503_then_success(emulator):
@@ -92,7 +130,7 @@ def test_503_then_success(emulator):
 
 def test_503_past_retries_fails_naming_the_attempts(emulator):
     emulator.fault(status=503, methods=["GET"])
-    client, _sleep = client_for(emulator, retries=2)
+    client, _sleep = client_for(emulator, api_retries=2)
     with pytest.raises(HucApiError) as info:
         client.get("/projects")
     assert info.value.status == 503
@@ -118,7 +156,7 @@ def test_single_500_on_get_is_retried(emulator):
 
 def test_500_past_retries_fails_naming_the_attempts(emulator):
     emulator.fault(status=500, methods=["GET"], pathPrefix="/api/projects")
-    client, _sleep = client_for(emulator, retries=2)
+    client, _sleep = client_for(emulator, api_retries=2)
     with pytest.raises(HucApiError) as info:
         client.get("/projects")
     assert info.value.status == 500 and "after 2 retries" in str(info.value)
@@ -191,7 +229,7 @@ def test_250_items_in_3_requests(emulator_factory):
 
 
 def _error(emulator, method, path, key=None, body=None):
-    client, _sleep = client_for(emulator, key=key, retries=0)
+    client, _sleep = client_for(emulator, key=key, api_retries=0)
     with pytest.raises(HucApiError) as info:
         client.request(method, path, body=body)
     return info.value

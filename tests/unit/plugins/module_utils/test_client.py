@@ -1,21 +1,18 @@
 """Unit tests for the pure logic of the API client (no network)."""
 
-import email.utils
 import json
 import os
 import re
 
 import pytest
 
-from ansible_collections.hostupcloud.cloud.plugins.module_utils import _client
+from ansible_collections.hostupcloud.cloud.plugins.module_utils import _client, _rate
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import (
     HucApiError,
     HucClient,
-    backoff,
     camel_to_snake,
     looks_like_id,
     mask_secrets,
-    rate_limit_delay,
     snake_to_camel,
     to_snake,
 )
@@ -82,28 +79,6 @@ def test_check_mode_client_refuses_writes_before_sending():
         client.post("/instances", {"name": "x"})
     assert info.value.code == "check_mode_write"
     assert client.request_count == 0
-
-
-def test_backoff_grows_and_is_capped():
-    for attempt in range(8):
-        delay = backoff(attempt, base=1.0, cap=30.0)
-        ceiling = min(30.0, 2 ** attempt)
-        assert ceiling / 2 <= delay <= ceiling
-
-
-def test_rate_limit_delay_prefers_retry_after():
-    assert rate_limit_delay({"Retry-After": "7", "X-RateLimit-Reset": "999999"}) == 7.0
-
-
-def test_rate_limit_delay_uses_reset_on_the_server_clock():
-    server_now = email.utils.parsedate_to_datetime("Thu, 26 Nov 2026 10:00:00 GMT")
-    reset = int(server_now.timestamp()) + 12
-    assert rate_limit_delay({"X-RateLimit-Reset": str(reset)}, server_now) == 12.0
-
-
-def test_rate_limit_delay_falls_back_to_backoff():
-    delay = rate_limit_delay({}, None, attempt=2)
-    assert 2.0 <= delay <= 4.0
 
 
 def test_describe_names_options_for_api_fields():
@@ -186,3 +161,43 @@ def test_api_url_that_is_not_a_string_is_refused(url):
     with pytest.raises(HucApiError) as info:
         HucClient(SECRET, url)
     assert info.value.code == "invalid_api_url" and "api_url" in str(info.value)
+
+
+OPTIONS = dict(api_key=SECRET, api_url="http://127.0.0.1:9/api/", api_timeout=7, validate_certs=False, api_retries=2,
+               rate_limit_timeout=40, rate_limit=0, rate_limit_shared=False)
+
+
+def test_from_options_takes_the_standard_api_options():
+    clock = _rate.Clock()
+    warnings = []
+    client = HucClient.from_options(OPTIONS, user_agent_extra="ansible-module/huc_x", read_only=True,
+                                    warn=warnings.append, clock=clock)
+    assert (client.api_url, client.timeout, client.validate_certs, client.retries) == ("http://127.0.0.1:9/api", 7, False, 2)
+    assert (client.rate_limit_timeout, client.rate_limit, client.read_only) == (40.0, 0, True)
+    assert client.clock is clock and client.budget.clock is clock and client.budget.bucket is None
+    assert client.session.headers["User-Agent"].endswith(" ansible-module/huc_x")
+
+
+def test_from_options_defaults_and_refusals_are_the_clients():
+    client = HucClient.from_options({"api_key": SECRET})
+    assert client.api_url == _client.DEFAULT_API_URL and client.clock is _rate.SYSTEM_CLOCK
+    assert (client.timeout, client.retries, client.rate_limit, client.rate_limit_timeout) == (30, 5, 60, 300.0)
+    with pytest.raises(HucApiError) as info:
+        HucClient.from_options(dict(OPTIONS, api_key=None))
+    assert info.value.code == "missing_api_key"
+    with pytest.raises(HucApiError) as info:
+        HucClient.from_options(dict(OPTIONS, rate_limit=-1))
+    assert info.value.code == "invalid_rate_limit"
+
+
+def test_with_key_is_the_same_client_for_another_key():
+    other_key = "huc_" + "Zz9y" * 10
+    clock = _rate.Clock()
+    client = HucClient.from_options(OPTIONS, user_agent_extra="ansible-module/huc_api_key", read_only=True, clock=clock)
+    other = client.with_key(other_key)
+    assert other.session.headers["Authorization"] == "Bearer %s" % other_key
+    assert other.session.headers["User-Agent"] == client.session.headers["User-Agent"]
+    for attribute in ("api_url", "timeout", "validate_certs", "retries", "rate_limit_timeout", "rate_limit", "read_only",
+                      "clock"):
+        assert getattr(other, attribute) == getattr(client, attribute)
+    assert client.session.headers["Authorization"] == "Bearer %s" % SECRET

@@ -1,5 +1,6 @@
 """The shared request budget (_rate.py) with an injected clock: no network, no real sleeping."""
 
+import email.utils
 import json
 import os
 import signal
@@ -10,32 +11,44 @@ import time
 import pytest
 
 from ansible_collections.hostupcloud.cloud.plugins.module_utils import _rate
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._rate import Bucket, RateBudget, key_digest
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._rate import (
+    Bucket,
+    Clock,
+    RateBudget,
+    backoff,
+    key_digest,
+    rate_limit_delay,
+    rate_limit_signals,
+    server_date,
+    server_limit,
+)
 
 KEY = "huc_" + "A1b2" * 10
 OTHER = "huc_" + "Z9y8" * 10
 
 
-class Clock:
+class FakeClock(Clock):
+    """Time that passes only when slept (or when a test moves it)."""
+
     def __init__(self, now=1000.0):
-        self.now = now
+        self.time = now
         self.slept = []
 
-    def __call__(self):
-        return self.now
+    def now(self):
+        return self.time
 
     def sleep(self, seconds):
         self.slept.append(round(seconds, 3))
-        self.now += seconds
+        self.time += seconds
 
 
 def budget(tmp_path, clock, key=KEY, **kwargs):
     kwargs.setdefault("window", 10)
-    return RateBudget(key, directory=str(tmp_path), clock=clock, sleep=clock.sleep, **kwargs)
+    return RateBudget(key, directory=str(tmp_path), clock=clock, **kwargs)
 
 
 def test_a_full_bucket_serves_the_limit_at_once_then_one_token_per_spent_one_a_window_later(tmp_path):
-    clock = Clock()
+    clock = FakeClock()
     paced = budget(tmp_path, clock, rate=3)
     for _request in range(3):
         assert paced.acquire() == 0
@@ -44,19 +57,19 @@ def test_a_full_bucket_serves_the_limit_at_once_then_one_token_per_spent_one_a_w
 
 
 def test_no_window_ever_holds_more_than_the_limit(tmp_path):
-    clock = Clock()
+    clock = FakeClock()
     paced = budget(tmp_path, clock, rate=5)
     sent = []
     for _request in range(40):
         paced.acquire()
-        sent.append(clock.now)
-        clock.now += 0.3
+        sent.append(clock.time)
+        clock.time += 0.3
     for start in sent:
         assert len([t for t in sent if start <= t < start + 10]) <= 5
 
 
 def test_processes_share_one_bucket_per_key_and_keys_do_not_share(tmp_path):
-    clock = Clock()
+    clock = FakeClock()
     first, second = budget(tmp_path, clock, rate=2), budget(tmp_path, clock, rate=2)
     other = budget(tmp_path, clock, key=OTHER, rate=2)
     assert first.acquire() == 0 and second.acquire() == 0
@@ -67,14 +80,14 @@ def test_processes_share_one_bucket_per_key_and_keys_do_not_share(tmp_path):
 
 
 def test_retry_after_pauses_every_process_of_the_key(tmp_path):
-    clock = Clock()
+    clock = FakeClock()
     first, second = budget(tmp_path, clock, rate=50), budget(tmp_path, clock, rate=50)
     first.observe(pause=7)
     assert second.acquire() == pytest.approx(7)
 
 
 def test_server_remaining_takes_tokens_out_and_none_left_pauses_until_reset(tmp_path):
-    clock = Clock()
+    clock = FakeClock()
     paced = budget(tmp_path, clock, rate=10)
     paced.acquire()
     paced.observe(remaining=2, reset_in=4)  # another controller spent 7 of the server's window
@@ -87,7 +100,7 @@ def test_server_remaining_takes_tokens_out_and_none_left_pauses_until_reset(tmp_
 def test_none_left_that_the_bucket_spent_itself_does_not_pause_past_its_own_refill(tmp_path):
     # The server rounds X-RateLimit-Reset up to a whole second; the bucket already knows of every
     # spent request, so its own tokens come back on time (a pause until the reset lost up to 1 s a window).
-    clock = Clock()
+    clock = FakeClock()
     paced = budget(tmp_path, clock, rate=3)
     for _request in range(3):
         paced.acquire()
@@ -96,24 +109,24 @@ def test_none_left_that_the_bucket_spent_itself_does_not_pause_past_its_own_refi
 
 
 def test_a_corrupt_state_file_is_rebuilt(tmp_path):
-    clock = Clock()
+    clock = FakeClock()
     paced = budget(tmp_path, clock, rate=2)
     with open(paced.path, "w") as handle:
         handle.write("{not json")
     assert paced.acquire() == 0
     with open(paced.path) as handle:
-        assert json.load(handle)["spent"] == [clock.now]
+        assert json.load(handle)["spent"] == [clock.time]
     with open(paced.path, "w") as handle:
         handle.write(json.dumps({"spent": "nonsense"}))
     assert paced.acquire() == 0
 
 
 def test_an_unwritable_directory_paces_this_process_alone_with_one_warning(tmp_path):
-    clock = Clock()
+    clock = FakeClock()
     blocked = tmp_path / "file"
     blocked.write_text("not a directory")
     warnings = []
-    paced = RateBudget(KEY, rate=2, directory=str(blocked / "sub"), window=10, clock=clock, sleep=clock.sleep,
+    paced = RateBudget(KEY, rate=2, directory=str(blocked / "sub"), window=10, clock=clock,
                        warn=warnings.append)
     assert paced.path is None and len(warnings) == 1 and "HUC_RATE_LIMIT_DIR" in warnings[0]
     assert paced.acquire() == 0 and paced.acquire() == 0 and paced.acquire() > 0
@@ -121,7 +134,7 @@ def test_an_unwritable_directory_paces_this_process_alone_with_one_warning(tmp_p
 
 
 def test_sharing_off_and_pacing_off(tmp_path):
-    clock = Clock()
+    clock = FakeClock()
     alone = budget(tmp_path, clock, rate=1, shared=False)
     assert alone.path is None and os.listdir(str(tmp_path)) == []
     unpaced = budget(tmp_path, clock, rate=0)
@@ -153,8 +166,62 @@ def test_the_window_can_be_scaled_for_an_emulator(monkeypatch):
 
 def test_bucket_arithmetic_is_pure():
     bucket = Bucket(2, 10)
-    state, wait = bucket.take(bucket.fresh(0), 0)
+    state, wait = bucket.take(bucket.fresh(), 0)
     state, wait = bucket.take(state, 1)
     assert wait == 0 and state["spent"] == [0, 1]
     _state, wait = bucket.take(state, 2)
     assert wait == pytest.approx(8.2)
+
+
+# -- the server's rate signals (moved here from the client) ------------------------------------------
+
+def test_backoff_grows_and_is_capped():
+    for attempt in range(8):
+        delay = backoff(attempt, base=1.0, cap=30.0)
+        ceiling = min(30.0, 2 ** attempt)
+        assert ceiling / 2 <= delay <= ceiling
+
+
+def test_rate_limit_delay_prefers_retry_after():
+    assert rate_limit_delay({"Retry-After": "7", "X-RateLimit-Reset": "999999"}) == 7.0
+
+
+def test_rate_limit_delay_reads_retry_after_as_an_http_date_on_the_server_clock():
+    server_now = email.utils.parsedate_to_datetime("Thu, 26 Nov 2026 10:00:00 GMT")
+    assert rate_limit_delay({"Retry-After": "Thu, 26 Nov 2026 10:00:09 GMT"}, server_now) == 9.0
+
+
+def test_rate_limit_delay_uses_reset_on_the_server_clock():
+    server_now = email.utils.parsedate_to_datetime("Thu, 26 Nov 2026 10:00:00 GMT")
+    reset = int(server_now.timestamp()) + 12
+    assert rate_limit_delay({"X-RateLimit-Reset": str(reset)}, server_now) == 12.0
+
+
+def test_rate_limit_delay_without_a_server_date_uses_the_clock():
+    assert rate_limit_delay({"X-RateLimit-Reset": "1020"}, None, clock=FakeClock(1000.0)) == 20.0
+
+
+def test_rate_limit_delay_falls_back_to_backoff():
+    delay = rate_limit_delay({}, None, attempt=2)
+    assert 2.0 <= delay <= 4.0
+
+
+def test_rate_limit_signals_and_limit_from_the_headers():
+    server_now = email.utils.parsedate_to_datetime("Thu, 26 Nov 2026 10:00:00 GMT")
+    reset = str(int(server_now.timestamp()) + 30)
+    assert rate_limit_signals({"X-RateLimit-Remaining": "4", "X-RateLimit-Reset": reset}, server_now) == (4, 30.0)
+    assert rate_limit_signals({"X-RateLimit-Remaining": "4", "X-RateLimit-Reset": "9" * 12}, server_now) == (4, 60.0)
+    assert rate_limit_signals({"X-RateLimit-Reset": reset}, server_now) == (None, None)
+    assert server_limit({"X-RateLimit-Limit": "30"}) == 30 and server_limit({"X-RateLimit-Limit": "x"}) is None
+    assert server_date({"Date": "Thu, 26 Nov 2026 10:00:00 GMT"}) == server_now
+    assert server_date({"Date": "garbage"}) is None and server_date({}) is None
+
+
+def test_the_budget_takes_the_server_signals_from_the_headers(tmp_path):
+    clock = FakeClock()
+    paced = budget(tmp_path, clock, rate=10)
+    paced.acquire()
+    paced.observe_response({"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1003"})  # no Date: our clock
+    assert paced.acquire() == pytest.approx(3, abs=0.01)
+    assert paced.delay_after_429({"Retry-After": "5"}, attempt=0) == 5.0
+    assert 0.25 <= paced.retry_delay(0) <= 0.5 and paced.retry_delay(10) <= 10

@@ -54,6 +54,7 @@ class FakeClient:
         self.errors = errors or {}
         self.calls = []
         self.server_time = None
+        self.clock = None  # a test that waits sets a FakeClock
 
     def _maybe_fail(self, method, path):
         error = self.errors.pop((method, path), None)
@@ -298,9 +299,22 @@ def test_delete_treats_404_as_done_and_absent_as_unchanged():
     assert self.result == {"changed": False, "widget": None} and self.client.writes() == []
 
 
-def test_wait_fails_at_once_on_a_broken_status(monkeypatch):
-    monkeypatch.setattr("time.sleep", lambda seconds: None)
+class FakeClock:
+    """The client's clock in a test: time passes only when the wait sleeps."""
+
+    def __init__(self, now=1000.0):
+        self.time = now
+
+    def now(self):
+        return self.time
+
+    def sleep(self, seconds):
+        self.time += seconds
+
+
+def test_wait_fails_at_once_on_a_broken_status():
     self = driver(Widget, {}, data={"/widgets": [widget(status="error")]})
+    self.client.clock = FakeClock()
     with pytest.raises(Failed) as failed:
         self.wait_status(widget(status="creating"), "ready")
     assert failed.value.result["msg"] == "widget w-1 entered status error while waiting for status ready"
@@ -308,17 +322,15 @@ def test_wait_fails_at_once_on_a_broken_status(monkeypatch):
     assert self.client.calls == [("GET", "/widgets/w-id")]
 
 
-def test_wait_times_out(monkeypatch):
-    clock = [1000.0]
-    monkeypatch.setattr("time.time", lambda: clock[0])
-    monkeypatch.setattr("time.sleep", lambda seconds: clock.__setitem__(0, clock[0] + seconds))
+def test_wait_times_out():
     self = driver(Widget, {"wait_timeout": 30}, data={"/widgets": [widget(status="creating")]})
+    clock = self.client.clock = FakeClock(1000.0)
     with pytest.raises(Failed) as failed:
         self.wait_status(widget(status="creating"), "ready")
     assert failed.value.result["msg"] == ("timed out after 30 seconds waiting for widget w-1 to be ready "
                                           "(last status: creating); raise wait_timeout to wait longer")
     assert failed.value.result["failure"]["code"] == "wait_timeout"
-    assert clock[0] == 1030.0 and 4 <= len(self.client.calls) <= 8
+    assert clock.time == 1030.0 and 4 <= len(self.client.calls) <= 8
 
 
 class WidgetInfo(HucInfoModule):
