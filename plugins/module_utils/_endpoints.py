@@ -13,7 +13,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import NOT_SET, Endpoint
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._declarations import NOT_SET, Endpoint
 
 
 def label(module, kind, obj_id):

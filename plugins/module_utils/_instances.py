@@ -8,7 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import canonical_address, normalize_ptr
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import NOT_SET, Endpoint
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._declarations import NOT_SET, Endpoint
 
 STATUSES = ("provisioning", "running", "stopping", "stopped", "starting", "rebooting", "deleting", "error")
 # Transitional status -> the status it settles in.

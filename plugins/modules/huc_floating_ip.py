@@ -203,7 +203,8 @@ floating_ip:
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._endpoints import Attachment, Ptr
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import ipv4_address, normalize_ptr, ptr_name
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import Field, HucResourceModule, Plan
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._declarations import Field, Plan
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucResourceModule
 
 
 class HucFloatingIp(HucResourceModule):

@@ -327,7 +327,8 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import (
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import Option
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._power import power_cycle
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import Field, HucResourceModule
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._declarations import Field
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucResourceModule
 
 # Graceful shutdown before a resize; a guest still running after this is powered off.
 RESIZE_SHUTDOWN_TIMEOUT = 120

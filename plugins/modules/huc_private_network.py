@@ -180,7 +180,8 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import c
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import Option
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._network import overlaps
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import Field, HucResourceModule
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._declarations import Field
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucResourceModule
 
 
 class HucPrivateNetwork(HucResourceModule):

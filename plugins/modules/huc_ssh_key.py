@@ -184,7 +184,8 @@ ssh_key:
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import length
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import Option
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import Field, HucResourceModule, Inputs
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._declarations import Field, Inputs
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucResourceModule
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._ssh_keys import (
     SshKeyError, line_fingerprint, looks_private, parse_public_key)
 

@@ -205,7 +205,8 @@ volume:
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._endpoints import Attachment
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import between, resource_name
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import Field, HucResourceModule
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._declarations import Field
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucResourceModule
 
 
 class HucVolume(HucResourceModule):
