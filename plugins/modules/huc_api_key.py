@@ -84,7 +84,10 @@ options:
 notes:
   - Only a key issued by the task has a secret, returned as RV(api_key.key) unless O(key_file) is set. Ansible then
     hides the task's output as with C(no_log); a registered result keeps the secret. It is never in diffs, warnings or
-    errors, nor in the module's raw output that C(ANSIBLE_DEBUG) prints (the module seals it for the action plugin).
+    errors, nor in the module's raw output that C(ANSIBLE_DEBUG) prints; the module hands it to the action plugin in a
+    new mode C(0600) file in the task's remote temporary directory, which the action plugin fetches and removes.
+  - With C(become) to another unprivileged user the module may be unable to create that file; a task that would return
+    a new secret then fails before it issues a key. O(key_file) works there.
   - Right after issuing a key the task lists the keys again, with the new key itself. That marks the new key used
     (RV(api_key.last_used_at) is set), so a key that was never used is one whose secret never arrived anywhere.
   - A key is issued once however often the create is retried (Idempotency-Key). When every answer to it is lost the
@@ -221,28 +224,14 @@ replaced_key_id:
   sample: 0f6f2f9a-8d3e-4a51-b7b4-2c1d9e8a7b60
 """
 
-import os
-
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._api_keys import (
-    SEAL_ENV,
-    SEAL_FIELD,
-    api_now,
-    converge,
-    create_key,
-    days_left,
-    delete_key,
-    diff_view,
-    fixed_changes,
-    key_file_state,
+    Refusal,
+    Rotation,
+    Wish,
     key_view,
-    new_key_body,
     normalize_time,
-    retire_key,
-    seal_secret,
-    select_key,
-    write_key_file,
 )
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._key_delivery import DELIVERED_FIELD, delivery_path
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import HucModule, Option
 
 
@@ -261,137 +250,43 @@ class HucApiKey(HucModule):
     option_rules = dict(required_one_of=[("name", "id")], mutually_exclusive=[("expires_at", "expires_in_days")])
 
     def run(self):
-        self.check_options()
-        keys = self.client.list("/api-keys")
-        # Keys listed now are not rivals of a key this task issues (see converge).
-        self.known_ids = set(key.get("id") for key in keys)
-        current, others, problem = select_key(keys, self.params["id"], self.params["name"])
-        if problem:
-            self.fail(problem)
-        self.now = api_now(self.client)
-        self.before = diff_view(current)
-        state = self.params["state"]
-        if state == "absent":
-            for key in ([current] if current else []) + others:
-                if not self.check_mode:
-                    delete_key(self.client, key["id"])  # gone already (a lost answer, a retry) is done
-            self.set_result(key_view(current), changed=current is not None)
-        elif current is None:
-            if state == "revoked" or self.params["id"]:
-                what = "with id %s" % self.params["id"] if self.params["id"] else "named %r" % self.params["name"]
-                self.fail("no API key %s%s" % (what, " to revoke" if state == "revoked" else "; only name (without id) issues a key"))
-            self.issue()
-        elif state == "revoked":
-            self.set_status(current, "revoked", "revoke")
-        else:
-            self.present(current)
-
-    def check_options(self):
-        if self.params["permissions"] == []:
-            self.fail("permissions: name read and/or write")
         try:
-            self.expires_at = normalize_time(self.params["expires_at"])
+            outcome = Rotation(self.client, self.check_mode, self.module.warn).run(self.wish(), delivery_path())
+        except Refusal as refusal:
+            self.fail(refusal.msg, code=refusal.code, details=refusal.details, **refusal.result)
+        else:
+            self.report(outcome)
+
+    def wish(self):
+        """The task's options as a Wish; Refusal (before any request) for options that cannot be met."""
+        params = self.params
+        if params["permissions"] == []:
+            raise Refusal("permissions: name read and/or write")
+        try:
+            expires_at = normalize_time(params["expires_at"])
         except ValueError:
-            self.fail("expires_at: %r is not an ISO 8601 date or date-time such as 2027-01-31 or 2027-01-31T12:00:00Z"
-                      % self.params["expires_at"])
-        if self.params["expires_in_days"] is not None and self.params["expires_in_days"] < 1:
-            self.fail("expires_in_days: must be at least 1")
+            raise Refusal("expires_at: %r is not an ISO 8601 date or date-time such as 2027-01-31 or 2027-01-31T12:00:00Z"
+                          % params["expires_at"])
+        if params["expires_in_days"] is not None and params["expires_in_days"] < 1:
+            raise Refusal("expires_in_days: must be at least 1")
+        return Wish(key_id=params["id"], name=params["name"], permissions=params["permissions"], expires_at=expires_at,
+                    expires_in_days=params["expires_in_days"], state=params["state"], rotate=params["rotate"],
+                    rotate_before_expiry_days=params["rotate_before_expiry_days"], old_key=params["old_key"],
+                    key_file=params["key_file"])
 
-    def present(self, current):
-        name = self.params["name"] if self.params["id"] else None
-        changes = fixed_changes(current, name, self.params["permissions"], self.expires_at)
-        rotate = self.params["rotate"]
-        if changes and rotate == "never":
-            self.fail("API key %r (%s) cannot change %s: the name, permissions and expiry of a key are fixed when it is "
-                      "issued; set rotate=on_change to replace it with a new key" % (current["name"], current["id"], changes))
-        left = days_left(current, self.now)
-        soon = self.params["rotate_before_expiry_days"]
-        if rotate == "always" or changes or (soon is not None and left is not None and left <= soon):
-            return self.issue(current)
-        expired = left is not None and left <= 0
-        if expired:
-            self.module.warn("API key %r expired at %s; set rotate_before_expiry_days or rotate=always to replace it"
-                             % (current["name"], current["expiresAt"]))
-        key_file = self.params["key_file"]
-        held = key_file_state(key_file, current) if key_file else None
-        if held == "missing":
-            # Nobody can put the secret there again: a new key, its secret into key_file, replaces it.
-            self.module.warn("key_file %s does not exist and the secret of API key %r (%s) cannot be shown again, "
-                             "so a new key replaces it" % (key_file, current["name"], current["id"]))
-            return self.issue(current)
-        if held == "other":
-            self.module.warn("key_file %s holds the secret of another key, not of API key %r (%s, prefix %s); run once "
-                             "with rotate=always to issue a new key into it"
-                             % (key_file, current["name"], current["id"], current.get("prefix")))
-        if held in (None, "empty", "other") and not self.params["id"] and not expired and not current.get("lastUsedAt"):
-            self.undelivered(current, "no key_file is set" if held is None else "key_file %s %s" % (
-                key_file, "is empty" if held == "empty" else "holds another secret"))
-        self.set_status(current, "active", "enable")
-
-    def undelivered(self, key, why):
-        """Fail for a key nobody can have the secret of: never used, not even once by the task that issued it."""
-        self.fail("API key %r (%s, prefix %s, created %s) has never been used, and this task does not have its secret "
-                  "(%s): it looks like a key whose secret never arrived (an attempt to issue it lost the API's answer), "
-                  "so nobody can use it. Run once with rotate=always to replace it by a new key (or state=absent to "
-                  "delete it); if you do hold its secret, use it once and run again"
-                  % (key["name"], key["id"], key.get("prefix"), key.get("createdAt"), why),
-                  code="secret_never_delivered", details={"id": key["id"], "prefix": key.get("prefix")},
-                  api_key=key_view(key))
-
-    def set_status(self, current, status, action):
-        changed = current["status"] != status
-        if changed and not self.check_mode:
-            current = self.client.post("/api-keys/%s/%s" % (current["id"], action), idempotent=True)
-        elif changed:
-            current = dict(current, status=status)
-        self.after = diff_view(current)
-        self.set_result(key_view(current), changed=changed)
-
-    def issue(self, old=None):
-        """Issue a key (replacing old): converge with a rival, secret to key_file or the result, then retire old."""
-        body = new_key_body(old or {}, self.params["name"], self.params["permissions"], self.expires_at,
-                            self.params["expires_in_days"], self.now)
-        if old:
-            self.result["replaced_key_id"] = old["id"]
-        if self.check_mode:
-            new = dict(body, id=None, prefix=None, status="active", createdAt=None)
-            self.after = diff_view(new)
-            self.set_result(key_view(new), changed=True)
-            return
-        key_file = self.params["key_file"]
-        new, secret = create_key(self.client, body, key_file)
-        new, ours = converge(self.client, new, secret, self.known_ids, self.module.warn, bool(key_file))
-        if not ours:  # another run's key keeps the name; ours is deleted again, old is that run's to retire
-            self.result.pop("replaced_key_id", None)
-            self.after = diff_view(new)
-            self.set_result(key_view(new), changed=False)
-            return
-        if key_file:
-            write_key_file(self.client, new, secret, key_file)
-        self.after = diff_view(new)
-        self.set_result(key_view(new), changed=True)
-        if secret and not key_file:
-            self.hand_over(secret)
-        if old:
-            try:
-                retire_key(self.client, old, self.params["old_key"])
-            except HucApiError as error:  # the new key stands: report, do not lose its secret
-                self.module.warn("the new key was issued, but the old key %s could not be %sd: %s"
-                                 % (old["id"], self.params["old_key"], error.describe()))
-
-    def hand_over(self, secret):
-        """Put a new secret into the result: sealed for the action plugin when it asked, else as api_key.key."""
-        seal_to = os.environ.get(SEAL_ENV)
-        if seal_to:
-            try:
-                self.result[SEAL_FIELD] = seal_secret(secret, seal_to)
-            except ValueError:
-                pass
-            else:
-                # Anything of the module's own output that might still hold it shows it masked.
-                self.module.no_log_values.add(secret)
-                return
-        self.result[self.result_key]["key"] = secret
+    def report(self, outcome):
+        """The result of a rotation's Outcome; a new secret as api_key.key, unless it was handed over."""
+        if outcome.replaced_key_id:
+            self.result["replaced_key_id"] = outcome.replaced_key_id
+        self.before, self.after = outcome.before, outcome.after
+        self.set_result(key_view(outcome.key), changed=outcome.changed)
+        if outcome.delivered:
+            # The action plugin fetches the secret from its hand-over file; should anything of the
+            # module's own output still hold it, it shows masked.
+            self.result[DELIVERED_FIELD] = True
+            self.module.no_log_values.add(outcome.secret)
+        elif outcome.secret:
+            self.result[self.result_key]["key"] = outcome.secret
 
 
 def main():
