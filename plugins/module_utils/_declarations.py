@@ -63,6 +63,12 @@ class Field(Option):
         if via is not None:
             via.field = self  # at declaration, once: an endpoint serves one field
 
+    def problem(self, value):
+        """What is wrong with value (per item of a list of references), None when it is within the limits."""
+        if self.check is None or value is None:
+            return None
+        return next((text for text in map(self.check, value if self.many and self.ref else [value]) if text), None)
+
     def current(self, obj):
         """The value of this field in an API object, as it compares with what is sent."""
         return self.read(obj) if self.read else obj.get(self.api)

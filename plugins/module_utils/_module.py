@@ -25,7 +25,6 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import (
 )
 
 
-
 class Option:
     """One module option, declared once: its Ansible spec (type, elements, choices, default, no_log,
     aliases, sub-options, fallback). define_module() builds the argument spec from these; the
@@ -100,6 +99,8 @@ class HucModule:
     """Base of every module: subclasses set result_key and implement run()."""
 
     result_key = None
+    # Statuses that fail a wait for another status.
+    broken = ("error",)
     # The kind of resource the module returns (a Reference of _references.REFERENCES).
     resource = None
     # The options of the module besides the API options (Option declarations).
@@ -186,6 +187,46 @@ class HucModule:
             return None
         snake = to_snake(obj)
         return dict((field, snake.get(field)) for field in self.resource.fields)
+
+    # -- the resource the module works on --------------------------------------------------
+
+    @property
+    def kind(self):
+        return self.resource.kind
+
+    def item_path(self, obj, suffix=""):
+        return "%s/%s%s" % (self.resource.path, obj["id"] if isinstance(obj, dict) else obj, suffix)
+
+    def name_of(self, obj):
+        return obj.get(self.resource.name_key) or obj.get("id")
+
+    def refetch(self, obj):
+        return self.client.get_or_none(self.item_path(obj))
+
+    def act(self, obj, action, body=None):
+        """POST an action on one resource (attach, detach, power, ...) with an Idempotency-Key."""
+        return self.client.post(self.item_path(obj, "/" + action), body, idempotent=True)
+
+
+    def wait_status(self, obj, statuses, give_up=None):
+        """Poll obj until its status is one of statuses; fails when it vanishes or breaks."""
+        statuses = (statuses,) if isinstance(statuses, str) else tuple(statuses)
+        name, wanted = self.name_of(obj), " or ".join(statuses)
+
+        def failed(found):
+            if found is None:
+                return "%s %s disappeared while waiting for status %s" % (self.kind, name, wanted)
+            if found.get("status") in self.broken and found.get("status") not in statuses:
+                return "%s %s entered status %s while waiting for status %s" % (self.kind, name, found["status"], wanted)
+            return None
+
+        return self.wait_for(lambda: self.refetch(obj), lambda found: found is not None and found.get("status") in statuses,
+                             "%s %s to be %s" % (self.kind, name, wanted), failed=failed, give_up=give_up)
+
+    def wait_gone(self, obj):
+        """Poll until GET answers 404."""
+        self.wait_for(lambda: self.refetch(obj), lambda found: found is None,
+                      "%s %s to be deleted" % (self.kind, self.name_of(obj)))
 
     # -- the one wait -------------------------------------------------------------------------
 

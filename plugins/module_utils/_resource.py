@@ -15,11 +15,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import (
-    HucApiError,
-    camel_to_snake,
-    looks_like_id,
-    snake_to_camel,
-)
+    HucApiError, camel_to_snake, looks_like_id, snake_to_camel)
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._declarations import NOT_SET, Inputs, Plan
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import (
     ID, PROJECT, HucModule, Option, failure, wait_options)
@@ -45,7 +41,6 @@ class HucResourceModule(HucModule):
     states = ("present", "absent")
     settled = None
     predicted = None
-    broken = ("error",)
     wait_timeout = None
     defaults = {}
     diff_format = {}
@@ -88,16 +83,6 @@ class HucResourceModule(HucModule):
         names["projectId"] = "project"
         return names
 
-    @property
-    def kind(self):
-        return self.resource.kind
-
-    def item_path(self, obj, suffix=""):
-        return "%s/%s%s" % (self.resource.path, obj["id"] if isinstance(obj, dict) else obj, suffix)
-
-    def name_of(self, obj):
-        return obj.get(self.resource.name_key) or obj.get("id")
-
     # -- the flow -----------------------------------------------------------------------------
 
     def run(self):
@@ -131,15 +116,8 @@ class HucResourceModule(HucModule):
             if problem:
                 self.fail(problem, code="invalid_argument")
         problems = dict(inputs.problems)
-        for field in self.fields:
-            value = inputs.get(field.option)
-            if field.check is None or value is None:
-                continue
-            for item in (value if field.many and field.ref else [value]):
-                problem = field.check(item)
-                if problem:
-                    problems[field.api or field.option] = problem
-                    break
+        problems.update((field.api or field.option, field.problem(inputs.get(field.option))) for field in self.fields
+                        if field.problem(inputs.get(field.option)))
         if problems:
             # The failure the API would answer (its message and details), but no HTTP status: nothing was sent.
             names = dict(self.api_names(), **inputs.names)
@@ -176,9 +154,6 @@ class HucResourceModule(HucModule):
                  else self.client.list(self.resource.path, query))
         return [obj for obj in found if all(obj.get(key) == value for key, value in query.items())]
 
-    def refetch(self, obj):
-        return self.client.get_or_none(self.item_path(obj))
-
     def find(self, inputs):
         """The plan of this run with the one resource of this id (one GET) or identity (one listing)."""
         if inputs.get("id"):
@@ -209,10 +184,12 @@ class HucResourceModule(HucModule):
         identity = next(field for field in self.fields if field.identity)
         for option in ("id",) + (() if identity.create else (identity.option,)):
             if inputs.get(option):
-                self.fail("no %s with %s %s%s; %s" % (self.kind, option, inputs[option], "" if option == "id" else
-                                                       " in this project", self.create_hint), code="not_found")
+                where = "" if option == "id" else " in this project"
+                self.fail("no %s with %s %s%s; %s" % (self.kind, option, inputs[option], where, self.create_hint),
+                          code="not_found")
         missing = [field.required if isinstance(field.required, str) else field.option for field in self.fields
-                   if field.required and inputs.get(field.option) is None and not self.derived(field, inputs)]
+                   if field.required and inputs.get(field.option) is None
+                   and not any(other.via.derives(field, inputs) for other in self.fields if other.via is not None)]
         if missing:
             self.fail("%s %s does not exist; to %s it also give: %s" % (
                 self.kind, inputs.get(self.identity()), self.create_verb, ", ".join(missing)), code="missing_options")
@@ -230,10 +207,6 @@ class HucResourceModule(HucModule):
         for field in self.fields:
             if field.via is not None and field.api in plan.writes:
                 plan.body.update(field.via.create_body(self, inputs, plan.body))
-
-    def derived(self, field, inputs):
-        """Whether a required field's value comes from another option (a hook of endpoints)."""
-        return any(other.via.derives(field, inputs) for other in self.fields if other.via is not None)
 
     def plan_update(self, plan):
         current, inputs = plan.current, plan.inputs
@@ -378,10 +351,6 @@ class HucResourceModule(HucModule):
                              "were ignored: %s; delete and recreate the %s to change them"
                              % (self.kind, self.name_of(current), "; ".join(differ), self.kind))
 
-    def act(self, obj, action, body=None):
-        """POST an action on one resource (attach, detach, power, ...) with an Idempotency-Key."""
-        return self.client.post(self.item_path(obj, "/" + action), body, idempotent=True)
-
     # -- views --------------------------------------------------------------------------------
 
     def diff_view(self, obj, inputs, plan=None):
@@ -409,8 +378,8 @@ class HucResourceModule(HucModule):
         for field in self.fields:
             blocked = None if field.via is None or plan.inputs.get("force") else field.via.blocks_delete(self, current)
             if blocked:
-                self.fail("%s %s %s; set force: true to %s" % (self.kind, self.name_of(current), blocked,
-                                                                field.via.force_to_delete), code="attached")
+                self.fail("%s %s %s; set force: true to %s"
+                          % (self.kind, self.name_of(current), blocked, field.via.force_to_delete), code="attached")
         changed = current.get("status") != "deleting"  # else someone else's delete is under way
         obj = dict(current, status="deleting") if "status" in current else current
         if changed:
@@ -427,25 +396,3 @@ class HucResourceModule(HucModule):
             if field.via is not None:
                 obj = field.via.undo(self, obj)
         return self.client.delete_if_exists(self.item_path(obj))
-
-    # -- waits --------------------------------------------------------------------------------
-
-    def wait_status(self, obj, statuses, give_up=None):
-        """Poll obj until its status is one of statuses; fails when it vanishes or breaks."""
-        statuses = (statuses,) if isinstance(statuses, str) else tuple(statuses)
-        name, wanted = self.name_of(obj), " or ".join(statuses)
-
-        def failed(found):
-            if found is None:
-                return "%s %s disappeared while waiting for status %s" % (self.kind, name, wanted)
-            if found.get("status") in self.broken and found.get("status") not in statuses:
-                return "%s %s entered status %s while waiting for status %s" % (self.kind, name, found["status"], wanted)
-            return None
-
-        return self.wait_for(lambda: self.refetch(obj), lambda found: found is not None and found.get("status") in statuses,
-                             "%s %s to be %s" % (self.kind, name, wanted), failed=failed, give_up=give_up)
-
-    def wait_gone(self, obj):
-        """Poll until GET answers 404."""
-        self.wait_for(lambda: self.refetch(obj), lambda found: found is None,
-                      "%s %s to be deleted" % (self.kind, self.name_of(obj)))

@@ -224,13 +224,8 @@ replaced_key_id:
   sample: 0f6f2f9a-8d3e-4a51-b7b4-2c1d9e8a7b60
 """
 
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._api_keys import (
-    Refusal,
-    Rotation,
-    Wish,
-    key_view,
-    normalize_time,
-)
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._api_keys import key_view, normalize_time
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._rotation import Refusal, Rotation, Wish
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._key_delivery import DELIVERED_FIELD, delivery_path
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import HucModule, Option
 

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._api_keys import Refusal, Rotation, Wish
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._rotation import Refusal, Rotation, Wish
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError
 
 NOW = datetime(2026, 11, 26, 10, 0, 0, tzinfo=timezone.utc)
@@ -114,12 +114,12 @@ def test_a_drop_that_cannot_be_created_fails_before_anything_is_issued(tmp_path)
 
 
 def test_a_secret_that_cannot_be_handed_over_deletes_the_new_key_again(tmp_path, monkeypatch):
-    from ansible_collections.hostupcloud.cloud.plugins.module_utils import _api_keys
+    from ansible_collections.hostupcloud.cloud.plugins.module_utils import _rotation
 
     def refuse(_path, _secret):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(_api_keys, "write_delivery_file", refuse)
+    monkeypatch.setattr(_rotation, "write_delivery_file", refuse)
     client = FakeClient([used()])
     with pytest.raises(HucApiError) as caught:
         rotation(client)[0].run(wish(rotate="always"), str(tmp_path / "drop"))

@@ -116,7 +116,7 @@ PTRS = Instance.fields[-1].via
 
 def value(current, **params):
     self = build(params, [current] if current else [])
-    return PTRS.value(self, Inputs(self.params, [name for name in params]), current)
+    return PTRS.value(self, Inputs(self.params, list(params)), current)
 
 
 def failure(call):
