@@ -16,6 +16,7 @@ import tempfile
 from datetime import datetime, timedelta, timezone
 
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import to_snake
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._key_delivery import directory_problem
 
 KEY_FIELDS = ("id", "name", "prefix", "permissions", "status", "expires_at", "created_at", "last_used_at")
 DIFF_FIELDS = ("id", "name", "prefix", "permissions", "status", "expires_at")
@@ -109,14 +110,7 @@ def new_key_body(old, name, permissions, expires_at, expires_in_days, now):
 
 def check_writable(path):
     """None when a file can be written at path, else the reason."""
-    directory = os.path.dirname(os.path.abspath(path)) or "."
-    if not os.path.isdir(directory):
-        return "directory %s does not exist" % directory
-    if not os.access(directory, os.W_OK | os.X_OK):
-        return "directory %s is not writable" % directory
-    if os.path.isdir(path):
-        return "%s is a directory" % path
-    return None
+    return directory_problem(path) or ("%s is a directory" % path if os.path.isdir(path) else None)
 
 
 def write_secret_file(path, secret):

@@ -25,7 +25,7 @@ class Field(Option):
     create: sent at creation; update: also compared and changed later; neither identity nor update:
     creation-only, a different value on an existing resource warns (existing: how it says the value
     it has). required: needed to create (a string: how the failure names it). ref: the option names
-    other resources of that kind (resolved to ids). check: a limit (_limits.py), checked before any
+    other resources of that kind (resolved to ids; called: how a failure names them). check: a limit (_limits.py), checked before any
     request, per item for a list of references. clear: what an explicit null sends. identity: the
     option finds the resource, so it is not compared; by id it renames. read: how the value to
     compare is read from an API object when it differs from what is sent. normalize: the form the
@@ -37,7 +37,7 @@ class Field(Option):
     """
 
     def __init__(self, name, type="str", api=None, create=True, update=False, required=False, ref=None,
-                 check=None, clear=None, label=None, existing=None, identity=False, read=None, normalize=None,
+                 check=None, clear=None, called=None, existing=None, identity=False, read=None, normalize=None,
                  compare=None, grow_only=None, purge=None, key=None, replace=False, via=None, **spec):
         super(Field, self).__init__(name, type, **spec)
         self.option = name
@@ -49,7 +49,7 @@ class Field(Option):
         self.ref = ref
         self.check = check
         self.clear = clear
-        self.label = label
+        self.called = called
         self.existing = existing
         self.identity = identity
         self.read = read

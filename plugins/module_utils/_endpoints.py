@@ -16,7 +16,7 @@ __metaclass__ = type
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._declarations import NOT_SET, Endpoint
 
 
-def label(module, kind, obj_id):
+def named(module, kind, obj_id):
     """An id with its name when the listing of kind has it (for failure messages: it may cost the listing)."""
     found = module.refs.find(kind, obj_id, required=False) if obj_id else None
     return "%s (%s)" % (found["name"], obj_id) if found else str(obj_id)
@@ -71,15 +71,15 @@ class Attachment(Endpoint):
                         code="wrong_project")
         if instance.get("nodeId") != obj.get("nodeId"):
             module.fail("instance %s is on node %s but %s on node %s: it can only be attached to an instance on its own "
-                        "node" % (name, label(module, "node", instance.get("nodeId")), what,
-                                  label(module, "node", obj.get("nodeId"))),
+                        "node" % (name, named(module, "node", instance.get("nodeId")), what,
+                                  named(module, "node", obj.get("nodeId"))),
                         code="wrong_node", details={"instanceNodeId": instance.get("nodeId"), "nodeId": obj.get("nodeId")})
         if instance.get("status") == "deleting":
             module.fail("instance %s is being deleted: nothing can be attached to it" % name, code="invalid_state")
         attached = obj.get("instanceId")
         if attached not in (None, instance["id"]) and not inputs.get("force"):
             module.fail("%s %s is attached to instance %s; set force: true to move it to instance %s" % (
-                module.kind, module.name_of(obj), label(module, "instance", attached), name), code="attached")
+                module.kind, module.name_of(obj), named(module, "instance", attached), name), code="attached")
 
     def predict(self, obj, value):
         obj = dict(obj, instanceId=value)
@@ -96,7 +96,7 @@ class Attachment(Endpoint):
 
     def blocks_delete(self, module, obj):
         attached = obj.get("instanceId")
-        return "is attached to instance %s" % label(module, "instance", attached) if attached else None
+        return "is attached to instance %s" % named(module, "instance", attached) if attached else None
 
     def undo(self, module, obj):
         return self.write(module, obj, None)

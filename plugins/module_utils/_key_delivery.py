@@ -26,16 +26,19 @@ def delivery_path(environ=None):
     return (os.environ if environ is None else environ).get(DELIVERY_ENV) or None
 
 
-def delivery_problem(path):
-    """None when write_delivery_file can create path, else the reason."""
-    directory = os.path.dirname(path) or "."
+def directory_problem(path):
+    """None when a file can be made at path (its directory exists and is writable), else the reason."""
+    directory = os.path.dirname(os.path.abspath(path)) or "."
     if not os.path.isdir(directory):
         return "directory %s does not exist" % directory
     if not os.access(directory, os.W_OK | os.X_OK):
         return "directory %s is not writable" % directory
-    if os.path.lexists(path):
-        return "%s exists already" % path
     return None
+
+
+def delivery_problem(path):
+    """None when write_delivery_file can create path, else the reason."""
+    return directory_problem(path) or ("%s exists already" % path if os.path.lexists(path) else None)
 
 
 def write_delivery_file(path, secret):

@@ -135,9 +135,13 @@ class HucModule:
     @classmethod
     def define_module(cls):
         """The AnsibleModule of the declared options and rules; check mode always supported."""
-        module = HucAnsibleModule(argument_spec=cls.argument_spec(), supports_check_mode=True, **cls.option_rules)
+        module = HucAnsibleModule(argument_spec=cls.argument_spec(), supports_check_mode=True, **cls.rules())
         module._huc_started = True
         return module
+
+    @classmethod
+    def rules(cls):
+        return cls.option_rules
 
     @classmethod
     def api_names(cls):

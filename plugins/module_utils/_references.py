@@ -87,35 +87,35 @@ class References:
                 self._lists[key] = self.client.list(ref.path)
         return self._lists[key]
 
-    def find(self, kind, value, required=True, label=None):
+    def find(self, kind, value, required=True, called=None):
         """The object of kind named or numbered value (one listing, cached)."""
         ref = REFERENCES[kind]
-        return pick(label or ref.kind, self.listing(kind), value, required, ref.name_key)
+        return pick(called or ref.kind, self.listing(kind), value, required, ref.name_key)
 
-    def id(self, kind, value, label=None):
+    def id(self, kind, value, called=None):
         """The id of the kind named or numbered value: no request for an id."""
         if kind == "project":
             return self.project_id(value)
-        return value if looks_like_id(value) else self.find(kind, value, label=label)["id"]
+        return value if looks_like_id(value) else self.find(kind, value, called=called)["id"]
 
-    def get(self, kind, value, label=None):
+    def get(self, kind, value, called=None):
         """The object of kind named or numbered value: a UUID costs one GET (none if the kind is listed
         already), a name the one listing. An unknown one fails naming it."""
         ref = REFERENCES[kind]
         if not looks_like_id(value) or any(key[0] == kind for key in self._lists):
-            return self.find(kind, value, label=label)
+            return self.find(kind, value, called=called)
         if value not in self._objects:
             found = self.client.get_or_none("%s/%s" % (ref.path, value))
             if found is None:
-                raise HucApiError("%s %r not found (by id or name)" % (label or ref.kind, value), code="not_found")
+                raise HucApiError("%s %r not found (by id or name)" % (called or ref.kind, value), code="not_found")
             self._objects[value] = found
         return self._objects[value]
 
-    def ids(self, kind, values, label=None):
+    def ids(self, kind, values, called=None):
         """Ids of several references: no request if all are ids, else one listing."""
         if all(looks_like_id(value) for value in values):
             return list(values)
-        return [self.find(kind, value, label=label)["id"] for value in values]
+        return [self.find(kind, value, called=called)["id"] for value in values]
 
     # -- projects: every project-scoped listing goes through here ------------------------------
 

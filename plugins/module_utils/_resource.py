@@ -71,10 +71,8 @@ class HucResourceModule(HucModule):
         return tuple(options)
 
     @classmethod
-    def define_module(cls):
-        if not cls.option_rules:
-            cls.option_rules = {"required_one_of": [(cls.identity(), "id")]}
-        return super(HucResourceModule, cls).define_module()
+    def rules(cls):
+        return cls.option_rules or {"required_one_of": [(cls.identity(), "id")]}
 
     @classmethod
     def api_names(cls):
@@ -131,9 +129,9 @@ class HucResourceModule(HucModule):
         if value is None:
             return field.clear if field.clear is not None and inputs.cleared(field.option) else None
         if field.ref and field.many:
-            value = self.refs.ids(field.ref, value, label=field.label)
+            value = self.refs.ids(field.ref, value, called=field.called)
         elif field.ref:
-            value = self.refs.id(field.ref, value, label=field.label)
+            value = self.refs.id(field.ref, value, called=field.called)
         elif field.normalize:
             value = [field.normalize(item) for item in value] if field.many else field.normalize(value)
         if field.purge:

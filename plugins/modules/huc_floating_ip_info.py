@@ -19,15 +19,6 @@ description:
 author:
   - HostUpCloud collection maintainers (@hostupcloud)
 options:
-  project:
-    description:
-      - Name or id of the project whose floating IPs are listed. Required unless O(id) is given.
-      - If not set, the value of the E(HUC_PROJECT) environment variable is used.
-    type: str
-  id:
-    description:
-      - Return only the floating IP with this id (one request); an empty list when there is none.
-    type: str
   address:
     description:
       - Return only the floating IP with this IPv4 address.
@@ -38,6 +29,7 @@ options:
       - An instance name that the project does not have fails, listing the names it has.
     type: str
 extends_documentation_fragment:
+  - hostupcloud.cloud.info
   - hostupcloud.cloud.api
   - hostupcloud.cloud.api.ATTRIBUTES
   - hostupcloud.cloud.api.INFO_MODULE

@@ -347,7 +347,7 @@ class HucInstance(HucResourceModule):
         Field("memory_mb", "int", update=True, required=True, check=multiple_of(512, 512, 262144)),
         Field("disk_gb", "int", update=True, required=True, check=between(10, 4096), grow_only="disk_shrink"),
         Field("ssh_keys", "list", elements="str", no_log=False, api="sshKeyIds", ref="ssh_key",
-              label="SSH key (ssh_keys)"),
+              called="SSH key (ssh_keys)"),
         Field("labels", "dict", update=True, check=string_labels),
         Field("user_data", check=max_bytes(64 * 1024)),
         # Sent as a switch, returned as an address (or null).

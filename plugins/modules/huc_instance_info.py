@@ -18,19 +18,6 @@ description:
 author:
   - HostUpCloud collection maintainers (@hostupcloud)
 options:
-  project:
-    description:
-      - Name or id of the project whose instances are listed. Required unless O(id) is given.
-      - If not set, the value of the E(HUC_PROJECT) environment variable is used.
-    type: str
-  id:
-    description:
-      - Return only the instance with this id (one request); an empty list when there is none.
-    type: str
-  name:
-    description:
-      - Return only the instance with this exact name.
-    type: str
   status:
     description:
       - Return only instances in this status.
@@ -41,6 +28,8 @@ options:
       - Return only instances that carry every one of these labels (key and value).
     type: dict
 extends_documentation_fragment:
+  - hostupcloud.cloud.info
+  - hostupcloud.cloud.info.NAME
   - hostupcloud.cloud.api
   - hostupcloud.cloud.api.ATTRIBUTES
   - hostupcloud.cloud.api.INFO_MODULE

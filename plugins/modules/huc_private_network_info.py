@@ -20,25 +20,14 @@ description:
 author:
   - HostUpCloud collection maintainers (@hostupcloud)
 options:
-  project:
-    description:
-      - Name or id of the project whose networks are listed. Required unless O(id) is given.
-      - If not set, the value of the E(HUC_PROJECT) environment variable is used.
-    type: str
-  id:
-    description:
-      - Return only the network with this id (one request); an empty list when there is none.
-    type: str
-  name:
-    description:
-      - Return only the network with this exact name.
-    type: str
   instance:
     description:
       - Return only the networks this instance is attached to, given by name or id.
       - An instance name that the project does not have fails, listing the names it has.
     type: str
 extends_documentation_fragment:
+  - hostupcloud.cloud.info
+  - hostupcloud.cloud.info.NAME
   - hostupcloud.cloud.api
   - hostupcloud.cloud.api.ATTRIBUTES
   - hostupcloud.cloud.api.INFO_MODULE

@@ -19,19 +19,6 @@ description:
 author:
   - HostUpCloud collection maintainers (@hostupcloud)
 options:
-  project:
-    description:
-      - Name or id of the project whose SSH keys are listed. Required unless O(id) is given.
-      - If not set, the value of the E(HUC_PROJECT) environment variable is used.
-    type: str
-  id:
-    description:
-      - Return only the SSH key with this id (one request); an empty list when there is none.
-    type: str
-  name:
-    description:
-      - Return only the SSH key with this exact name.
-    type: str
   fingerprint:
     description:
       - Return only the SSH keys holding the key with this OpenSSH SHA256 fingerprint, as C(ssh-keygen -l) shows it,
@@ -39,6 +26,8 @@ options:
       - The same key may be in a project under several names. MD5 fingerprints are not supported.
     type: str
 extends_documentation_fragment:
+  - hostupcloud.cloud.info
+  - hostupcloud.cloud.info.NAME
   - hostupcloud.cloud.api
   - hostupcloud.cloud.api.ATTRIBUTES
   - hostupcloud.cloud.api.INFO_MODULE

@@ -20,19 +20,6 @@ description:
 author:
   - HostUpCloud collection maintainers (@hostupcloud)
 options:
-  project:
-    description:
-      - Name or id of the project whose volumes are listed. Required unless O(id) is given.
-      - If not set, the value of the E(HUC_PROJECT) environment variable is used.
-    type: str
-  id:
-    description:
-      - Return only the volume with this id (one request); an empty list when there is none.
-    type: str
-  name:
-    description:
-      - Return only the volume with this exact name.
-    type: str
   instance:
     description:
       - Return only the volumes attached to this instance, given by name or id.
@@ -44,6 +31,8 @@ options:
       - A node name that does not exist fails, listing the names there are.
     type: str
 extends_documentation_fragment:
+  - hostupcloud.cloud.info
+  - hostupcloud.cloud.info.NAME
   - hostupcloud.cloud.api
   - hostupcloud.cloud.api.ATTRIBUTES
   - hostupcloud.cloud.api.INFO_MODULE
