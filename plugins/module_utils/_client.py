@@ -20,7 +20,7 @@ import json
 import math
 import re
 import uuid
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 try:
     import requests
@@ -30,6 +30,7 @@ except ImportError as exc:  # pragma: no cover - exercised by the sanity import 
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = exc
 
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._errors import HucApiError, camel_to_snake
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._rate import SYSTEM_CLOCK, RateBudget, server_date
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._version import COLLECTION_VERSION
 
@@ -39,24 +40,17 @@ PAGE_SIZE = 100
 # idempotent methods, and POSTs that carry an Idempotency-Key (the server replays a finished one).
 RETRYABLE_STATUS = (500, 502, 503, 504)
 IDEMPOTENT_METHODS = ("GET", "HEAD", "PUT", "PATCH", "DELETE")
-KEY_PATTERN = re.compile(r"huc_[A-Za-z0-9]{4}[A-Za-z0-9_\-]*")
 UUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
-def mask_secrets(text):
-    """Replace every API key in text by its first characters, e.g. ``huc_abcd…``."""
-    if not text:
-        return text
-    return KEY_PATTERN.sub(lambda m: m.group(0)[:8] + u"\u2026", str(text))
+def item_path(base, item, suffix=""):
+    """The path of one item of a collection: its id quoted, so that no value can reach another path."""
+    return "%s/%s%s" % (base, quote(str(item), safe=""), suffix)
 
 
 def looks_like_id(value):
     """Resource ids are UUIDs; a value of that shape is tried as an id before a name."""
     return bool(UUID_PATTERN.match(str(value)))
-
-
-def camel_to_snake(name):
-    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
 
 
 def snake_to_camel(name):
@@ -71,47 +65,6 @@ def to_snake(value):
     if isinstance(value, dict):
         return dict((camel_to_snake(k), v if k in ("labels", "reverseDns") else to_snake(v)) for k, v in value.items())
     return value
-
-
-class HucApiError(Exception):
-    """Any failure talking to the API: an error answer, a network problem or a refused setting."""
-
-    def __init__(self, message, status=None, code=None, details=None, method=None, path=None):
-        self.status = status
-        self.code = code
-        self.api_message = mask_secrets(message)
-        self.details = details or {}
-        self.method = method
-        self.path = path
-        super(HucApiError, self).__init__(self.describe())
-
-    def describe(self, field_names=None):
-        """A readable message in user terms; field_names maps API fields to option names."""
-        field_names = field_names or {}
-        where = " (%s %s)" % (self.method, self.path) if self.method else ""
-        if self.code == "invalid_api_key":
-            text = "the API key was not accepted (invalid_api_key): check api_key or HUC_API_KEY"
-        elif self.code == "api_key_revoked":
-            text = "the API key has been revoked (api_key_revoked): re-enable it or use another key"
-        elif self.code == "api_key_expired":
-            text = "the API key has expired (api_key_expired): issue a new key"
-        elif self.status == 403:
-            text = "this API key has the Read permission only; this task needs Write (forbidden)"
-        elif self.status == 404:
-            text = "not found: %s" % self.api_message
-        elif self.details and isinstance(self.details, dict) and self.status in (400, 422):
-            fields = "; ".join(
-                "%s: %s" % (field_names.get(k, camel_to_snake(k)), v) for k, v in sorted(self.details.items()))
-            text = "invalid input (%s): %s" % (self.code or self.status, fields)
-        else:
-            text = self.api_message
-            # Codes the API sent are worth showing; our own (no status) are said by the text.
-            if self.code and self.status is not None and self.code not in text:
-                text = "%s (%s)" % (text, self.code)
-        return mask_secrets(text + where)
-
-    def failure(self):
-        return {"status": self.status, "code": self.code, "message": self.api_message, "details": self.details}
 
 
 def _parse_api_url(api_url):
@@ -156,8 +109,7 @@ class HucClient:
 
     @classmethod
     def from_options(cls, options, user_agent_extra=None, read_only=False, warn=None, clock=None):
-        """The one way the collection makes a client: from a dict of the standard API options (the keys of
-        _module.API_ARGUMENT_SPEC: api_key, api_url, api_timeout, validate_certs, api_retries, ...)."""
+        """The one way to make a client: from a dict of the API options (the keys of _module.API_OPTIONS)."""
         return cls(options.get("api_key"), api_url=options.get("api_url", DEFAULT_API_URL),
                    timeout=options.get("api_timeout", 30), validate_certs=options.get("validate_certs", True),
                    retries=options.get("api_retries", 5), rate_limit_timeout=options.get("rate_limit_timeout", 300),
@@ -196,8 +148,8 @@ class HucClient:
                              rate_limit=self.rate_limit, rate_limit_shared=rate_limit_shared)
         # Every process of this controller that uses this key takes its requests from one budget.
         self.budget = RateBudget(api_key, rate=self.rate_limit, shared=rate_limit_shared, clock=self.clock, warn=warn)
-        self.rate_waited = 0.0
-        self.request_count = 0
+        # wrote: a request that may have changed something was sent (a failure after it reports changed).
+        self.rate_waited, self.request_count, self.wrote = 0.0, 0, False
         self.server_time = None
         agent = "hostupcloud.cloud/%s python-requests/%s" % (COLLECTION_VERSION, requests.__version__)
         if user_agent_extra:
@@ -303,6 +255,8 @@ class HucClient:
                 self._wait_rate_limit(response.headers, method, path, throttled)
                 throttled += 1
                 continue
+            # Only a 4xx says for sure that the server did nothing.
+            self.wrote = self.wrote or method != "GET" and (response is None or not 400 <= response.status_code < 500)
             if response is not None:
                 if response.status_code < 400:
                     return self._decode(response, envelope, method, path)

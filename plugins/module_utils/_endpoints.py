@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._declarations import NOT_SET, Endpoint
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
 
 
 def named(module, kind, obj_id):
@@ -129,6 +130,21 @@ class Members(Endpoint):
 
     def differs(self, current, value):
         return attached_ids(current) != value
+
+    def refuse(self, module, obj, value, inputs):
+        """Every instance to attach must be of the resource's own project: checked before the first write."""
+        new = [item for item in value if item not in attached_ids(obj)]
+        if not new:
+            return
+        # The project's instances: the listing a name already cost, else one listing.
+        listed = (module.refs.listing("instance") if module.refs.project else
+                  module.client.list(REFERENCES["instance"].path, {"projectId": obj.get("projectId")}))
+        known = set(item.get("id") for item in listed)
+        for item in new:
+            if item not in known:
+                module.fail("instance %s is not in project %s: a %s can only have instances of its own project attached"
+                            % (item, obj.get("projectId"), module.kind), code="wrong_project",
+                            details={"instanceIds": "%s is not in project %s" % (item, obj.get("projectId"))})
 
     def predict(self, obj, value):
         ips = dict((item.get("instanceId"), item.get("ip")) for item in obj.get("attachments") or [])

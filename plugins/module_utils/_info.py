@@ -66,7 +66,7 @@ class HucInfoModule(HucModule):
             value = item.normalize(value) if item.normalize else value
             wanted[item.name] = refs.id(item.ref, value) if item.ref else value
         if self.params.get("id"):
-            found = [obj for obj in [self.client.get_or_none("%s/%s" % (self.resource.path, self.params["id"]))]
+            found = [obj for obj in [self.client.get_or_none(self.item_path(self.params["id"]))]
                      if obj is not None]
         else:
             query = dict((item.name, wanted[item.name]) for item in self.filters if item.server and item.name in wanted)

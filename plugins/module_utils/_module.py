@@ -21,6 +21,8 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import (
     REQUESTS_IMPORT_ERROR,
     HucApiError,
     HucClient,
+    item_path,
+    looks_like_id,
     to_snake,
 )
 
@@ -55,6 +57,7 @@ API_OPTIONS = (
 )
 API_ARGUMENT_SPEC = dict((option.name, option.spec) for option in API_OPTIONS)
 PROJECT = Option("project", fallback=env("HUC_PROJECT"))
+EXAMPLE_ID = "0f9d3c1e-6a2b-4c8d-9e7f-1a2b3c4d5e6f"
 ID = Option("id")
 
 
@@ -92,6 +95,10 @@ class HucAnsibleModule(AnsibleModule):
     def fail_json(self, msg, **kwargs):
         kwargs.setdefault("failure", failure(msg, "invalid_argument" if not getattr(self, "_huc_started", False)
                                              else "module_error"))
+        # A failure after a request that may have changed something reports changed: the one place for it.
+        client = getattr(self, "_huc_client", None)
+        if client is not None and client.wrote:
+            kwargs["changed"] = True
         super(HucAnsibleModule, self).fail_json(msg=msg, **kwargs)
 
 
@@ -118,6 +125,7 @@ class HucModule:
         self._deadline = None
         self.client = HucClient.from_options(self.params, user_agent_extra="ansible-module/%s" % module._name,
                                              read_only=module.check_mode, warn=module.warn)
+        module._huc_client = self.client
 
     # -- definition and execution -------------------------------------------------------------
 
@@ -152,6 +160,11 @@ class HucModule:
     def main(cls):
         """Define the module, run it and exit: every API or network error becomes one clean fail_json."""
         module = cls.define_module()
+        given = module.params.get("id")
+        if given is not None and not looks_like_id(given):
+            # Never put into a path: an id such as ../instances/... would reach another resource.
+            module.fail_json(msg="invalid input (validation_error): id: must be an id such as %s, got %r" % (EXAMPLE_ID, given),
+                             failure=failure("invalid request: id", "validation_error", {"id": "must be a UUID"}))
         if not HAS_REQUESTS:
             module.fail_json(msg=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR),
                              failure=failure("requests is missing", "missing_requests"))
@@ -199,7 +212,7 @@ class HucModule:
         return self.resource.kind
 
     def item_path(self, obj, suffix=""):
-        return "%s/%s%s" % (self.resource.path, obj["id"] if isinstance(obj, dict) else obj, suffix)
+        return item_path(self.resource.path, obj["id"] if isinstance(obj, dict) else obj, suffix)
 
     def name_of(self, obj):
         return obj.get(self.resource.name_key) or obj.get("id")

@@ -15,7 +15,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError, item_path
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import BROKEN, SETTLES_IN, STABLE
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
 
@@ -138,7 +138,7 @@ class PowerPlan:
 
     def send(self, target, action):
         """POST one power action with an Idempotency-Key: a retry after a lost answer replays the first answer."""
-        path = "%s/%s/power" % (INSTANCES, target.instance["id"])
+        path = item_path(INSTANCES, target.instance["id"], "/power")
         try:
             target.instance = self.client.post(path, {"action": action}, idempotent=True)
         except HucApiError as error:
@@ -154,7 +154,7 @@ class PowerPlan:
             target.shutdown_deadline = self.client.clock.now() + self.shutdown_timeout
 
     def fetch(self, instance):
-        return self.client.get_or_none("%s/%s" % (INSTANCES, instance["id"]))
+        return self.client.get_or_none(item_path(INSTANCES, instance["id"]))
 
     def refresh(self, pending):
         """Fetch the current status of the pending targets: one listing, or one GET for one."""

@@ -11,7 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError, looks_like_id
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError, item_path, looks_like_id
 
 
 def pick(kind, items, value, required=False, name_key="name"):
@@ -105,7 +105,7 @@ class References:
         if not looks_like_id(value) or any(key[0] == kind for key in self._lists):
             return self.find(kind, value, called=called)
         if value not in self._objects:
-            found = self.client.get_or_none("%s/%s" % (ref.path, value))
+            found = self.client.get_or_none(item_path(ref.path, value))
             if found is None:
                 raise HucApiError("%s %r not found (by id or name)" % (called or ref.kind, value), code="not_found")
             self._objects[value] = found

@@ -183,7 +183,7 @@ class HucPower(HucModule):
         """The instances to act on: one GET by id, or one listing for a name or a list."""
         path = self.resource.path
         if self.params["id"]:
-            instance = self.client.get_or_none("%s/%s" % (path, self.params["id"]))
+            instance = self.client.get_or_none(self.item_path(self.params["id"]))
             if instance is None:
                 self.fail("instance with id %s not found" % self.params["id"], code="not_found")
             return [instance]

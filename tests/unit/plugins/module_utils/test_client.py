@@ -12,10 +12,10 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import (
     HucClient,
     camel_to_snake,
     looks_like_id,
-    mask_secrets,
     snake_to_camel,
     to_snake,
 )
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._errors import mask_secrets
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import poll_intervals
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._version import COLLECTION_VERSION
 
