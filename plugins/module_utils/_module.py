@@ -224,7 +224,6 @@ class HucModule:
         """POST an action on one resource (attach, detach, power, ...) with an Idempotency-Key."""
         return self.client.post(self.item_path(obj, "/" + action), body, idempotent=True)
 
-
     def wait_status(self, obj, statuses, give_up=None):
         """Poll obj until its status is one of statuses; fails when it vanishes or breaks."""
         statuses = (statuses,) if isinstance(statuses, str) else tuple(statuses)
