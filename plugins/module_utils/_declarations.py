@@ -34,12 +34,14 @@ class Field(Option):
     without the purge option true, what the task gives is added to what the resource has (key:
     what makes two items the same). replace: a change needs the resource deleted and made anew
     (only with force). via: an Endpoint the field is written through instead of the body.
+    argument: false for what the API holds but no option sets (the endpoint alone decides).
     """
 
     def __init__(self, name, type="str", api=None, create=True, update=False, required=False, ref=None,
                  check=None, clear=None, called=None, existing=None, identity=False, read=None, normalize=None,
-                 compare=None, grow_only=None, purge=None, key=None, replace=False, via=None, **spec):
+                 compare=None, grow_only=None, purge=None, key=None, replace=False, via=None, argument=True, **spec):
         super(Field, self).__init__(name, type, **spec)
+        self.argument = argument
         self.option = name
         self.api = snake_to_camel(name) if api is None else api
         self.many = type == "list"

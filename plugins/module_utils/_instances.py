@@ -16,6 +16,18 @@ SETTLES_IN = {"provisioning": "running", "starting": "running", "rebooting": "ru
 STABLE = ("running", "stopped")
 # Statuses no power action can leave.
 BROKEN = ("error", "deleting")
+# Labels this collection keeps on an instance for itself (never compared with the labels option, always kept):
+# the power state that a restart a run was killed in must put back.
+OWN_LABELS = "hostupcloud.cloud/"
+RESTORE_LABEL = OWN_LABELS + "restore-power"
+
+
+def user_labels(obj):
+    return dict((key, value) for key, value in (obj.get("labels") or {}).items() if not key.startswith(OWN_LABELS))
+
+
+def own_labels(obj):
+    return dict((key, value) for key, value in (obj.get("labels") or {}).items() if key.startswith(OWN_LABELS))
 
 
 def has_ipv6(obj):

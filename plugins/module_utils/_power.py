@@ -16,7 +16,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError, item_path
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import BROKEN, SETTLES_IN, STABLE
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._declarations import NOT_SET, Endpoint
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import (
+    BROKEN, RESTORE_LABEL, SETTLES_IN, STABLE, own_labels)
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
 
 INSTANCES = REFERENCES["instance"].path
@@ -173,25 +175,65 @@ class PowerPlan:
 def power_cycle(module, refs, instance, change, graceful=True, shutdown_timeout=120, wait=True):
     """Stop instance (once it has settled), make change(the stopped instance) and put its power state back.
 
-    The power state comes back also when change fails (its error is raised after that). Returns
-    what change returned (else the instance) as the restart leaves it.
+    The power state to put back is recorded on the instance (RESTORE_LABEL) before the stop and
+    removed once it is back, so that a run killed in between leaves it to the rerun (RestorePower).
+    It comes back also when change fails (its error is raised after that). Returns what change
+    returned (else the instance) as the restart leaves it.
     """
     before = SETTLES_IN.get(instance["status"], instance["status"])
+    if before == "running":
+        instance = relabel(module, instance, dict(instance.get("labels") or {}, **{RESTORE_LABEL: "running"}))
     stop = PowerPlan(module, refs, [instance], "stopped", graceful, shutdown_timeout)
     stop.run()
     stopped = stop.targets[0].instance
     try:
         changed = change(stopped)
     except HucApiError:
-        restore(module, refs, stopped, before)
+        relabel(module, restore(module, refs, stopped, before), user_and_own(stopped, keep=False))
         raise
-    return restore(module, refs, changed or stopped, before, wait)
+    return relabel(module, restore(module, refs, changed or stopped, before, wait), user_and_own(changed or stopped, keep=False))
+
+
+def user_and_own(instance, keep=True):
+    """The labels of instance, with (keep) or without the restore record."""
+    labels = dict(instance.get("labels") or {})
+    if not keep:
+        labels.pop(RESTORE_LABEL, None)
+    return labels
+
+
+def relabel(module, instance, labels):
+    """PATCH the labels of instance when they differ (one request); returns it as the answer shows it."""
+    if labels == (instance.get("labels") or {}):
+        return instance
+    return module.client.patch(item_path(INSTANCES, instance["id"]), {"labels": labels}) or dict(instance, labels=labels)
 
 
 def restore(module, refs, instance, before, wait=True):
     """Start instance again if it ran before (before: the status it settled in) and a change stopped it."""
-    if before != "running" or instance.get("status") != "stopped":
+    if before != "running" or instance.get("status") not in ("stopped", "stopping"):
         return instance
     start = PowerPlan(module, refs, [instance], "started", wait=wait)
     start.run()
     return start.targets[0].instance
+
+
+class RestorePower(Endpoint):
+    """The power state a restart of a killed run recorded (RESTORE_LABEL): the rerun puts it back and removes the record."""
+
+    def value(self, module, inputs, current):
+        recorded = own_labels(current or {}).get(RESTORE_LABEL)
+        return recorded if recorded else NOT_SET
+
+    def differs(self, current, value):
+        return True
+
+    def predict(self, obj, value):
+        obj = dict(obj, labels=user_and_own(obj, keep=False))
+        if value == "running" and obj.get("status") in ("stopped", "stopping"):
+            obj["status"] = "running"
+        return obj
+
+    def write(self, module, obj, value):
+        obj = restore(module, module.refs, obj, value)
+        return relabel(module, obj, user_and_own(obj, keep=False))

@@ -62,7 +62,7 @@ class HucResourceModule(HucModule):
     @classmethod
     def declared_options(cls):
         options = [PROJECT] if cls.resource.in_project else []
-        options += [ID] + list(cls.fields) + list(cls.options)
+        options += [ID] + [field for field in cls.fields if field.argument] + list(cls.options)
         options.append(Option("state", choices=cls.states, default=cls.states[0]))
         if cls.wait_timeout:
             options.extend(wait_options(cls.wait_timeout))

@@ -321,11 +321,11 @@ instance:
 """
 
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import (
-    BROKEN, SETTLES_IN, STABLE, PtrRecords, has_ipv6)
+    BROKEN, SETTLES_IN, STABLE, PtrRecords, has_ipv6, own_labels, user_labels)
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import (
     between, max_bytes, multiple_of, resource_name, reverse_dns_map, string_labels)
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import Option
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._power import power_cycle
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._power import RestorePower, power_cycle
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._declarations import Field
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucResourceModule
@@ -348,11 +348,13 @@ class HucInstance(HucResourceModule):
         Field("disk_gb", "int", update=True, required=True, check=between(10, 4096), grow_only="disk_shrink"),
         Field("ssh_keys", "list", elements="str", no_log=False, api="sshKeyIds", ref="ssh_key",
               called="SSH key (ssh_keys)"),
-        Field("labels", "dict", update=True, check=string_labels),
+        # Compared without the labels the collection keeps for itself (_instances.OWN_LABELS), which are kept.
+        Field("labels", "dict", update=True, check=string_labels, read=user_labels),
         Field("user_data", check=max_bytes(64 * 1024)),
         # Sent as a switch, returned as an address (or null).
         Field("ipv6", "bool", update=True, read=has_ipv6),
         Field("reverse_dns", "dict", api="reverseDns", check=reverse_dns_map, via=PtrRecords("ipv6")),
+        Field("restore_power", api="restorePower", via=RestorePower(), argument=False),
     )
     options = (Option("allow_restart", "bool", default=False),)
     diff_fields = ("name", "node_id", "os_template", "vcpus", "memory_mb", "disk_gb", "ssh_key_ids", "labels")
@@ -400,11 +402,17 @@ class HucInstance(HucResourceModule):
         return obj
 
     def patch(self, plan):
+        def send(instance):  # a labels change keeps the labels the collection keeps for itself
+            changes = dict(plan.changes)
+            if "labels" in changes:
+                changes["labels"] = dict(changes["labels"], **own_labels(instance))
+            return self.client.patch(self.item_path(instance), changes)
+
         if not self.needs_stop(plan):
-            return super(HucInstance, self).patch(plan)
+            return send(plan.current)
         # Graceful first: the resize is planned, so the guest gets the chance to flush its disks.
-        return power_cycle(self, self.refs, plan.current, lambda stopped: super(HucInstance, self).patch(plan),
-                           shutdown_timeout=RESIZE_SHUTDOWN_TIMEOUT, wait=plan.inputs["wait"])
+        return power_cycle(self, self.refs, plan.current, send, shutdown_timeout=RESIZE_SHUTDOWN_TIMEOUT,
+                           wait=plan.inputs["wait"])
 
 
 def main():

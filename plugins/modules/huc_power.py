@@ -162,7 +162,8 @@ instances:
 """
 
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import ID, PROJECT, HucModule, Option, wait_options
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._power import PowerPlan
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import RESTORE_LABEL
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._power import PowerPlan, relabel, user_and_own
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES, References
 
 
@@ -204,6 +205,10 @@ class HucPower(HucModule):
         plan = PowerPlan(self, refs, self.targets(refs), self.params["state"], graceful=self.params["graceful"],
                          shutdown_timeout=self.params["shutdown_timeout"], wait=self.params["wait"])
         results = plan.run()
+        for target in plan.targets if not self.check_mode else ():
+            # The power state is the task's now: a restore left by a killed restart (huc_instance) no longer applies.
+            if RESTORE_LABEL in (target.instance.get("labels") or {}):
+                relabel(self, target.instance, user_and_own(target.instance, keep=False))
         self.before = dict((item["name"] or item["id"], item["previous_status"]) for item in results)
         self.after = dict((item["name"] or item["id"], item["status"]) for item in results)
         self.set_result(results, changed=any(item["changed"] for item in results))

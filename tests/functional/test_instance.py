@@ -149,8 +149,10 @@ def test_lifecycle(emulator_factory):
         listing, nodes,                                                    # shrink refused
                                                                            # resize invalid: no request
         listing, nodes,                                                    # check resize: reads only
-        listing, nodes, ("POST", one + "/power", {}), ("GET", one, {}),    # resize: shutdown, wait,
-        ("PATCH", one, {}), ("POST", one + "/power", {}), ("GET", one, {}),  # resize, start, wait
+        listing, nodes, ("PATCH", one, {}),                                # resize: the power state to restore,
+        ("POST", one + "/power", {}), ("GET", one, {}),                    # shutdown, wait,
+        ("PATCH", one, {}), ("POST", one + "/power", {}), ("GET", one, {}),  # resize, start, wait,
+        ("PATCH", one, {}),                                                # the record removed
     ]
 
     # A stopped instance is resized without any power action and stays stopped; then state: absent.

@@ -90,10 +90,12 @@ def test_enable_ipv6_and_reverse_dns_on_an_existing_instance(emulator_factory):
     assert (enabled["diff"]["before"]["ipv6"], enabled["diff"]["after"]["ipv6"]) == (False, True)
     assert run.task("enable again")["changed"] is False and run.task("enable again")["instance"] == result
     path = "/api/instances/" + inst["id"]
-    # Writes: one PUT for the first PTR; then shutdown, PATCH ipv6, start, and the PUT of the new address.
+    # Writes: one PUT for the first PTR; then the power state to restore recorded, shutdown, PATCH ipv6, start,
+    # the record removed, and the PUT of the new address.
     assert writes(log) == [
-        ("PUT", path + "/reverse-dns", {}),
-        ("POST", path + "/power", {}), ("PATCH", path, {}), ("POST", path + "/power", {}), ("PUT", path + "/reverse-dns", {})]
+        ("PUT", path + "/reverse-dns", {}), ("PATCH", path, {}),
+        ("POST", path + "/power", {}), ("PATCH", path, {}), ("POST", path + "/power", {}), ("PATCH", path, {}),
+        ("PUT", path + "/reverse-dns", {})]
     # The no-ops cost one request each, by id.
     assert [entry for entry in log if entry[0] == "GET"][:1] == [("GET", path, {})]
 

@@ -10,7 +10,9 @@ import pytest
 
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import HucModule
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._power import PowerPlan, power_cycle, restore
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._declarations import NOT_SET
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import RESTORE_LABEL
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._power import PowerPlan, RestorePower, power_cycle, restore
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import References
 
 PROJECT = "7d3c2a4e-0b1f-4c55-9a51-2f6a1c0e8b90"
@@ -103,6 +105,15 @@ class FakeClient:
         if body["action"] not in self.ignore:
             self.settles[instance_id] = [settled]
         return copy.deepcopy(obj)
+
+    def patch(self, path, body):
+        self.calls.append(("PATCH", path, copy.deepcopy(body), self.clock.now()))
+        obj = self.instances[path.rpartition("/")[2]]
+        obj.update(copy.deepcopy(body))
+        return copy.deepcopy(obj)
+
+    def labels_sent(self):
+        return [call[2]["labels"] for call in self.calls if call[0] == "PATCH" and "labels" in call[2]]
 
     def actions(self):
         return [call[2]["action"] for call in self.calls if call[0] == "POST"]
@@ -216,9 +227,13 @@ def test_power_cycle_stops_changes_and_starts_again():
     def change(stopped):
         seen.append(stopped["status"])
         return dict(stopped, vcpus=4)
-    final = power_cycle(module, References(client, PROJECT), instance("running"), change)
+    final = power_cycle(module, References(client, PROJECT), instance("running", labels={"role": "web"}), change)
     assert seen == ["stopped"] and client.actions() == ["shutdown", "start"]
     assert final["status"] == "running"
+    # The power state to put back is recorded before the stop and removed once it is back.
+    assert [call[0] for call in client.calls if call[0] != "GET"] == ["PATCH", "POST", "POST", "PATCH"]
+    assert client.labels_sent() == [{"role": "web", RESTORE_LABEL: "running"}, {"role": "web"}]
+    assert final["labels"] == {"role": "web"}
 
 
 def test_power_cycle_restores_the_power_state_when_the_change_fails():
@@ -230,6 +245,7 @@ def test_power_cycle_restores_the_power_state_when_the_change_fails():
     with pytest.raises(HucApiError, match="no capacity"):
         power_cycle(module, References(client, PROJECT), instance("running"), change)
     assert client.actions() == ["shutdown", "start"] and client.instances[I1]["status"] == "running"
+    assert client.instances[I1]["labels"] == {}
 
 
 def test_power_cycle_leaves_a_stopped_one_stopped():
@@ -239,3 +255,19 @@ def test_power_cycle_leaves_a_stopped_one_stopped():
     assert client.calls == [] and final["status"] == "stopped"
     assert restore(module, References(client, PROJECT), instance("stopped"), "stopped")["status"] == "stopped"
     assert client.calls == []
+
+
+def test_a_recorded_restore_is_put_back_by_the_rerun():
+    """A run killed between the stop and the start left the record: the rerun starts the instance and removes it."""
+    killed = instance("stopped", labels={"role": "web", RESTORE_LABEL: "running"})
+    client = FakeClient([killed])
+    module = power_module(client)
+    module.refs = References(client, PROJECT)
+    endpoint = RestorePower()
+    assert endpoint.value(module, {}, instance("running", labels={"role": "web"})) is NOT_SET
+    assert endpoint.value(module, {}, killed) == "running"
+    predicted = endpoint.predict(killed, "running")
+    assert predicted["status"] == "running" and predicted["labels"] == {"role": "web"}
+    final = endpoint.write(module, killed, "running")
+    assert client.actions() == ["start"] and final["status"] == "running" and final["labels"] == {"role": "web"}
+    assert client.labels_sent() == [{"role": "web"}]
