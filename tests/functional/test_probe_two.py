@@ -1,11 +1,19 @@
 """Issue 23, second probe: the defects of the driver's own, each through ansible-playbook against the emulator.
 
-4: every reference is checked before the first write; 5: a failure after a write reports changed;
-10: an id never reaches a path unchecked.
+3: a restart killed half-way is finished by the rerun; 4: every reference is checked before the first
+write; 5: a failure after a write reports changed; 10: an id never reaches a path unchecked.
 """
 
+import os
+import signal
+import subprocess
+import tempfile
+import time
+
+import yaml
+
 from tests.emulator.harness import make_instances
-from tests.functional.playbook import run_playbook
+from tests.functional.playbook import ANSIBLE_BIN, base_env, run_playbook
 from tests.functional.steps import calls, steps, writes
 
 NETWORK = "hostupcloud.cloud.huc_private_network"
@@ -82,3 +90,57 @@ def test_an_id_is_checked_before_it_reaches_a_path(emulator):
         assert result["msg"].startswith("invalid input (validation_error): id: must be an id such as "), result["msg"]
         assert result["failure"]["details"] == {"id": "must be a UUID"} and "Traceback" not in run.output
     assert calls(emulator) == []
+
+
+def killed_while(tasks, emulator, moment, timeout=120):
+    """Run tasks in ansible-playbook and kill -9 it and every process it started once moment() is true.
+
+    moment() looks at the emulator (what the run has done by then); a run that fails is killed after
+    timeout all the same, and the test then fails on what the emulator holds.
+    """
+    workdir = tempfile.mkdtemp(prefix="huc-kill-")
+    playbook = os.path.join(workdir, "play.yml")
+    with open(playbook, "w") as handle:
+        yaml.safe_dump([{"name": "killed", "hosts": "localhost", "connection": "local", "gather_facts": False,
+                         "tasks": tasks}], handle)
+    proc = subprocess.Popen([os.path.join(ANSIBLE_BIN, "ansible-playbook"), "-i", "localhost,", playbook],
+                            cwd=workdir, env=base_env(emulator), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + timeout
+    try:
+        while not moment() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert proc.poll() is None, "the run ended before the moment it was to be killed at"
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # the run, its workers and the module it runs
+        except ProcessLookupError:
+            pass
+        proc.wait()
+
+
+def test_a_resize_killed_between_the_change_and_the_start_is_started_by_the_rerun(emulator_factory):
+    """Item 3: killed after the resize and before the start, the instance stayed stopped and reruns were ok."""
+    emulator = emulator_factory(provision_seconds=0.5, transition_seconds=0.5)
+    own = make_instances(emulator, ["web-1"])
+    resize = {"name": "resize", "hostupcloud.cloud.huc_instance": dict(
+        project=emulator.project_id, name="web-1", vcpus=2, memory_mb=2048, allow_restart=True), "register": "out"}
+    # The first PATCH (the power state to put back) passes; the resize acts, and its answer never comes.
+    emulator.fault(status=None, delaySeconds=0.01, methods=["PATCH"], pathPrefix="/api/instances/", count=1)
+    emulator.lose_answer(delaySeconds=300, methods=["PATCH"], pathPrefix="/api/instances/", count=1)
+
+    def resized():
+        return next(i for i in emulator.state()["instances"] if i["id"] == own["web-1"])["vcpus"] == 2
+    killed_while([resize], emulator, resized)
+    emulator.clear_faults()
+    left = next(i for i in emulator.state()["instances"] if i["id"] == own["web-1"])
+    assert left["status"] == "stopped" and left["labels"] == {"hostupcloud.cloud/restore-power": "running"}
+
+    run = run_playbook([dict(resize, name="check rerun", check_mode=True), resize, dict(resize, name="again")],
+                       emulator=emulator)
+    assert run.rc == 0, [r["result"].get("msg") for r in run.records]
+    assert run.task("check rerun")["changed"] is True and run.task("check rerun")["instance"]["status"] == "running"
+    assert run.task("resize")["changed"] is True and run.task("resize")["instance"]["status"] == "running"
+    assert run.task("again")["changed"] is False
+    final = next(i for i in emulator.state()["instances"] if i["id"] == own["web-1"])
+    assert (final["status"], final["vcpus"], final["memoryMb"], final["labels"]) == ("running", 2, 2048, {})
