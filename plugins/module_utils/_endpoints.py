@@ -31,14 +31,16 @@ class Attachment(Endpoint):
     the node of the instance unless node is given (it must be that node), then attached. Attached
     to another instance, it moves (detach, then attach) only with force; state absent while
     attached fails unless force (detach, then delete). A move whose attach fails after its detach
-    leaves it detached; a rerun attaches it. statuses: the (attached, detached) status it then has.
+    leaves it detached; a rerun attaches it. statuses: the (attached, detached) status it then has;
+    mark: a label naming the instance a new one is made for.
     """
 
     forced = True
 
-    def __init__(self, delete_verb="delete", statuses=None):
+    def __init__(self, delete_verb="delete", statuses=None, mark=None):
         self.force_to_delete = "detach and %s it" % delete_verb
         self.statuses = statuses
+        self.mark = mark
 
     def check(self, inputs):
         if inputs.get("state") == "detached" and inputs.get(self.field.option) is not None:
@@ -58,7 +60,8 @@ class Attachment(Endpoint):
 
     def create_body(self, module, inputs, body):
         instance = module.refs.get("instance", inputs[self.field.option])
-        return {} if body.get("nodeId") else {"nodeId": instance.get("nodeId")}
+        extra = {"labels": {self.mark: instance["id"]}} if self.mark else {}
+        return extra if body.get("nodeId") else dict(extra, nodeId=instance.get("nodeId"))
 
     def refuse(self, module, obj, value, inputs):
         if not value:

@@ -207,13 +207,28 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._declarations im
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucResourceModule
 
 
+# The label a floating IP is allocated with: the id of the instance it is for, so that a rerun after a failed or
+# killed attach adopts it instead of allocating another, and two runs racing for one instance keep one.
+ALLOCATED_FOR = "hostupcloud.cloud/allocated-for"
+
+
+def claims(ip, instance_id):
+    """Whether ip is attached to instance_id, or was allocated for it and is attached to nothing."""
+    allocated = (ip.get("labels") or {}).get(ALLOCATED_FOR) == instance_id and not ip.get("instanceId")
+    return ip.get("instanceId") == instance_id or allocated
+
+
+def oldest(ips):
+    return min(ips, key=lambda ip: (ip.get("createdAt") or "", ip["id"]))
+
+
 class HucFloatingIp(HucResourceModule):
-    """Found by id, by address, or as the one attached to instance; attach/detach/release from Attachment.
+    """Found by id, by address, or as the one of instance; attach/detach/release from Attachment.
 
     Allocation (POST /floating-ips) goes through the driver with an Idempotency-Key, so a retry after a lost
-    answer gets the first allocation replayed. There is no name to look the new floating IP up by before a
-    retry (the API picks the address, and it is attached only after the POST), so that key is the only guard;
-    a task that fails after the allocation, but before the attach, leaves a spare floating IP behind.
+    answer gets the first allocation replayed; the new one is labelled with its instance (ALLOCATED_FOR), so a
+    run that failed before the attach leaves it to the rerun, which adopts it. Of floating IPs that two runs
+    allocated for one instance at once, the oldest is kept and attached, the others released.
     """
 
     result_key = "floating_ip"
@@ -221,7 +236,7 @@ class HucFloatingIp(HucResourceModule):
     fields = (
         Field("address", identity=True, create=False, check=ipv4_address),
         Field("node", api="nodeId", ref="node", existing="the floating IP is on node id %s"),
-        Field("instance", api="instanceId", via=Attachment(delete_verb="release")),
+        Field("instance", api="instanceId", via=Attachment(delete_verb="release", mark=ALLOCATED_FOR)),
         Field("reverse_dns", api="reverseDns", check=ptr_name, normalize=normalize_ptr, via=Ptr()),
     )
     diff_fields = ("address", "node_id", "instance_id")
@@ -233,18 +248,33 @@ class HucFloatingIp(HucResourceModule):
     option_rules = {"required_one_of": [("id", "address", "instance")], "mutually_exclusive": [("id", "address")]}
 
     def find(self, inputs):
-        """By id or address, else the one floating IP attached to instance."""
+        """By id or address, else the one attached to instance (or allocated for it): one listing of the project."""
         if inputs.get("id") or inputs.get("address"):
             return super(HucFloatingIp, self).find(inputs)
         if inputs.get("instance") is None:
             self.fail("instance: null detaches the floating IP found by id or address: give one of them",
                       code="missing_options")
         instance_id = self.refs.id("instance", inputs["instance"])
-        found = self.list_all(instanceId=instance_id)
+        listing = self.list_all()
+        found = [ip for ip in listing if ip.get("instanceId") == instance_id]
         if len(found) > 1:
             self.fail("%d floating IPs are attached to instance %s: %s; give id or address to choose one" % (
                 len(found), inputs["instance"], ", ".join(sorted(obj["address"] for obj in found))), code="ambiguous")
-        return Plan(inputs, found[0] if found else None)
+        spare = [ip for ip in listing if claims(ip, instance_id)]
+        return Plan(inputs, found[0] if found else oldest(spare) if spare else None, listing)
+
+    def post_create(self, plan):
+        """The new floating IP, or the oldest one a racing run allocated for the same instance (ours released)."""
+        new = super(HucFloatingIp, self).post_create(plan)
+        instance_id = plan.writes.get("instanceId")
+        if new is None or not instance_id:
+            return new
+        keep = oldest([ip for ip in self.list_all() if claims(ip, instance_id)] + [new])
+        if keep["id"] != new["id"]:
+            self.client.delete_if_exists(self.item_path(new))
+            self.module.warn("another run allocated floating IP %s for instance %s at the same time; it is kept and %s "
+                             "was released" % (keep.get("address"), instance_id, new.get("address")))
+        return keep
 
 
 def main():

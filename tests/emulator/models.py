@@ -222,10 +222,11 @@ class SshKeyCreate(Body):
 
 
 class FloatingIpCreate(Body):
-    """POST /api/floating-ips."""
+    """POST /api/floating-ips. labels: [assumed] as on instances (a well-made cloud API labels every resource)."""
 
     projectId: ProjectId
     nodeId: NodeId
+    labels: Optional[Labels] = Field(None, description="string keys (1-63 characters) to string values")
 
 
 class AttachBody(Body):

@@ -26,7 +26,8 @@ async def create_floating_ip(request: Request, store: Store = Depends(get_store)
     address = free_floating_address({record["address"] for record in store.data["floatingIps"].values()})
     if address is None:
         raise conflict("no floating IP address is left", code="addresses_exhausted")
-    record = new_record(store, dict(body.model_dump(), address=address, instanceId=None, reverseDns=None))
+    record = new_record(store, dict(body.model_dump(), labels=body.labels or {}, address=address, instanceId=None,
+                                    reverseDns=None))
     return one(stored(store, "floatingIps", record), 201)
 
 

@@ -1,5 +1,6 @@
 """Issue 23, second probe: the defects of the driver's own, each through ansible-playbook against the emulator.
 
+1 and 2: a floating IP allocated for an instance is adopted by the rerun, and racing runs keep one;
 3: a restart killed half-way is finished by the rerun; 4: every reference is checked before the first
 write; 5: a failure after a write reports changed; 10: an id never reaches a path unchecked.
 """
@@ -13,6 +14,7 @@ import time
 import yaml
 
 from tests.emulator.harness import make_instances
+from tests.functional.faultkit import Background
 from tests.functional.playbook import ANSIBLE_BIN, base_env, run_playbook
 from tests.functional.steps import calls, steps, writes
 
@@ -144,3 +146,58 @@ def test_a_resize_killed_between_the_change_and_the_start_is_started_by_the_reru
     assert run.task("again")["changed"] is False
     final = next(i for i in emulator.state()["instances"] if i["id"] == own["web-1"])
     assert (final["status"], final["vcpus"], final["memoryMb"], final["labels"]) == ("running", 2, 2048, {})
+
+
+FIP = "hostupcloud.cloud.huc_floating_ip"
+
+
+def floating_ips(emulator):
+    return emulator.state()["floatingIps"]
+
+
+def test_a_floating_ip_whose_attach_failed_is_adopted_by_the_rerun(emulator):
+    """Item 1: allocated, then the attach failed (503 past api_retries): the rerun allocated a second one."""
+    own = make_instances(emulator, ["web-1"])
+    args = dict(project=emulator.project_id, instance="web-1", api_retries=0)
+    emulator.fault(status=503, methods=["POST"], pathPrefix="/api/floating-ips/")  # the attach, not the allocation
+    run = run_playbook([{"name": "attach fails", FIP: args, "register": "out", "ignore_errors": True}],
+                       emulator=emulator)
+    assert run.status("attach fails") == "failed" and run.task("attach fails")["changed"] is True
+    emulator.clear_faults()
+    spare = floating_ips(emulator)
+    assert len(spare) == 1 and spare[0]["instanceId"] is None
+    assert spare[0]["labels"] == {"hostupcloud.cloud/allocated-for": own["web-1"]}
+    run = run_playbook([{"name": "rerun", FIP: args, "register": "out"}, {"name": "again", FIP: args, "register": "out"}],
+                       emulator=emulator)
+    assert run.rc == 0 and run.task("rerun")["changed"] is True and run.task("again")["changed"] is False
+    assert [(ip["id"], ip["instanceId"]) for ip in floating_ips(emulator)] == [(spare[0]["id"], own["web-1"])]
+    assert run.task("rerun")["floating_ip"]["address"] == spare[0]["address"]
+
+
+def test_a_floating_ip_allocation_killed_before_the_attach_is_adopted_by_the_rerun(emulator):
+    """Item 1, killed: the allocation acted, its answer never came, the run was killed."""
+    own = make_instances(emulator, ["web-1"])
+    args = dict(project=emulator.project_id, instance="web-1")
+    emulator.lose_answer(delaySeconds=300, methods=["POST"], pathPrefix="/api/floating-ips", count=1)
+    killed_while([{"name": "allocate", FIP: args}], emulator, lambda: bool(floating_ips(emulator)))
+    emulator.clear_faults()
+    run = run_playbook([{"name": "rerun", FIP: args, "register": "out"}], emulator=emulator)
+    assert run.rc == 0 and run.task("rerun")["changed"] is True
+    assert [ip["instanceId"] for ip in floating_ips(emulator)] == [own["web-1"]]
+
+
+def test_two_runs_for_one_instance_at_once_keep_one_floating_ip(emulator):
+    """Item 2: with listings answered 2 s late both runs allocated and attached; every later run then failed."""
+    own = make_instances(emulator, ["web-1"])
+    args = dict(project=emulator.project_id, instance="web-1")
+    # Each listing is made when asked and answered 2 s later: both runs see no floating IP.
+    emulator.lose_answer(delaySeconds=2, methods=["GET"], pathPrefix="/api/floating-ips")
+    runs = [Background([{"name": "race", FIP: args, "register": "out"}], emulator, env={}) for _ in range(2)]
+    results = [run.finish() for run in runs]
+    emulator.clear_faults()
+    assert [result.rc for result in results] == [0, 0], [r.stdout[-2000:] for r in results]
+    ips = floating_ips(emulator)
+    assert len(ips) == 1 and ips[0]["instanceId"] == own["web-1"], ips
+    assert {result.task("race")["floating_ip"]["id"] for result in results} == {ips[0]["id"]}
+    run = run_playbook([{"name": "later", FIP: args, "register": "out"}], emulator=emulator)
+    assert run.rc == 0 and run.task("later")["changed"] is False
