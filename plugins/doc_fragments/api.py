@@ -74,8 +74,10 @@ options:
       - Share the budget of O(rate_limit) with the other processes of this controller, through a
         small state file per key (named by a hash of the key, never the key) under
         E(HUC_RATE_LIMIT_DIR), by default C($XDG_RUNTIME_DIR/hostupcloud) or else a per-user
-        directory in the temporary directory. A directory that cannot be written falls back to
-        pacing this task alone, with a warning.
+        directory in the temporary directory. A missing directory is created with mode C(0700).
+        A directory that cannot be written, is a symlink, is not the user's own or is writable by
+        others, or a state file that is not a regular file of the user's, falls back to pacing
+        this task alone, with a warning.
       - V(false) paces this task alone.
       - If not set, the value of the E(HUC_RATE_LIMIT_SHARED) environment variable is used.
     type: bool

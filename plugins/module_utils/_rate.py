@@ -15,8 +15,10 @@ controller. The server's signals make it slower still: a Retry-After pauses ever
 key, and X-RateLimit-Remaining below what the bucket holds (another controller uses the key)
 takes the difference out of the bucket, none left pauses until X-RateLimit-Reset.
 
-The file name is a hash of the key, never the key. A corrupt or unreadable file is rebuilt; a
-directory that cannot be written falls back to a bucket for this process alone, with one warning.
+The file name is a hash of the key, never the key. Nothing read is taken at its word: a corrupt,
+oversized or out-of-bounds state is rebuilt (no pause outlasts the window or rate_limit_timeout). A
+directory that cannot be written or is not this user's alone, or a state file that is no regular
+file of ours, falls back to a bucket for this process alone, with one warning.
 
 The server's rate signals are read here too (X-RateLimit-Remaining/Reset/Limit, Retry-After), and
 the waits they call for (after a 429, before a retry) are computed here: the client only sends,
@@ -28,10 +30,13 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import email.utils
+import errno
 import hashlib
 import json
+import math
 import os
 import random
+import stat
 import tempfile
 import time
 
@@ -44,6 +49,10 @@ except ImportError:  # pragma: no cover - not on POSIX: per-process pacing only
 WINDOW = 60.0
 # A reset further away than this is not believed (the window is a minute).
 WINDOW_CAP = 60.0
+# HUC_RATE_LIMIT_WINDOW scales the window for an emulator; longer than an hour is not believed.
+WINDOW_MAX = 3600.0
+# A state file holds a few hundred bytes; a larger one is not ours and is rebuilt, not read.
+STATE_MAX = 64 * 1024
 
 
 class Clock:
@@ -141,12 +150,58 @@ def default_directory():
     return os.path.join(tempfile.gettempdir(), "hostupcloud-%s" % uid)
 
 
-def window_seconds():
-    """The API's window, 60 s; $HUC_RATE_LIMIT_WINDOW for an emulator running at a scaled limit."""
+def finite(value):
+    """value as a float when it is a finite number (JSON's true and false are not), else None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
     try:
-        return max(0.001, float(os.environ.get("HUC_RATE_LIMIT_WINDOW") or WINDOW))
+        value = float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        return None
+    return value if math.isfinite(value) else None
+
+
+def window_seconds(warn=None):
+    """The API's window, 60 s; $HUC_RATE_LIMIT_WINDOW for an emulator running at a scaled limit. Like an
+    unusable budget directory, a setting not in seconds above 0 and at most WINDOW_MAX is ignored, with a warning."""
+    setting = os.environ.get("HUC_RATE_LIMIT_WINDOW")
+    try:
+        window = finite(float(setting or WINDOW))
     except ValueError:
-        return WINDOW
+        window = None
+    if window is not None and 0 < window <= WINDOW_MAX:
+        return window
+    if warn:
+        warn("HUC_RATE_LIMIT_WINDOW=%r is ignored: it must be a number of seconds above 0 and at most %d; "
+             "the API's window of %d seconds is used" % (setting, WINDOW_MAX, WINDOW))
+    return WINDOW
+
+
+def _private_directory(directory):
+    """A descriptor (O_NOFOLLOW) of the budget directory, made 0700 if missing; OSError unless it is this user's alone.
+
+    In the shared temporary directory another local user may have made it first, to plant a symlink
+    where a state file goes: a symlink, a directory of another user or one others may write to is refused.
+    """
+    if not os.path.lexists(directory):
+        os.makedirs(directory, 0o700)
+    if os.path.islink(directory):
+        raise OSError(errno.ELOOP, "it is a symlink")
+    handle = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        _check_own(os.fstat(handle), "directory")
+        return handle
+    except OSError:
+        os.close(handle)
+        raise
+
+
+def _check_own(info, what):
+    """OSError unless info (an fstat) is of this user's alone: its own, no one else may write to it."""
+    if info.st_uid != os.geteuid():
+        raise OSError(errno.EPERM, "the %s belongs to uid %d, not to this user" % (what, info.st_uid))
+    if info.st_mode & 0o022:
+        raise OSError(errno.EPERM, "others may write to the %s (mode %03o)" % (what, stat.S_IMODE(info.st_mode)))
 
 
 def key_digest(api_key):
@@ -156,42 +211,58 @@ def key_digest(api_key):
 class Bucket:
     """The bucket's arithmetic on a state dict {spent: [epochs a token was spent], pause_until}."""
 
-    def __init__(self, rate, window=WINDOW):
+    def __init__(self, rate, window=WINDOW, max_pause=None):
         self.rate = int(rate)
-        self.window = float(window)
+        self.window = finite(window)
+        if self.window is None or not 0 < self.window <= WINDOW_MAX:
+            raise ValueError("the window must be a number of seconds above 0 and at most %d: %r" % (WINDOW_MAX, window))
         # A token comes back a little after the window: the server counts arrivals, we count sends.
         self.refill_after = self.window * 1.02
+        # No pause (Retry-After, X-RateLimit-Reset, the state file's) outlasts the window or max_pause.
+        max_pause = finite(max_pause)
+        self.max_pause = self.window if max_pause is None else max(0.0, min(self.window, max_pause))
 
     @staticmethod
     def fresh():
         return {"spent": [], "pause_until": 0.0}
 
+    def clean(self, state, now):
+        """The state as read from a file, checked: only finite numbers, spent times within a window of now,
+        a pause cut to max_pause, a limit of at least 1. Whatever else is there is dropped (rebuilt)."""
+        state = state if isinstance(state, dict) else {}
+        spent = state.get("spent") if isinstance(state.get("spent"), list) else []
+        spent = [t for t in map(finite, spent) if t is not None and now - self.refill_after < t <= now + self.window]
+        clean = {"spent": spent, "pause_until": min(finite(state.get("pause_until")) or 0.0, now + self.max_pause)}
+        limit = finite(state.get("limit"))
+        if limit is not None and limit >= 1:
+            clean["limit"] = int(limit)
+        return clean
+
     def _live(self, state, now):
         """The spent tokens not back yet (oldest first), at most rate of them."""
-        spent = [float(t) for t in state.get("spent") or [] if now - self.refill_after < float(t) <= now + 1]
+        spent = [t for t in state["spent"] if now - self.refill_after < t <= now + 1]
         return sorted(spent)[-self.rate:]
 
     def size(self, state):
         """The bucket's size: rate, or the server's X-RateLimit-Limit when that is lower."""
-        try:
-            return max(1, min(self.rate, int(state.get("limit") or self.rate)))
-        except (TypeError, ValueError):
-            return self.rate
+        return max(1, min(self.rate, state.get("limit") or self.rate))
 
     def take(self, state, now):
         """(new state, seconds to wait first): 0 seconds means a token was taken."""
+        state = self.clean(state, now)
         spent = self._live(state, now)
         pause = max(0.0, float(state.get("pause_until") or 0.0) - now)
         size = self.size(state)
         if pause <= 0 and len(spent) < size:
             return dict(state, spent=spent + [now], pause_until=0.0), 0.0
         wait = pause if pause > 0 else spent[-size] + self.refill_after - now
-        return dict(state, spent=spent, pause_until=state.get("pause_until") or 0.0), max(wait, 0.001)
+        return dict(state, spent=spent), max(wait, 0.001)
 
     def observe(self, state, now, remaining=None, reset_in=None, pause=None, limit=None):
         """The state after the server spoke: tokens the server has not got are taken out; none left pauses."""
+        state = self.clean(state, now)
         spent = self._live(state, now)
-        until = float(state.get("pause_until") or 0.0)
+        until = state["pause_until"]
         if limit:
             state = dict(state, limit=limit)
         if remaining is not None:
@@ -205,33 +276,58 @@ class Bucket:
                 until = max(until, now + reset_in)
         if pause:
             until = max(until, now + pause)
-        return dict(state, spent=spent[-self.rate:], pause_until=until)
+        return dict(state, spent=spent[-self.rate:], pause_until=min(until, now + self.max_pause))
 
 
 class RateBudget:
     """The shared budget of one key: acquire() before each request, observe_response() after each answer."""
 
-    def __init__(self, api_key, rate=60, shared=True, directory=None, window=None, clock=SYSTEM_CLOCK, warn=None):
-        self.bucket = Bucket(rate, window or window_seconds()) if rate and int(rate) > 0 else None
+    def __init__(self, api_key, rate=60, shared=True, directory=None, window=None, clock=SYSTEM_CLOCK, warn=None,
+                 timeout=None):
+        """timeout: the client's rate_limit_timeout, the longest pause the budget imposes (else the window)."""
         self.clock = clock
         self.warn = warn or (lambda text: None)
-        self.path = None
+        paced = rate and int(rate) > 0
+        self.bucket = Bucket(rate, window or window_seconds(self.warn), timeout) if paced else None
+        self.path = self._directory = None
+        self._name = "%s.json" % key_digest(api_key)
         self._local = None
         if self.bucket is None:
             return
         if shared and HAS_FCNTL:
-            directory = directory or default_directory()
+            self._directory = directory or default_directory()
             try:
-                if not os.path.isdir(directory):
-                    os.makedirs(directory, 0o700)
-                self.path = os.path.join(directory, "%s.json" % key_digest(api_key))
-                os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+                os.close(self._open())
+                self.path = os.path.join(self._directory, self._name)
             except OSError as error:
-                self.path = None
-                self.warn("the shared request budget cannot use %s (%s): this process paces its own requests "
-                          "only; set HUC_RATE_LIMIT_DIR to a writable directory" % (directory, error.strerror or error))
+                self.warn("the shared request budget cannot use %s (%s): this process paces its own requests only; "
+                          "set HUC_RATE_LIMIT_DIR to a directory of this user's that no one else may write to"
+                          % (self._directory, error.strerror or error))
         if self.path is None:
             self._local = self.bucket.fresh()
+
+    def _open(self):
+        """The state file, opened (not truncated) once it is this user's regular file in a directory of its own.
+
+        O_NOFOLLOW: a symlink in its place is refused, never followed; O_NONBLOCK: a FIFO is refused, not waited on.
+        """
+        directory = _private_directory(self._directory)
+        try:
+            if os.path.islink(os.path.join(self._directory, self._name)):  # a clear message; O_NOFOLLOW is the guard
+                raise OSError(errno.ELOOP, "%s is a symlink" % self._name)
+            flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+            handle = os.open(self._name, flags, 0o600, dir_fd=directory)
+        finally:
+            os.close(directory)
+        try:
+            info = os.fstat(handle)
+            if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
+                raise OSError(errno.EINVAL, "%s is not a regular file with a single link" % self._name)
+            _check_own(info, "state file")
+            return handle
+        except OSError:
+            os.close(handle)
+            raise
 
     def _update(self, change):
         """Apply change(state, now) -> (state, result) under the lock; returns result."""
@@ -240,7 +336,7 @@ class RateBudget:
             self._local, result = change(self._local, now)
             return result
         try:
-            handle = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            handle = self._open()
         except OSError as error:
             self.warn("the shared request budget file %s cannot be opened (%s): pacing this process only"
                       % (self.path, error.strerror or error))
@@ -249,17 +345,15 @@ class RateBudget:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX)
             raw = b""
-            while True:
-                chunk = os.read(handle, 4096)
+            while len(raw) <= STATE_MAX:  # a larger file is not read to its end
+                chunk = os.read(handle, STATE_MAX + 1 - len(raw))
                 if not chunk:
                     break
                 raw += chunk
             try:
-                state = json.loads(raw.decode("utf-8")) if raw else None
-                if not isinstance(state, dict) or not isinstance(state.get("spent", []), list):
-                    state = None  # corrupt: rebuilt
-            except (ValueError, TypeError, UnicodeDecodeError):
-                state = None
+                state = json.loads(raw.decode("utf-8")) if raw and len(raw) <= STATE_MAX else None
+            except (ValueError, TypeError, UnicodeDecodeError, RecursionError):
+                state = None  # corrupt: rebuilt (Bucket.clean drops whatever is out of bounds)
             state, result = change(state if state is not None else self.bucket.fresh(), now)
             os.lseek(handle, 0, os.SEEK_SET)
             os.ftruncate(handle, 0)

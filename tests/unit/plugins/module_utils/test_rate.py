@@ -2,6 +2,7 @@
 
 import email.utils
 import json
+import math
 import os
 import signal
 import subprocess
@@ -225,3 +226,168 @@ def test_the_budget_takes_the_server_signals_from_the_headers(tmp_path):
     assert paced.acquire() == pytest.approx(3, abs=0.01)
     assert paced.delay_after_429({"Retry-After": "5"}, attempt=0) == 5.0
     assert 0.25 <= paced.retry_delay(0) <= 0.5 and paced.retry_delay(10) <= 10
+
+
+# -- issue 23: the budget directory and its state are not to be trusted ---------------------------
+
+def plant(directory, target, key=KEY):
+    """A symlink where the key's state file goes, pointing at target (another user's doing)."""
+    link = directory / (key_digest(key) + ".json")
+    link.symlink_to(target)
+    return link
+
+
+def falls_back(paced, clock, warnings):
+    """The budget paces this process alone (rate 2), having warned exactly once."""
+    assert paced.path is None
+    assert paced.acquire() == 0 and paced.acquire() == 0 and paced.acquire() > 0
+    assert len(warnings) == 1 and "HUC_RATE_LIMIT_DIR" in warnings[0], warnings
+
+
+def test_a_symlinked_state_file_is_never_followed(tmp_path):
+    victim = tmp_path / "victim"
+    victim.write_text("precious")
+    directory = tmp_path / "budget"
+    directory.mkdir(mode=0o700)
+    plant(directory, victim)
+    clock, warnings = FakeClock(), []
+    paced = RateBudget(KEY, rate=2, directory=str(directory), window=10, clock=clock, warn=warnings.append)
+    falls_back(paced, clock, warnings)
+    assert victim.read_text() == "precious"
+    assert os.path.islink(str(directory / (key_digest(KEY) + ".json")))
+
+
+@pytest.mark.parametrize("planted", ["world-writable", "foreign", "symlink"])
+def test_a_budget_directory_another_user_made_first_is_refused(tmp_path, monkeypatch, planted):
+    # No HUC_RATE_LIMIT_DIR, no XDG_RUNTIME_DIR: the budget goes to <tmp>/hostupcloud-<uid>, which
+    # another local user may have created first, with a symlink in it where the state file goes.
+    monkeypatch.delenv("HUC_RATE_LIMIT_DIR", raising=False)
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+    monkeypatch.setattr(_rate.tempfile, "tempdir", str(tmp_path))
+    victim = tmp_path / "victim"
+    victim.write_text("precious")
+    directory = tmp_path / ("hostupcloud-%s" % os.getuid())
+    assert _rate.default_directory() == str(directory)
+    theirs = tmp_path / "theirs" if planted == "symlink" else directory
+    theirs.mkdir()
+    os.chmod(str(theirs), 0o700)
+    plant(theirs, victim)
+    if planted == "world-writable":
+        os.chmod(str(theirs), 0o777)
+    elif planted == "foreign" and os.geteuid() == 0:
+        os.chown(str(theirs), 4242, 4242)
+    elif planted == "foreign":
+        monkeypatch.setattr(_rate.os, "geteuid", lambda: os.getuid() + 4242)
+    else:
+        directory.symlink_to(theirs)
+    clock, warnings = FakeClock(), []
+    paced = RateBudget(KEY, rate=2, window=10, clock=clock, warn=warnings.append)
+    falls_back(paced, clock, warnings)
+    assert victim.read_text() == "precious"
+    assert sorted(os.listdir(str(theirs))) == [key_digest(KEY) + ".json"]
+
+
+def test_a_missing_budget_directory_is_created_for_this_user_alone(tmp_path):
+    old = os.umask(0)
+    try:
+        paced = RateBudget(KEY, rate=2, directory=str(tmp_path / "new"), window=10, clock=FakeClock())
+    finally:
+        os.umask(old)
+    assert paced.path is not None and paced.acquire() == 0
+    assert os.stat(str(tmp_path / "new")).st_mode & 0o777 == 0o700
+    assert os.stat(paced.path).st_mode & 0o777 == 0o600
+
+
+# A state file that would block a read (a FIFO) or never end (/dev/zero) is probed in a child
+# process with a timeout, so that a regression fails this test instead of hanging the suite.
+PROBE = (
+    "import importlib.util, json, sys\n"
+    "spec = importlib.util.spec_from_file_location('huc_rate', sys.argv[1])\n"
+    "rate = importlib.util.module_from_spec(spec)\n"
+    "spec.loader.exec_module(rate)\n"
+    "warnings = []\n"
+    "paced = rate.RateBudget(sys.argv[3], rate=2, directory=sys.argv[2], window=10, warn=warnings.append)\n"
+    "print(json.dumps([paced.acquire(), paced.acquire(), paced.path, len(warnings)]))\n")
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+def test_a_state_file_that_is_no_regular_file_is_refused_without_hanging(tmp_path, kind):
+    state = tmp_path / (key_digest(KEY) + ".json")
+    if kind == "fifo":
+        os.mkfifo(str(state), 0o600)
+    else:
+        state.symlink_to("/dev/zero")
+    try:
+        probe = subprocess.run([sys.executable, "-c", PROBE, _rate.__file__, str(tmp_path), KEY],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30, check=False)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the budget hung on a %s state file" % kind)
+    assert probe.returncode == 0, probe.stderr
+    assert json.loads(probe.stdout) == [0, 0, None, 1]
+
+
+NOW = 1000.0
+
+
+@pytest.mark.parametrize("text", [
+    '{"spent": [], "pause_until": 1000000000000}',  # 31 years
+    '{"spent": [], "pause_until": Infinity}',
+    '{"spent": [], "pause_until": 1e300}',
+    '{"spent": [], "pause_until": NaN, "limit": Infinity}',
+    '{"spent": [], "pause_until": "soon", "limit": -3}',
+])
+def test_a_pause_read_from_the_state_never_outlasts_the_window(tmp_path, text):
+    clock = FakeClock(NOW)
+    paced = budget(tmp_path, clock, rate=2)
+    with open(paced.path, "w") as handle:
+        handle.write(text)
+    assert paced.acquire() <= 10
+    assert paced.acquire() == 0
+    with open(paced.path) as handle:
+        state = json.load(handle)
+    assert all(math.isfinite(value) for value in state["spent"] + [state["pause_until"]])
+
+
+def test_a_pause_read_from_the_state_never_outlasts_rate_limit_timeout(tmp_path):
+    clock = FakeClock(NOW)
+    paced = budget(tmp_path, clock, rate=2, timeout=3)
+    with open(paced.path, "w") as handle:
+        handle.write('{"spent": [], "pause_until": 1000000000000}')
+    assert paced.acquire() == 3
+    paced.observe(pause=30)
+    assert paced.acquire() == 3
+
+
+def test_spent_keeps_only_finite_numbers_of_the_window(tmp_path):
+    clock = FakeClock(NOW)
+    paced = budget(tmp_path, clock, rate=3)
+    with open(paced.path, "w") as handle:
+        handle.write('{"spent": ["x", null, {}, [1], true, NaN, Infinity, -Infinity, 1e300, -1e300, 995.5],'
+                     ' "pause_until": 0}')
+    assert paced.acquire() == 0 and paced.acquire() == 0
+    with open(paced.path) as handle:
+        assert json.load(handle)["spent"] == [995.5, NOW, NOW]
+    assert paced.acquire() == pytest.approx(995.5 + 10.2 - NOW)
+
+
+def test_a_state_file_too_large_is_rebuilt_unread(tmp_path):
+    clock = FakeClock(NOW)
+    paced = budget(tmp_path, clock, rate=2)
+    with open(paced.path, "w") as handle:  # valid JSON, but no state file of ours is ever this large
+        handle.write(json.dumps({"spent": [NOW, NOW], "pause_until": NOW + 5}) + " " * (100 * 1024))
+    assert paced.acquire() == 0
+    assert os.path.getsize(paced.path) < 1024
+    with open(paced.path, "w") as handle:  # small enough, but nested too deep for the JSON parser
+        handle.write("[" * 60000)
+    assert paced.acquire() == 0
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "nan", "1e300", "0", "-5", "bogus"])
+def test_an_invalid_window_setting_is_ignored_with_a_warning(tmp_path, monkeypatch, value):
+    monkeypatch.setenv("HUC_RATE_LIMIT_WINDOW", value)
+    assert _rate.window_seconds() == 60.0
+    warnings = []
+    paced = RateBudget(KEY, rate=2, directory=str(tmp_path), clock=FakeClock(), warn=warnings.append)
+    assert paced.bucket.window == 60.0
+    assert len(warnings) == 1 and "HUC_RATE_LIMIT_WINDOW" in warnings[0], warnings
+    assert paced.acquire() == 0 and paced.acquire() == 0 and paced.acquire() == pytest.approx(61.2)
