@@ -147,7 +147,8 @@ class HucClient:
                              api_retries=self.retries, rate_limit_timeout=self.rate_limit_timeout,
                              rate_limit=self.rate_limit, rate_limit_shared=rate_limit_shared)
         # Every process of this controller that uses this key takes its requests from one budget.
-        self.budget = RateBudget(api_key, rate=self.rate_limit, shared=rate_limit_shared, clock=self.clock, warn=warn)
+        self.budget = RateBudget(api_key, rate=self.rate_limit, shared=rate_limit_shared, clock=self.clock, warn=warn,
+                                 timeout=self.rate_limit_timeout)
         # wrote: a request that may have changed something was sent (a failure after it reports changed).
         self.rate_waited, self.request_count, self.wrote = 0.0, 0, False
         self.server_time = None
