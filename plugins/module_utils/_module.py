@@ -279,4 +279,3 @@ class HucModule:
             last = "last status: %s" % (obj.get("status") if isinstance(obj, dict) else obj)
         self.fail("timed out after %s seconds waiting for %s (%s); raise wait_timeout to wait longer"
                   % (self.params.get("wait_timeout"), what() if callable(what) else what, last), code="wait_timeout")
-        return obj
