@@ -28,7 +28,7 @@ def test_ssh_key_validation(api, emulator):
 def test_floating_ips(two_projects):
     emulator, api, other = two_projects
     fip = api.create("/floating-ips", {"projectId": emulator.project_id, "nodeId": emulator.node_id})
-    assert set(fip) == {"id", "projectId", "address", "nodeId", "instanceId", "reverseDns", "createdAt"}
+    assert set(fip) == {"id", "projectId", "address", "nodeId", "instanceId", "reverseDns", "labels", "createdAt"}
     assert fip["address"] == "203.0.113.1" and fip["instanceId"] is None
     second = api.create("/floating-ips", {"projectId": emulator.project_id, "nodeId": emulator.node_id})
     assert second["address"] == "203.0.113.2"

@@ -83,8 +83,8 @@ def test_lifecycle_check_create_rerun_attach_purge_delete(emulator, world):
         listing,                                                       # rerun, ids: 1 request
         listing,                                                       # rerun, no cidr
         ("GET", "/api/projects", PAGE), listing, instances,            # rerun, names: 3
-        listing,                                                       # check attach
-        listing, attach,                                               # attach
+        listing, instances,                                            # check attach: is web-2 of the project?
+        listing, instances, attach,                                    # attach (checked first)
         listing,                                                       # check purge
         listing, detach, detach,                                       # purge: detach two
         listing,                                                       # purge again
