@@ -61,6 +61,19 @@ def canonical_source(source):
     raise RuleError("source %s has host bits set; give the network, %s" % (text, meant))
 
 
+def canonical_cidr(value):
+    """cidr of a private network as the API holds it, the one form checked, compared, sent and checked for overlaps:
+    without surrounding spaces, a netmask as its prefix length (10.10.0.0/255.255.255.0 is 10.10.0.0/24). A value that
+    is no IPv4 network with its prefix comes back stripped only, for the check to say what is wrong with it."""
+    text = str(value).strip()
+    if "/" not in text:
+        return text
+    try:
+        return str(ipaddress.IPv4Network(u"%s" % text, strict=True))
+    except ValueError:
+        return text
+
+
 def canonical_rule(rule):
     """A rule option as the API holds it: {protocol, port, sources}; RuleError says what is wrong."""
     if not isinstance(rule, dict):
