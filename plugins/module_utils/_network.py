@@ -48,8 +48,15 @@ def canonical_port(port, protocol):
 
 
 def canonical_source(source):
-    """The CIDR a source names: 10.0.0.1 is 10.0.0.1/32; host bits set are refused."""
+    """The CIDR a source names: 10.0.0.1 is 10.0.0.1/32; host bits set are refused.
+
+    A zone id (fe80::1%eth0) is refused on every Python: 3.9 and later parse it as a scoped address, 3.8 does not,
+    and a firewall rule has no interface to scope it to.
+    """
     text = str(source).strip()
+    if "%" in text:
+        raise RuleError("source %r has a zone id (after '%%'), which a firewall rule cannot use; give the address or "
+                        "network without it" % (text,))
     try:
         return str(ipaddress.ip_network(u"%s" % text, strict=True))
     except ValueError:
