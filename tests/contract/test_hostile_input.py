@@ -7,8 +7,8 @@ import pytest
 from tests.emulator.__main__ import parse_args
 
 YEAR = 365 * 86400
-MAX_ADVANCE = 10 * YEAR
-MAX_OFFSET = 100 * YEAR
+MAX_ADVANCE = 100 * YEAR
+MAX_OFFSET = 1000 * YEAR
 
 
 def still_answers(api, emulator):
@@ -38,14 +38,14 @@ def test_an_absurd_clock_move_is_422_and_changes_nothing(api, emulator, raw):
     still_answers(api, emulator)
 
 
-def test_the_clock_moves_at_most_ten_years_at_a_time_and_a_hundred_in_all(api, emulator):
+def test_the_clock_moves_at_most_a_hundred_years_at_a_time_and_a_thousand_in_all(api, emulator):
     for times in range(1, 11):
         assert emulator.advance(MAX_ADVANCE)["offsetSeconds"] == times * MAX_ADVANCE
     assert emulator.clock()["offsetSeconds"] == MAX_OFFSET
     still_answers(api, emulator)
     error = api.error(api.control("POST", "/clock", json={"advanceSeconds": 1}), 422)
     assert error["code"] == "validation_error"
-    assert "100 years" in error["details"]["advanceSeconds"] and "reset" in error["details"]["advanceSeconds"]
+    assert "1000 years" in error["details"]["advanceSeconds"] and "reset" in error["details"]["advanceSeconds"]
     assert emulator.clock()["offsetSeconds"] == MAX_OFFSET
     assert api.control("POST", "/clock", json={"advanceSeconds": 0}).status_code == 200
     still_answers(api, emulator)
@@ -101,5 +101,5 @@ def test_absurd_durations_on_the_command_line_are_refused(capsys, option, value)
     with pytest.raises(SystemExit) as exited:
         parse_args([option, value])
     assert exited.value.code == 2
-    assert "must be finite and at most %d seconds (10 years)" % MAX_ADVANCE in capsys.readouterr().err
+    assert "must be finite and at most %d seconds (100 years)" % MAX_ADVANCE in capsys.readouterr().err
     assert parse_args([option, str(MAX_ADVANCE)])

@@ -14,7 +14,7 @@ from typing import Any, Callable, Dict, List, Optional
 import uvicorn
 
 from .app import create_app
-from .records import MAX_CLOCK_MOVE, write_json_atomic
+from .records import MAX_CLOCK_MOVE, YEAR_SECONDS, write_json_atomic
 from .seed import parse_seed_projects
 from .state import Store
 
@@ -52,7 +52,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     durations = (args.rate_window, args.provision_seconds, args.transition_seconds, args.clock_step)
     if not all(math.isfinite(value) and value <= MAX_CLOCK_MOVE for value in durations):
         parser.error("--rate-window, --provision-seconds, --transition-seconds and --clock-step must be finite and at most "
-                     "%d seconds (10 years)" % MAX_CLOCK_MOVE)
+                     "%d seconds (%d years)" % (MAX_CLOCK_MOVE, MAX_CLOCK_MOVE // YEAR_SECONDS))
     return args
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Callable, Dict, List, Literal, Optional
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationInfo
 
-from .records import MAX_CLOCK_MOVE, STATUSES, normalize_ptr, parse_iso, ssh_fingerprint
+from .records import MAX_CLOCK_MOVE, STATUSES, YEAR_SECONDS, normalize_ptr, parse_iso, ssh_fingerprint
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 USER_DATA_LIMIT = 64 * 1024
@@ -274,9 +274,9 @@ class FaultRule(Body):
 
 
 def sane_seconds(value: float) -> float:
-    """A duration or clock move: finite and at most MAX_CLOCK_MOVE (10 years), so the clock stays printable."""
+    """A duration or clock move: finite and at most MAX_CLOCK_MOVE (100 years), so the clock stays printable."""
     if not math.isfinite(value) or value > MAX_CLOCK_MOVE:
-        raise ValueError("must be a finite number of seconds, at most %d (10 years)" % MAX_CLOCK_MOVE)
+        raise ValueError("must be a finite number of seconds, at most %d (%d years)" % (MAX_CLOCK_MOVE, MAX_CLOCK_MOVE // YEAR_SECONDS))
     return value
 
 
@@ -284,7 +284,7 @@ Seconds = AfterValidator(sane_seconds)
 
 
 class ClockAdvance(Body):
-    """POST /_emulator/clock: at most 10 years at a time, and 100 years ahead in all (the route checks that)."""
+    """POST /_emulator/clock: at most 100 years at a time, and 1000 years ahead in all (Clock.advance checks that)."""
 
     advanceSeconds: Annotated[float, Field(ge=0.0), Seconds]
 

@@ -11,7 +11,7 @@ from . import seed
 from .errors import ApiError, not_found
 from .faults import FaultBook
 from .networks import forget_instance
-from .records import MAX_CLOCK_MOVE, MAX_CLOCK_OFFSET, hash_key, iso, public, write_json_atomic
+from .records import MAX_CLOCK_MOVE, MAX_CLOCK_OFFSET, YEAR_SECONDS, hash_key, iso, public, write_json_atomic
 
 KINDS = {
     "projects": "project",
@@ -49,10 +49,11 @@ class Clock:
         """Move forward by seconds (finite, 0 to MAX_CLOCK_MOVE); ValueError, the clock unchanged, when it would be more
         than MAX_CLOCK_OFFSET ahead of wall time."""
         if not (math.isfinite(seconds) and 0 <= seconds <= MAX_CLOCK_MOVE):
-            raise ValueError("must be a number of seconds from 0 to %d (10 years)" % MAX_CLOCK_MOVE)
+            raise ValueError("must be a number of seconds from 0 to %d (%d years)" % (MAX_CLOCK_MOVE, MAX_CLOCK_MOVE // YEAR_SECONDS))
         if self.offset + seconds > MAX_CLOCK_OFFSET:
-            raise ValueError("would put the clock more than %d seconds (100 years) ahead, it is %g s ahead already; "
-                             "reset the emulator (POST /_emulator/reset) to start again" % (MAX_CLOCK_OFFSET, self.offset))
+            raise ValueError("would put the clock more than %d seconds (%d years) ahead, it is %g s ahead already; reset "
+                             "the emulator (POST /_emulator/reset) to start again"
+                             % (MAX_CLOCK_OFFSET, MAX_CLOCK_OFFSET // YEAR_SECONDS, self.offset))
         self.offset += seconds
 
     def step(self, seconds: float) -> None:
