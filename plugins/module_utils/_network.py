@@ -48,8 +48,15 @@ def canonical_port(port, protocol):
 
 
 def canonical_source(source):
-    """The CIDR a source names: 10.0.0.1 is 10.0.0.1/32; host bits set are refused."""
+    """The CIDR a source names: 10.0.0.1 is 10.0.0.1/32; host bits set are refused.
+
+    A zone id (fe80::1%eth0) is refused on every Python: 3.9 and later parse it as a scoped address, 3.8 does not,
+    and a firewall rule has no interface to scope it to.
+    """
     text = str(source).strip()
+    if "%" in text:
+        raise RuleError("source %r has a zone id (after '%%'), which a firewall rule cannot use; give the address or "
+                        "network without it" % (text,))
     try:
         return str(ipaddress.ip_network(u"%s" % text, strict=True))
     except ValueError:
@@ -59,6 +66,19 @@ def canonical_source(source):
     except ValueError:
         raise RuleError("source %r is not an IPv4 or IPv6 address or CIDR such as 10.0.0.0/8" % (source,))
     raise RuleError("source %s has host bits set; give the network, %s" % (text, meant))
+
+
+def canonical_cidr(value):
+    """cidr of a private network as the API holds it, the one form checked, compared, sent and checked for overlaps:
+    without surrounding spaces, a netmask as its prefix length (10.10.0.0/255.255.255.0 is 10.10.0.0/24). A value that
+    is no IPv4 network with its prefix comes back stripped only, for the check to say what is wrong with it."""
+    text = str(value).strip()
+    if "/" not in text:
+        return text
+    try:
+        return str(ipaddress.IPv4Network(u"%s" % text, strict=True))
+    except ValueError:
+        return text
 
 
 def canonical_rule(rule):

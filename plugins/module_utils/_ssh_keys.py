@@ -27,6 +27,10 @@ MIN_RSA_BITS = 2048
 EC_CURVES = {"nistp256": (256, 65), "nistp384": (384, 97), "nistp521": (521, 133)}
 # What a key type name looks like (ssh-dss, sk-ssh-ed25519@openssh.com, ...): only such text is quoted back.
 TYPE_NAME = re.compile(r"^[a-z0-9][a-z0-9@.-]{0,63}$")
+# What only a private key holds (looks_private): an armour naming a private key, the headers of a PuTTY .ppk file,
+# the base64 of "openssh-key-v1" (an OpenSSH private key's body).
+PRIVATE_MARKERS = re.compile(r"(BEGIN|END)\s[\w\s]{0,40}PRIVATE\s+KEY|PRIVATE\s+KEY\s*-{3,}|PuTTY-User-Key-File-\d+\s*:"
+                             r"|Private-(Lines|MAC|Hash)\s*:|b3BlbnNzaC1rZXktdjE", re.IGNORECASE)
 
 
 class SshKeyError(ValueError):
@@ -70,8 +74,14 @@ def line_fingerprint(text):
 
 
 def looks_private(text):
-    """Whether text holds a private key (PEM or OpenSSH armour): it is then never quoted or sent."""
-    return "PRIVATE KEY-----" in (text or "")
+    """Whether text holds a private key, in any format or part of one: it is then never quoted, shown or sent.
+
+    Recognised, also folded into one line and in any letter case: the armour of OpenSSH and PEM keys (RSA, EC, DSA,
+    PKCS#8, encrypted or not) and of ssh.com keys (---- BEGIN SSH2 [ENCRYPTED] PRIVATE KEY ----), PuTTY .ppk files
+    (PuTTY-User-Key-File-N:, Private-Lines:, Private-MAC:) and the base64 of an OpenSSH private key without its
+    armour (it starts with "openssh-key-v1").
+    """
+    return bool(PRIVATE_MARKERS.search(text or ""))
 
 
 def parse_public_key(text):

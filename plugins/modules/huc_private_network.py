@@ -178,7 +178,7 @@ private_network:
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._endpoints import Members, attached_ids
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import check_private_cidr, resource_name
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import Option
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._network import overlaps
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._network import canonical_cidr, overlaps
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._declarations import Field
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucResourceModule
@@ -191,7 +191,7 @@ class HucPrivateNetwork(HucResourceModule):
     resource = REFERENCES["private_network"]
     fields = (
         Field("name", identity=True, check=resource_name),
-        Field("cidr", required=True, check=check_private_cidr, existing="the network has cidr %s"),
+        Field("cidr", required=True, check=check_private_cidr, normalize=canonical_cidr, existing="the network has cidr %s"),
         Field("instances", "list", elements="str", api="attachments", via=Members("purge_instances")),
     )
     options = (Option("purge_instances", "bool", default=False),)
@@ -200,6 +200,14 @@ class HucPrivateNetwork(HucResourceModule):
     defaults = {"attachments": []}
     renamable = False
     listed = True
+
+    def inputs(self):
+        """cidr in its canonical form from the start, so the check, the comparison (and its warning), the POST and
+        the overlap check all see the one value (" 10.10.0.0/24 " is 10.10.0.0/24)."""
+        inputs = super(HucPrivateNetwork, self).inputs()
+        if inputs.get("cidr") is not None:
+            inputs["cidr"] = canonical_cidr(inputs["cidr"])
+        return inputs
 
     def refuse(self, plan):
         cidr = plan.inputs.get("cidr")

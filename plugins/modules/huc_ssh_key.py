@@ -45,7 +45,8 @@ options:
       - The public key, one OpenSSH line C(TYPE BASE64 [COMMENT]), for example the content of C(~/.ssh/id_ed25519.pub).
       - Required to add a key (or O(public_key_file)); on an existing key, compared by fingerprint.
       - A key the API does not accept (see above), more than one line, or a private key fails the task before any
-        request; a private key is never shown or sent.
+        request; a private key (OpenSSH, PEM, PuTTY C(.ppk) or ssh.com format, encrypted or not) is never shown,
+        not even in the invocation at C(-vvv), and never sent.
       - Not compared with O(state=absent).
     type: str
   public_key_file:
@@ -239,7 +240,8 @@ class HucSshKey(HucResourceModule):
         if path is not None:
             text, problem = read_key_file(path)
         elif looks_private(text):
-            self.module.no_log_values.add(text)  # never echoed back, not even in the invocation
+            # Never echoed back, not even in the invocation (AnsibleModule masks no_log_values when it exits).
+            self.module.no_log_values.update(value for value in (text, text.strip()) if value)
         if text is not None and problem is None:
             try:
                 key = parse_public_key(text)

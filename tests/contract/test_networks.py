@@ -53,6 +53,9 @@ def test_firewalls(two_projects):
     ({"protocol": "icmp", "port": "22", "sources": ["10.0.0.0/8"]}, "0.port: must be null for icmp"),
     ({"protocol": "tcp", "sources": ["10.0.0.1/8"]}, "0.sources: 10.0.0.1/8 has host bits set"),
     ({"protocol": "tcp", "sources": ["10.0.0.300/8"]}, "0.sources: 10.0.0.300/8 is not an IPv4 or IPv6 CIDR"),
+    # A zone id is refused whatever the Python (3.9 and later parse fe80::1%eth0 as a scoped address).
+    ({"protocol": "tcp", "sources": ["fe80::1%eth0"]}, "0.sources: fe80::1%eth0 has a zone id"),
+    ({"protocol": "tcp", "sources": ["fe80::%1/64"]}, "0.sources: fe80::%1/64 has a zone id"),
     ({"protocol": "tcp", "sources": []}, "0.sources: must name 1 to 50 CIDRs"),
     ({"protocol": "tcp"}, "0.sources: is required"),
 ])

@@ -5,6 +5,7 @@ Run it from the repository root, or from an installed collection's directory
 """
 
 import argparse
+import math
 import os
 import socket
 import sys
@@ -13,7 +14,7 @@ from typing import Any, Callable, Dict, List, Optional
 import uvicorn
 
 from .app import create_app
-from .records import write_json_atomic
+from .records import MAX_CLOCK_MOVE, YEAR_SECONDS, write_json_atomic
 from .seed import parse_seed_projects
 from .state import Store
 
@@ -48,6 +49,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     if args.rate_limit < 1 or args.rate_window <= 0 or min(at_least_zero) < 0:
         parser.error("--rate-limit must be >= 1, --rate-window > 0, and --provision-seconds, --transition-seconds, --clock-step "
                      "and --seed-instances >= 0")
+    durations = (args.rate_window, args.provision_seconds, args.transition_seconds, args.clock_step)
+    if not all(math.isfinite(value) and value <= MAX_CLOCK_MOVE for value in durations):
+        parser.error("--rate-window, --provision-seconds, --transition-seconds and --clock-step must be finite and at most "
+                     "%d seconds (%d years)" % (MAX_CLOCK_MOVE, MAX_CLOCK_MOVE // YEAR_SECONDS))
     return args
 
 

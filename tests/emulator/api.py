@@ -1,6 +1,5 @@
 """Helpers shared by the routes: the store, request bodies, pagination, envelopes, validation details, new records."""
 
-import json
 from typing import Any, Dict, Iterable, List, Optional
 
 from fastapi import Query, Request
@@ -8,7 +7,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 
 from .errors import bad_request, validation
-from .records import iso, new_id, public
+from .records import TooDeep, iso, load_json, new_id, public
 from .state import Store
 
 PROJECT_QUERY = Query(None, description="only this project's resources (404 when unknown)")
@@ -59,7 +58,9 @@ async def parse_body(request: Request, model: type, store: Store, **context: Any
     if not raw.strip():
         raise bad_request("a JSON object body is required")
     try:
-        data = json.loads(raw)
+        data = load_json(raw)
+    except TooDeep as exc:
+        raise bad_request(str(exc))
     except ValueError:
         raise bad_request("the request body is not valid JSON")
     if not isinstance(data, dict):

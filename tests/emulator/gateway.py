@@ -18,7 +18,7 @@ from email.utils import formatdate
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .errors import STATUS_MESSAGES, ApiError, code_for_status, error_body
-from .records import iso
+from .records import iso, load_json
 from .state import Store
 
 READ_METHODS = ("GET", "HEAD")
@@ -163,7 +163,7 @@ def replaying(body: bytes, receive: Callable) -> Callable:
 def fingerprint(method: str, path: str, body: bytes) -> str:
     """What makes two requests with one Idempotency-Key the same request: method, path and JSON body (key order and spacing aside)."""
     try:
-        canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode("utf-8")
+        canonical = json.dumps(load_json(body), sort_keys=True, separators=(",", ":")).encode("utf-8")
     except ValueError:
         canonical = body
     return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + canonical).hexdigest()
@@ -231,7 +231,7 @@ class Gateway:
         """Move the emulator clock by clockStepSeconds after an /api request (not when a reset came in between)."""
         step = float(self.store.settings.get("clockStepSeconds") or 0)
         if step > 0 and generation == self.store.generation:
-            self.store.clock.offset += step
+            self.store.clock.step(step)
 
     def _log_entry(self, exchange: Exchange) -> Dict[str, Any]:
         token = exchange.token()

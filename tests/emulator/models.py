@@ -6,7 +6,7 @@ from typing import Annotated, Any, Callable, Dict, List, Literal, Optional
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationInfo
 
-from .records import STATUSES, normalize_ptr, parse_iso, ssh_fingerprint
+from .records import MAX_CLOCK_MOVE, STATUSES, YEAR_SECONDS, normalize_ptr, parse_iso, ssh_fingerprint
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 USER_DATA_LIMIT = 64 * 1024
@@ -274,10 +274,20 @@ class FaultRule(Body):
     afterAction: StrictBool = False
 
 
-class ClockAdvance(Body):
-    """POST /_emulator/clock."""
+def sane_seconds(value: float) -> float:
+    """A duration or clock move: finite and at most MAX_CLOCK_MOVE (100 years), so the clock stays printable."""
+    if not math.isfinite(value) or value > MAX_CLOCK_MOVE:
+        raise ValueError("must be a finite number of seconds, at most %d (%d years)" % (MAX_CLOCK_MOVE, MAX_CLOCK_MOVE // YEAR_SECONDS))
+    return value
 
-    advanceSeconds: Annotated[float, Field(ge=0.0)]
+
+Seconds = AfterValidator(sane_seconds)
+
+
+class ClockAdvance(Body):
+    """POST /_emulator/clock: at most 100 years at a time, and 1000 years ahead in all (Clock.advance checks that)."""
+
+    advanceSeconds: Annotated[float, Field(ge=0.0), Seconds]
 
 
 class InstanceControl(Body):
@@ -291,10 +301,10 @@ class ConfigUpdate(Body):
     """PATCH /_emulator/config."""
 
     rateLimit: Optional[Annotated[StrictInt, Field(ge=1)]] = None
-    rateWindow: Optional[Annotated[float, Field(gt=0.0)]] = None
-    provisionSeconds: Optional[Annotated[float, Field(ge=0.0)]] = None
-    transitionSeconds: Optional[Annotated[float, Field(ge=0.0)]] = None
-    clockStepSeconds: Optional[Annotated[float, Field(ge=0.0)]] = None
+    rateWindow: Optional[Annotated[float, Field(gt=0.0), Seconds]] = None
+    provisionSeconds: Optional[Annotated[float, Field(ge=0.0), Seconds]] = None
+    transitionSeconds: Optional[Annotated[float, Field(ge=0.0), Seconds]] = None
+    clockStepSeconds: Optional[Annotated[float, Field(ge=0.0), Seconds]] = None
 
 
 def given(model: BaseModel) -> Dict[str, Any]:

@@ -32,7 +32,9 @@ def check_port(value: str) -> str:
 
 
 def check_source(value: str) -> str:
-    """An IPv4 or IPv6 CIDR without host bits; a bare address is its /32 (/128)."""
+    """An IPv4 or IPv6 CIDR without host bits; a bare address is its /32 (/128). No zone id, on every Python."""
+    if "%" in value:
+        raise ValueError("%s has a zone id, which a firewall rule cannot use" % value)
     try:
         return str(ipaddress.ip_network(value, strict=True))
     except ValueError:

@@ -15,6 +15,15 @@ from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional, Tuple
 
 ISO_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+# The emulator clock: one move (POST /_emulator/clock, a configured duration) is at most 100 years (a test may jump
+# past a key's expiry in 2099), and the clock is at most 1000 years ahead of wall time in all, so every timestamp
+# stays printable (README, "Identifiers and time").
+YEAR_SECONDS = 365 * 86400
+MAX_CLOCK_MOVE = 100 * YEAR_SECONDS
+MAX_CLOCK_OFFSET = 1000 * YEAR_SECONDS
+# How deeply a request body may nest arrays and objects (the outer object is level 1); deeper is 400 bad_request.
+MAX_BODY_DEPTH = 64
+JSON_NESTING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[{]|[\]}]')
 KEY_ALPHABET = string.ascii_letters + string.digits
 KEY_PREFIX_LENGTH = 8
 
@@ -46,6 +55,37 @@ SSH_RSA_MIN_BITS = 2048
 SSH_EC_POINTS = {"nistp256": 65, "nistp384": 97, "nistp521": 133}
 # What a key type name looks like (ssh-dss, sk-ssh-ed25519@openssh.com, ...): shown in messages, other text is not.
 SSH_TYPE_NAME = re.compile(r"^[a-z0-9][a-z0-9@.-]{0,63}$")
+
+
+def json_depth(text: str, limit: int) -> int:
+    """How deeply text nests arrays and objects, counted up to limit + 1 (strings skipped; no recursion)."""
+    depth = deepest = 0
+    for match in JSON_NESTING.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > limit:
+                break
+        elif token in "]}":
+            depth -= 1
+    return deepest
+
+
+class TooDeep(ValueError):
+    """A JSON body nests deeper than the emulator parses; str() says so, for the client."""
+
+
+def load_json(raw: Any, limit: int = MAX_BODY_DEPTH) -> Any:
+    """The JSON value of a request body (bytes decoded as json.loads does). ValueError when it is not JSON, TooDeep
+    when it nests deeper than limit levels: checked before parsing, so no body can exhaust the parser's recursion."""
+    text = raw.decode(json.detect_encoding(raw), "surrogatepass") if isinstance(raw, bytes) else raw
+    if json_depth(text, limit) > limit:
+        raise TooDeep("the request body nests arrays and objects more than %d levels deep" % limit)
+    try:
+        return json.loads(text)
+    except RecursionError:  # not reached within the limit; a safety net all the same
+        raise TooDeep("the request body nests arrays and objects too deeply")
 
 
 def iso(ts: float) -> str:

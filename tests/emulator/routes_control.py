@@ -63,7 +63,10 @@ async def show_clock(store: Store = Depends(get_store)):
 @router.post("/clock", summary="Move the emulator clock forward", openapi_extra=body_doc(ClockAdvance))
 async def advance_clock(request: Request, store: Store = Depends(get_store)):
     body = await parse_body(request, ClockAdvance, store)
-    store.clock.offset += body.advanceSeconds
+    try:
+        store.clock.advance(body.advanceSeconds)
+    except ValueError as exc:
+        raise validation({"advanceSeconds": str(exc)})
     store.settle()
     store.save()
     return store.clock.as_dict()

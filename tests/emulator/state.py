@@ -11,7 +11,7 @@ from . import seed
 from .errors import ApiError, not_found
 from .faults import FaultBook
 from .networks import forget_instance
-from .records import hash_key, iso, public, write_json_atomic
+from .records import MAX_CLOCK_MOVE, MAX_CLOCK_OFFSET, YEAR_SECONDS, hash_key, iso, public, write_json_atomic
 
 KINDS = {
     "projects": "project",
@@ -44,6 +44,21 @@ class Clock:
     def now(self) -> float:
         """The emulator's current time in epoch seconds."""
         return time.time() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        """Move forward by seconds (finite, 0 to MAX_CLOCK_MOVE); ValueError, the clock unchanged, when it would be more
+        than MAX_CLOCK_OFFSET ahead of wall time."""
+        if not (math.isfinite(seconds) and 0 <= seconds <= MAX_CLOCK_MOVE):
+            raise ValueError("must be a number of seconds from 0 to %d (%d years)" % (MAX_CLOCK_MOVE, MAX_CLOCK_MOVE // YEAR_SECONDS))
+        if self.offset + seconds > MAX_CLOCK_OFFSET:
+            raise ValueError("would put the clock more than %d seconds (%d years) ahead, it is %g s ahead already; reset "
+                             "the emulator (POST /_emulator/reset) to start again"
+                             % (MAX_CLOCK_OFFSET, MAX_CLOCK_OFFSET // YEAR_SECONDS, self.offset))
+        self.offset += seconds
+
+    def step(self, seconds: float) -> None:
+        """The clock step after an /api request: forward by seconds, stopping at MAX_CLOCK_OFFSET ahead."""
+        self.offset = min(self.offset + seconds, float(MAX_CLOCK_OFFSET))
 
     def as_dict(self) -> Dict[str, Any]:
         """The clock as the control API shows it."""

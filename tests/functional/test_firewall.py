@@ -153,6 +153,9 @@ def test_refusals_are_clear_and_write_nothing(emulator, world):
                       invalid + "item 1: port must be a number such as 22 or a range such as \"8000-8100\", got 'ssh'"),
         "bad cidr": (dict(new, rules=[dict(SSH, sources=["10.0.0.300/8"])]),
                      invalid + "item 1: source '10.0.0.300/8' is not an IPv4 or IPv6 address or CIDR such as 10.0.0.0/8"),
+        "zone id": (dict(new, rules=[dict(SSH, sources=["10.0.0.0/8", "fe80::1%eth0"])]),
+                    invalid + "item 1: source 'fe80::1%eth0' has a zone id (after '%'), which a firewall rule cannot "
+                              "use; give the address or network without it"),
         "host bits": (dict(new, rules=[dict(SSH, sources=["10.1.2.3/8"])]),
                       invalid + "item 1: source 10.1.2.3/8 has host bits set; give the network, 10.0.0.0/8"),
         "unknown protocol": (dict(new, rules=[dict(SSH, protocol="sctp")]),

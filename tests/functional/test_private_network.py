@@ -118,6 +118,37 @@ def test_budget_by_id(emulator, world):
     assert calls(emulator) == [("GET", "/api/networks/" + created["id"], {})]
 
 
+def test_a_cidr_is_used_in_its_canonical_form(emulator):
+    """cidr with spaces around it (or a netmask) is checked, compared, sent and checked for overlaps in its canonical
+    form: the network is created with the clean cidr, a rerun changes nothing and warns of nothing, an overlap is
+    refused naming the clean cidr."""
+    project = dict(project=emulator.project_id)
+    run_ok([task("first", dict(project, name="backend", cidr="10.10.0.0/24"))], emulator)
+    emulator.clear_requests()
+    spaced = dict(project, name="spaced", cidr=" 10.20.0.0/24 ")
+    netmask = dict(project, name="netmask", cidr="\t10.30.0.0/255.255.255.0\n")
+    run = run_ok([
+        checked("check spaced", spaced),
+        task("spaced", spaced),
+        task("spaced again", spaced),
+        task("netmask", netmask),
+        task("netmask again", netmask),
+        failing("spaced overlap", dict(project, name="overlap", cidr="  10.10.0.0/16")),
+    ], emulator, args=["--diff"])
+    assert run.task("check spaced")["private_network"]["cidr"] == "10.20.0.0/24"
+    assert run.task("check spaced")["diff"]["after"]["cidr"] == "10.20.0.0/24"
+    for name, cidr in (("spaced", "10.20.0.0/24"), ("netmask", "10.30.0.0/24")):
+        made, again = run.task(name), run.task(name + " again")
+        assert made["changed"] is True and made["private_network"]["cidr"] == cidr, made
+        assert again["changed"] is False and again["private_network"] == made["private_network"], again
+        assert "warnings" not in again, again["warnings"]
+    refusal = run.task("spaced overlap")
+    assert run.status("spaced overlap") == "failed" and refusal["failure"]["code"] == "cidr_overlap"
+    assert refusal["msg"].startswith("cidr 10.10.0.0/16 overlaps private network backend (10.10.0.0/24)")
+    assert [(n["name"], n["cidr"]) for n in networks(emulator)] == [
+        ("backend", "10.10.0.0/24"), ("spaced", "10.20.0.0/24"), ("netmask", "10.30.0.0/24")]
+
+
 def test_refusals_are_clear_and_write_nothing(emulator, world):
     run_ok([task("create", dict(project=emulator.project_id, name="backend", cidr="10.10.0.0/24"))], emulator)
     emulator.clear_requests()

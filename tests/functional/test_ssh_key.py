@@ -9,11 +9,13 @@ collection's parser.
 
 import base64
 import hashlib
+import json
+import os
 import struct
 
 import pytest
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa
 
 from tests.functional.playbook import run_playbook
 from tests.functional.steps import PAGE, UNKNOWN_ID, calls, run_ok, steps
@@ -363,3 +365,88 @@ def test_an_instance_made_without_ssh_keys_warns(emulator, keys):
     # Only a creation warns: an existing instance is not created again.
     assert run.task("rerun without keys")["changed"] is False and "warnings" not in run.task("rerun without keys")
     assert sorted(i["name"] for i in emulator.state()["instances"]) == ["bare", "empty", "keyed"]
+
+
+# -- private keys of every format ------------------------------------------------------------------
+
+def b64_lines(size, width=64):
+    text = base64.b64encode(os.urandom(size)).decode()
+    return [text[i:i + width] for i in range(0, len(text), width)]
+
+
+def private_keys():
+    """A private key in every format people paste by mistake: OpenSSH (encrypted ones have the same armour), PEM (PKCS#1 RSA, EC, DSA, PKCS#8, encrypted
+    PKCS#8, encrypted PKCS#1), PuTTY .ppk v2 and v3 (encrypted or not), ssh.com (SSH2, encrypted or not), and a few
+    of them folded into one line (a YAML ">" scalar)."""
+    fmt, none = serialization.PrivateFormat, serialization.NoEncryption()
+    secret = serialization.BestAvailableEncryption(b"passphrase")
+
+    def pem(key, form, encryption=none, encoding=serialization.Encoding.PEM):
+        return key.private_bytes(encoding, form, encryption).decode()
+
+    rsa_key = rsa.generate_private_key(65537, 2048)
+    blob = base64.b64encode(wire("ssh-ed25519", os.urandom(32))).decode()
+
+    def ppk(version, encryption):
+        lines = ["PuTTY-User-Key-File-%d: ssh-ed25519" % version, "Encryption: %s" % encryption,
+                 "Comment: eddsa-key-20261126", "Public-Lines: 2"] + [blob[:64], blob[64:]]
+        if version == 3 and encryption != "none":
+            lines += ["Key-Derivation: Argon2id", "Argon2-Memory: 8192", "Argon2-Passes: 13",
+                      "Argon2-Parallelism: 1", "Argon2-Salt: " + os.urandom(16).hex()]
+        body = b64_lines(48)
+        return "\n".join(lines + ["Private-Lines: %d" % len(body)] + body + ["Private-MAC: " + os.urandom(32).hex()]) + "\n"
+
+    def ssh2(header):
+        return "\n".join(["---- BEGIN %s ----" % header, 'Comment: "rsa-key-20261126"'] + b64_lines(900)
+                         + ["---- END %s ----" % header]) + "\n"
+
+    made = {
+        "openssh": pem(ed25519.Ed25519PrivateKey.generate(), fmt.OpenSSH),
+        "pem rsa": pem(rsa_key, fmt.TraditionalOpenSSL),
+        "pem rsa encrypted": pem(rsa_key, fmt.TraditionalOpenSSL, secret),
+        "pem ec": pem(ec.generate_private_key(ec.SECP256R1()), fmt.TraditionalOpenSSL),
+        "pem dsa": pem(dsa.generate_private_key(2048), fmt.TraditionalOpenSSL),
+        "pkcs8": pem(rsa_key, fmt.PKCS8),
+        "pkcs8 encrypted": pem(rsa_key, fmt.PKCS8, secret),
+        "ppk 2": ppk(2, "none"),
+        "ppk 2 encrypted": ppk(2, "aes256-cbc"),
+        "ppk 3": ppk(3, "none"),
+        "ppk 3 encrypted": ppk(3, "aes256-cbc"),
+        "ssh2 encrypted": ssh2("SSH2 ENCRYPTED PRIVATE KEY"),
+        "ssh2": ssh2("SSH2 PRIVATE KEY"),
+    }
+    for name in ("openssh", "pem rsa", "ppk 3", "ssh2 encrypted"):
+        made[name + " on one line"] = " ".join(made[name].split())
+    return made
+
+
+def secret_parts(text):
+    """The lines of a key that hold key material (not its armour or headers), as they could be quoted."""
+    headers = ("-----", "---- ", "Proc-Type:", "DEK-Info:", "Comment:", "PuTTY-User-Key-File", "Encryption:",
+               "Public-Lines:", "Private-Lines:", "Key-Derivation:", "Argon2-")
+    return [line for line in text.splitlines() if len(line) >= 16 and not line.startswith(headers)]
+
+
+def test_a_private_key_of_any_format_is_refused_and_never_shown(emulator):
+    """A private key given as public_key, whatever its format, is refused before any request with the private key
+    message, and neither the -vvv output (which shows the invocation) nor the registered result holds any of it."""
+    cases = private_keys()
+    base = dict(project=emulator.project_id, name="deploy")
+    tasks = []
+    for title, text in cases.items():
+        tasks += [failing(title, dict(base, public_key=text)),
+                  {"name": "show " + title, "ansible.builtin.debug": {"var": "out"}}]
+    for mode in ([], ["--check"]):
+        run = run_playbook(tasks, emulator=emulator, args=["-vvv"] + mode)
+        recorded = json.dumps(run.records)
+        for title, text in cases.items():
+            result = run.task(title)
+            assert run.status(title) == "failed", (title, result)
+            assert result["msg"] == ("invalid input (validation_error): public_key: holds a private key, which must "
+                                     "stay on its host: give the public key (the .pub file) instead"), (title, result["msg"])
+            assert result["failure"]["code"] == "validation_error", title
+            assert "invocation" in result, title  # shown at -vvv: masked, not left out
+            for part in [text, text.strip()] + secret_parts(text):
+                assert part not in run.output and part not in recorded, (title, mode, part)
+        assert "Traceback" not in run.output
+    assert emulator.requests() == []

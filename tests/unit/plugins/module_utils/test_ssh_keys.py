@@ -132,6 +132,53 @@ def test_a_private_key_is_refused_without_quoting_it():
     assert "private key" in str(raised.value) and "b3BlbnNzaC1rZXktdjEAAAAA" not in str(raised.value)
 
 
+BODY = "MIIEowIBAAKCAQEAvK3xqkJ0d8o5M1bB0n7h3Uo0oVQ2a1v4H7uC0Zq2xN9yE6kT"
+PRIVATE = {
+    "openssh": "-----BEGIN OPENSSH PRIVATE KEY-----\n%s\n-----END OPENSSH PRIVATE KEY-----\n" % BODY,
+    "pem rsa": "-----BEGIN RSA PRIVATE KEY-----\n%s\n-----END RSA PRIVATE KEY-----" % BODY,
+    "pem rsa encrypted": "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00FF\n\n%s\n"
+                         "-----END RSA PRIVATE KEY-----" % BODY,
+    "pem ec": "-----BEGIN EC PRIVATE KEY-----\n%s\n-----END EC PRIVATE KEY-----" % BODY,
+    "pem dsa": "-----BEGIN DSA PRIVATE KEY-----\n%s\n-----END DSA PRIVATE KEY-----" % BODY,
+    "pkcs8": "-----BEGIN PRIVATE KEY-----\n%s\n-----END PRIVATE KEY-----" % BODY,
+    "pkcs8 encrypted": "-----BEGIN ENCRYPTED PRIVATE KEY-----\n%s\n-----END ENCRYPTED PRIVATE KEY-----" % BODY,
+    "ppk 2": "PuTTY-User-Key-File-2: ssh-rsa\nEncryption: none\nComment: rsa-key\nPublic-Lines: 1\n%s\n"
+             "Private-Lines: 1\n%s\nPrivate-MAC: 00ff\n" % (BODY, BODY),
+    "ppk 3": "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: aes256-cbc\nComment: eddsa-key\nPublic-Lines: 1\n%s\n"
+             "Key-Derivation: Argon2id\nPrivate-Lines: 1\n%s\nPrivate-MAC: 00ff\n" % (BODY, BODY),
+    "ssh2 encrypted": "---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----\nComment: \"rsa-key\"\n%s\n"
+                      "---- END SSH2 ENCRYPTED PRIVATE KEY ----\n" % BODY,
+    "ssh2": "---- BEGIN SSH2 PRIVATE KEY ----\n%s\n---- END SSH2 PRIVATE KEY ----" % BODY,
+    "lower case": "-----begin openssh private key-----\n%s\n-----end openssh private key-----" % BODY,
+    "only its end": "%s\n-----END RSA PRIVATE KEY-----" % BODY,
+    "ppk without its first line": "Private-Lines: 1\n%s\nPrivate-MAC: 00ff" % BODY,
+    "openssh body without armour": "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW",
+}
+PUBLIC = {
+    "ed25519 line": line("ssh-ed25519", ED25519),
+    "rfc 4716": "---- BEGIN SSH2 PUBLIC KEY ----\nComment: \"rsa-key\"\n%s\n---- END SSH2 PUBLIC KEY ----" % BODY,
+    "pem public": "-----BEGIN PUBLIC KEY-----\n%s\n-----END PUBLIC KEY-----" % BODY,
+    "comment about keys": line("ssh-ed25519", ED25519, "private-keys-live-in-the-vault@example"),
+    "nothing": "",
+}
+
+
+@pytest.mark.parametrize("case", sorted(PRIVATE))
+def test_every_private_key_format_is_refused_without_quoting_it(case):
+    for text in (PRIVATE[case], " ".join(PRIVATE[case].split())):  # also folded into one line (a YAML ">" scalar)
+        assert looks_private(text), case
+        with pytest.raises(SshKeyError) as raised:
+            parse_public_key(text)
+        assert str(raised.value) == ("holds a private key, which must stay on its host: give the public key (the .pub "
+                                     "file) instead")
+
+
+@pytest.mark.parametrize("case", sorted(PUBLIC))
+def test_public_keys_do_not_look_private(case):
+    assert not looks_private(PUBLIC[case])
+    assert not looks_private(None)
+
+
 def test_line_fingerprint_of_any_line():
     assert line_fingerprint(line("ssh-dss", DSA)) == sha256(DSA)  # the type is not checked: it reads what the API holds
     assert line_fingerprint("ssh-ed25519 not*base64") is None
