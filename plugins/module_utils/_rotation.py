@@ -113,7 +113,7 @@ class Rotation:
         active = [key for key in keys if key.get("name") == wish.name and key.get("status") == "active"]
         if len(active) < 2:
             return [], []
-        held = [state for state in (key_file_state(wish.key_file, key) for key in active)]
+        held = [key_file_state(wish.key_file, key) for key in active]
         if held.count("match") == 1:
             own = active[held.index("match")]
         elif set(held) == set(["empty"]) and len([key for key in active if key.get("lastUsedAt")]) == 1:
