@@ -11,6 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import errno
 import os
 import tempfile
 from datetime import datetime, timedelta, timezone
@@ -108,13 +109,33 @@ def new_key_body(old, name, permissions, expires_at, expires_in_days, now):
     return body
 
 
+def path_problem(path):
+    """None when key_file path names a file in its own directory that is not a symlink, else the reason.
+
+    A symlink is never followed (nor replaced): it could lead the secret anywhere. A path with a ".."
+    component leaves the directory it names on the way, so it is refused too, as is a path naming no file.
+    """
+    name = os.path.basename(path)
+    if name in ("", ".", ".."):
+        return "%s does not name a file" % path
+    if ".." in path.replace(os.sep, "/").split("/"):
+        return "%s leaves its directory (a .. component); give the path without it" % path
+    if os.path.islink(path):
+        return "%s is a symlink, which is never followed; give the path of the file itself" % path
+    return None
+
+
 def check_writable(path):
     """None when a file can be written at path, else the reason."""
-    return directory_problem(path) or ("%s is a directory" % path if os.path.isdir(path) else None)
+    return path_problem(path) or directory_problem(path) or ("%s is a directory" % path if os.path.isdir(path) else None)
 
 
 def write_secret_file(path, secret):
-    """Write secret to path atomically with mode 0600: a temporary file beside it, then a rename."""
+    """Write secret to path atomically with mode 0600: a new temporary file beside it (O_EXCL, never through a
+    symlink), then a rename, which replaces path itself and never follows it. OSError when path is a symlink."""
+    problem = path_problem(path)
+    if problem:
+        raise OSError(errno.ELOOP, problem)
     path = os.path.abspath(path)
     handle, tmp_path = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=os.path.dirname(path))
     try:
@@ -132,10 +153,11 @@ def write_secret_file(path, secret):
 
 def key_file_state(path, key):
     """What key_file holds of the key: missing, empty (a placeholder), match (its secret), other, or unknown."""
-    if not os.path.exists(path):
+    if not os.path.lexists(path):
         return "missing"
-    try:
-        with open(path) as stream:
+    try:  # never through a symlink (check_writable refuses one before anything is issued)
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(handle) as stream:
             content = stream.read(256).strip()
     except (OSError, UnicodeDecodeError):
         return "unknown"

@@ -62,16 +62,22 @@ class Rotation:
         drop is the file the action plugin asked a new secret to be handed over in (None: it did not ask).
         """
         keys = self.client.list("/api-keys")
-        current, others = self.select(keys, wish.key_id, wish.name)
+        orphans, superseded = self.leftovers(keys, wish)
+        left = [key for key in keys if key not in orphans and key not in superseded]
+        current, others = self.select(left, wish.key_id, wish.name)
         now = api_now(self.client)
         before = diff_view(current)
         action, subject = self.decide(current, wish, now)
         if action == "delete":
             self.delete(([current] if current else []) + others)
             return Outcome(current, current is not None, before, None, None, None, False)
+        cleaned = self.clean_up(orphans)
         if action in ("revoke", "enable"):
             key, changed = self.set_status(subject, action)
-            return Outcome(key, changed, before, diff_view(key), None, None, False)
+            # The rotation that issued current was interrupted before it retired the key current replaced.
+            retired = self.retire_all(superseded, wish.old_key)
+            replaced_key_id = superseded[-1]["id"] if superseded else None
+            return Outcome(key, changed or cleaned or retired, before, diff_view(key), replaced_key_id, None, False)
         old = subject
         replaced_key_id = old["id"] if old else None
         body = new_key_body(old or {}, wish.name, wish.permissions, wish.expires_at, wish.expires_in_days, now)
@@ -82,12 +88,65 @@ class Rotation:
         # Keys listed before the create are not rivals of the new key (see converge).
         kept, ours = self.converge(new, secret, set(key.get("id") for key in keys), bool(wish.key_file))
         if not ours:  # another run's key keeps the name; ours is deleted again, old is that run's to retire
-            return Outcome(kept, False, before, diff_view(kept), None, None, False)
+            return Outcome(kept, cleaned, before, diff_view(kept), None, None, False)
         delivered = self.deliver(kept, secret, wish.key_file, drop)
-        if old:
-            self.retire(old, wish.old_key)
+        self.retire_all(([old] if old else []) + superseded, wish.old_key)
         return Outcome(kept, True, before, diff_view(kept), replaced_key_id, None if wish.key_file else secret,
                        delivered)
+
+    @staticmethod
+    def leftovers(keys, wish):
+        """What an interrupted rotation left among the active keys of wish's name: (orphans, superseded).
+
+        Only for a task with a key_file (its place for the secret), by name, when several active keys have
+        the name and one of them is the task's own: the one whose secret key_file holds, or, with an empty
+        key_file (a secret kept elsewhere), the only one that has been used. Orphans are the active keys
+        created after it that nobody has used: a run issued them and was stopped before the secret was
+        stored anywhere (key_file would hold it, and the issuing run uses a new key before it stores the
+        secret), so nobody can use them. Superseded are the used active keys created before the one
+        key_file holds: a run stored a new secret and was stopped before it retired the key it replaced.
+        Anything else (a used key created after the task's own, a never used older one) is left as it is,
+        and several active keys then fail as ever. Nothing is ever found without key_file or with id.
+        """
+        if wish.key_id or not wish.key_file or wish.state != "present":
+            return [], []
+        active = [key for key in keys if key.get("name") == wish.name and key.get("status") == "active"]
+        if len(active) < 2:
+            return [], []
+        held = [key_file_state(wish.key_file, key) for key in active]
+        if held.count("match") == 1:
+            own = active[held.index("match")]
+        elif set(held) == set(["empty"]) and len([key for key in active if key.get("lastUsedAt")]) == 1:
+            own = next(key for key in active if key.get("lastUsedAt"))
+        else:
+            return [], []
+        younger = [key for key in active if key is not own and oldest_key(keys, [own, key]) is own]
+        older = [key for key in active if key is not own and key not in younger]
+        if any(key.get("lastUsedAt") for key in younger) or not all(key.get("lastUsedAt") for key in older):
+            return [], []
+        if older and held.count("match") != 1:
+            return [], []
+        return younger, sorted(older, key=lambda key: key.get("createdAt") or "")
+
+    def clean_up(self, orphans):
+        """Delete the orphans of an interrupted rotation (none in check mode), each with a warning; True if any."""
+        for key in orphans:
+            self.warn("API key %r (%s, prefix %s, created %s) was issued by a run that was stopped before it stored the "
+                      "secret: it has never been used and key_file does not hold it, so nobody can use it; it %s deleted"
+                      % (key.get("name"), key["id"], key.get("prefix"), key.get("createdAt"),
+                         "would be" if self.check_mode else "was"))
+            if not self.check_mode:
+                self.delete_key(key["id"])
+        return bool(orphans)
+
+    def retire_all(self, keys, how):
+        """Retire each key as how says (none with "keep", none in check mode); True if there were any to retire."""
+        if how == "keep" or not keys:
+            return False
+        if not self.check_mode:
+            for key in keys:
+                self.retire(key, how)
+        return True
 
     @staticmethod
     def select(keys, key_id, name):
@@ -209,13 +268,18 @@ class Rotation:
         interleave.
         """
         try:
-            keys = self.relist(secret)
+            keys, refused = self.relist(secret)
         except HucApiError as error:
             self.warn("API key %r (%s) was issued, but the keys could not be listed again to check that no other run "
                       "issued one of this name at the same time: %s" % (new.get("name"), new["id"], error.describe()))
             return new, True
         mine = next((key for key in keys if key.get("id") == new["id"]), None)
         if mine is None:  # not listed (yet): nothing to compare it with
+            if refused == "invalid_api_key":  # the API does not know the new key any more
+                raise HucApiError("API key %r (%s) was issued, but it was deleted again before its secret was stored "
+                                  "(another run took it for the leftover of an interrupted rotation); nothing was "
+                                  "stored and the old key is kept: run again" % (new.get("name"), new["id"]),
+                                  code="key_deleted")
             return new, True
         rivals = rivals_of(new, keys, known_ids)
         kept = oldest_key(keys, [mine] + rivals)
@@ -235,13 +299,15 @@ class Rotation:
         return kept, False
 
     def relist(self, secret):
-        """The key list, read with the new key itself when it can (setting its last use), else with the task's key."""
+        """(the key list, None), read with the new key itself when it can (setting its last use), else with the
+        task's key: (the key list, the error code the new key got)."""
+        refused = None
         if secret:
             try:
-                return self.client.with_key(secret).list("/api-keys")
-            except HucApiError:
-                pass  # the new key cannot list (already expired, say): the task's own key can
-        return self.client.list("/api-keys")
+                return self.client.with_key(secret).list("/api-keys"), None
+            except HucApiError as error:
+                refused = error.code  # the new key cannot list (already expired, say): the task's own key can
+        return self.client.list("/api-keys"), refused
 
     def deliver(self, new, secret, key_file, drop):
         """Store the secret of the key new in key_file when set, else in the action plugin's hand-over file

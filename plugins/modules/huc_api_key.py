@@ -68,14 +68,20 @@ options:
         scheduled run keeps keys fresh and is a no-op otherwise.
     type: int
   old_key:
-    description: What happens to a replaced key once its successor is issued (and written to O(key_file)).
+    description:
+      - What happens to a replaced key once its successor is issued (and written to O(key_file)).
+      - V(keep) leaves it active, for a caller that retires it itself once the new secret has been stored where
+        it is needed (RV(replaced_key_id) names it); the role C(hostupcloud.cloud.api_key_rotation) does so for
+        secrets handed to its secret tasks.
     type: str
-    choices: [delete, revoke]
+    choices: [delete, revoke, keep]
     default: delete
   key_file:
     description:
       - File, on the host the module runs on, that receives the secret of a key issued by this task
         (exactly the secret, written atomically, mode C(0600)). The secret is then left out of the result.
+      - The file is written beside and renamed into place; a O(key_file) that is a symlink is refused (never
+        followed), and so is a path with a C(..) component (it leaves the directory it names).
       - When the key exists but this file does not, nobody can put its secret there again, so with
         O(state=present) a new key replaces it (its secret into the file; the old key handled as O(old_key)
         says), with a warning. A file that holds another key's secret draws a warning. An empty file
@@ -96,6 +102,12 @@ notes:
     the task fails, telling you to run once with O(rotate=always) (or O(state=absent)); it never reports such a key as
     fine. With a missing O(key_file) the key is replaced, see there. A key given by O(id) is not checked this way; nor
     is an expired key. If you do hold the secret of a key nobody has used yet, use it once.
+  - A run stopped halfway (killed) is finished by the next run with the same O(key_file). Of several active keys of
+    O(name), the one O(key_file) holds (or, with an empty O(key_file), the only one ever used) is the task's own; active
+    keys created after it that were never used were issued by a run stopped before their secret was stored anywhere,
+    so they are deleted, with a warning; used active keys created before the one O(key_file) holds were replaced by a
+    run stopped before it retired them, so they are retired as O(old_key) says (RV(replaced_key_id)). A used key, or
+    the key O(key_file) holds, is never deleted this way; anything else still fails as several active keys do.
   - Two runs that issue the same O(name) at once both find no key and both create one. Each then lists the keys again,
     and of the active keys of that name that appeared meanwhile the oldest (by RV(api_key.created_at), within a second
     the first the API lists, then by id) stays. A run whose own new key is not that one deletes it again and warns;
@@ -218,13 +230,14 @@ api_key:
 replaced_key_id:
   description:
     - Id of the key a new key replaced, deleted or revoked as O(old_key) says.
-    - Also set when the key was replaced because its O(key_file) did not exist.
-  returned: when the key was rotated or replaced
+    - Also set when the key was replaced because its O(key_file) did not exist, and for an older key a stopped
+      rotation left active (see the notes), retired now, or left to the caller with O(old_key=keep).
+  returned: when the key was rotated or replaced, or an older one is left to retire
   type: str
   sample: 0f6f2f9a-8d3e-4a51-b7b4-2c1d9e8a7b60
 """
 
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._api_keys import key_view, normalize_time
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._api_keys import key_view, normalize_time, path_problem
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._rotation import Refusal, Rotation, Wish
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._key_delivery import DELIVERED_FIELD, delivery_path
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import HucModule, Option
@@ -239,7 +252,7 @@ class HucApiKey(HucModule):
         Option("state", default="present", choices=("present", "revoked", "absent")),
         Option("rotate", default="never", choices=("never", "on_change", "always")),
         Option("rotate_before_expiry_days", "int"),
-        Option("old_key", default="delete", choices=("delete", "revoke")),
+        Option("old_key", default="delete", choices=("delete", "revoke", "keep")),
         Option("key_file", "path"),
     )
     option_rules = dict(required_one_of=[("name", "id")], mutually_exclusive=[("expires_at", "expires_in_days")])
@@ -264,6 +277,9 @@ class HucApiKey(HucModule):
                           % params["expires_at"])
         if params["expires_in_days"] is not None and params["expires_in_days"] < 1:
             raise Refusal("expires_in_days: must be at least 1")
+        problem = path_problem(params["key_file"]) if params["key_file"] else None
+        if problem:
+            raise Refusal("key_file: %s" % problem, code="key_file")
         return Wish(key_id=params["id"], name=params["name"], permissions=params["permissions"], expires_at=expires_at,
                     expires_in_days=params["expires_in_days"], state=params["state"], rotate=params["rotate"],
                     rotate_before_expiry_days=params["rotate_before_expiry_days"], old_key=params["old_key"],

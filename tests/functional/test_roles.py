@@ -294,6 +294,14 @@ def test_rotation_role_refuses_a_key_without_a_place_for_its_secret(play, emulat
     assert emulator.requests() == []
 
 
+def test_rotation_role_refuses_a_key_name_that_is_no_safe_file_name(play, emulator, tmp_path):
+    key_dir = tmp_path / "keys"
+    run = play([rotation_role(api_key_rotation_keys=[{"name": "../escaped"}, {"name": "ok"}],
+                              api_key_rotation_key_dir=str(key_dir))])
+    assert run.rc != 0 and "must be letters, digits" in run.output and "../escaped" in run.output, run
+    assert emulator.requests() == [] and not key_dir.exists() and not (tmp_path / "escaped.key").exists()
+
+
 def test_rotation_role_check_mode_issues_nothing(play, emulator, tmp_path):
     run = play([rotation_role(api_key_rotation_keys=[{"name": "ci"}], api_key_rotation_key_dir=str(tmp_path / "k")),
                 ROTATED], args=["--check"])

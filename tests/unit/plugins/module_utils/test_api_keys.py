@@ -186,3 +186,53 @@ def test_retire_warns_instead_of_failing_and_a_gone_key_is_retired():
     run.retire(used(), "revoke")
     run.retire(used(status="revoked"), "revoke")  # revoked already: no request
     assert len(warnings) == 1 and client.calls[-1] == ("POST", "/api-keys/old/revoke", "task")
+
+
+def test_a_rotation_killed_after_the_issue_leaves_an_orphan_the_next_run_deletes(tmp_path):
+    """Issue 23: the replacement was issued, never used and its secret is nowhere; key_file holds the old key."""
+    key_file = tmp_path / "ci.key"
+    key_file.write_text("huc_old0" + "x" * 36)
+    orphan = used("orphan", prefix="huc_orph", createdAt="2026-11-26T09:00:00Z", lastUsedAt=None)
+    client = FakeClient([used(expiresAt="2026-11-28T00:00:00Z"), orphan])
+    run, warnings = rotation(client)
+    outcome = run.run(wish(key_file=str(key_file), rotate_before_expiry_days=7, old_key="revoke"))
+    assert outcome.changed and outcome.replaced_key_id == "old" and outcome.key["id"] == "new-1"
+    assert [(key["id"], key["status"]) for key in client.keys] == [("old", "revoked"), ("new-1", "active")]
+    assert ("DELETE", "/api-keys/orphan", "task") in client.calls and "was issued by a run that was stopped" in warnings[0]
+    assert key_file.read_text().startswith("huc_0001")
+
+
+def test_leftovers_never_touch_a_used_key_a_held_key_or_keys_without_key_file(tmp_path):
+    key_file = tmp_path / "ci.key"
+    key_file.write_text("huc_old0" + "x" * 36)
+    old, orphan = used(), used("orphan", prefix="huc_orph", createdAt="2026-11-26T09:00:00Z", lastUsedAt=None)
+    assert Rotation.leftovers([old, orphan], wish(key_file=str(key_file))) == ([orphan], [])
+    assert Rotation.leftovers([old, orphan], wish()) == ([], [])  # no key_file: fails as several active keys
+    assert Rotation.leftovers([old, orphan], wish(key_file=str(key_file), key_id="old")) == ([], [])
+    younger_used = dict(orphan, lastUsedAt="2026-11-26T09:30:00Z")
+    assert Rotation.leftovers([old, younger_used], wish(key_file=str(key_file))) == ([], [])
+    # key_file holds the newer key: the older, used one was replaced by a run stopped before it retired it.
+    key_file.write_text("huc_orph" + "x" * 36)
+    assert Rotation.leftovers([old, younger_used], wish(key_file=str(key_file))) == ([], [old])
+    client = FakeClient([old, younger_used])
+    outcome = rotation(client)[0].run(wish(key_file=str(key_file), old_key="keep"))
+    assert not outcome.changed and outcome.replaced_key_id == "old" and outcome.key["id"] == "orphan"
+    assert client.calls == [("GET", "/api-keys", "task")]
+    outcome = rotation(client)[0].run(wish(key_file=str(key_file), old_key="revoke"))
+    assert outcome.changed and outcome.replaced_key_id == "old" and client.keys[0]["status"] == "revoked"
+    # An empty key_file (the secret kept elsewhere): the one used key is the task's own.
+    key_file.write_text("")
+    assert Rotation.leftovers([old, orphan], wish(key_file=str(key_file))) == ([orphan], [])
+
+
+def test_a_symlink_or_a_path_that_leaves_its_directory_is_never_written(tmp_path):
+    outside = tmp_path / "outside"
+    (tmp_path / "keys").mkdir()
+    link = tmp_path / "keys" / "ci.key"
+    link.symlink_to(outside)
+    for key_file, what in ((link, "is a symlink"), (tmp_path / "keys" / ".." / "escaped.key", "leaves its directory")):
+        client = FakeClient()
+        with pytest.raises(HucApiError) as caught:
+            rotation(client)[0].run(wish(key_file=str(key_file)))
+        assert what in str(caught.value) and caught.value.code == "key_file" and len(client.calls) == 1
+    assert not outside.exists() and not (tmp_path / "escaped.key").exists() and os.path.islink(str(link))
