@@ -25,6 +25,7 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import (
     looks_like_id,
     to_snake,
 )
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._ssh_keys import looks_private
 
 
 class Option:
@@ -90,9 +91,24 @@ def failure(message, code=None, details=None, status=None):
 
 
 class HucAnsibleModule(AnsibleModule):
-    """AnsibleModule whose every failure, argument errors included, carries a failure dict."""
+    """AnsibleModule whose every failure, argument errors included, carries a failure dict, and that never echoes
+    a private key pasted into any option (in the invocation, the log or a result), even on an argument error."""
+
+    def mask_private_keys(self):
+        for value in (getattr(self, "params", None) or {}).values():
+            if isinstance(value, str) and looks_private(value):
+                self.no_log_values.update(text for text in (value, value.strip()) if text)
+
+    def _log_invocation(self):
+        self.mask_private_keys()
+        super(HucAnsibleModule, self)._log_invocation()
+
+    def exit_json(self, **kwargs):
+        self.mask_private_keys()
+        super(HucAnsibleModule, self).exit_json(**kwargs)
 
     def fail_json(self, msg, **kwargs):
+        self.mask_private_keys()
         kwargs.setdefault("failure", failure(msg, "invalid_argument" if not getattr(self, "_huc_started", False)
                                              else "module_error"))
         # A failure after a request that may have changed something reports changed: the one place for it.

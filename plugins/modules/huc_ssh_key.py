@@ -188,7 +188,7 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._references impo
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._declarations import Field, Inputs
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucResourceModule
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._ssh_keys import (
-    SshKeyError, line_fingerprint, looks_private, parse_public_key)
+    SshKeyError, line_fingerprint, parse_public_key)
 
 # A public key line is at most a few KB (RSA 16384 is about 2.8 KB): anything past this is not a .pub file.
 MAX_KEY_FILE_BYTES = 64 * 1024
@@ -239,9 +239,6 @@ class HucSshKey(HucResourceModule):
         path, text, problem, key = inputs.get("public_key_file"), inputs.get("public_key"), None, None
         if path is not None:
             text, problem = read_key_file(path)
-        elif looks_private(text):
-            # Never echoed back, not even in the invocation (AnsibleModule masks no_log_values when it exits).
-            self.module.no_log_values.update(value for value in (text, text.strip()) if value)
         if text is not None and problem is None:
             try:
                 key = parse_public_key(text)

@@ -482,7 +482,8 @@ def emulator_play(emulator):
 def test_a_key_issued_meanwhile_wins_when_older_and_is_left_alone_when_younger(play, emulator, tmp_path):
     """Deterministic halves of the race: another key of the name appears between the list and the re-list."""
     # Older rival: it appears while this run's create waits, so this run deletes its own key again.
-    emulator.fault(status=None, delaySeconds=2, methods=["POST"], pathPrefix="/api/api-keys", count=1)
+    # The create waits 10 s before it acts: the rival is made long before, however slow this machine is.
+    emulator.fault(status=None, delaySeconds=10, methods=["POST"], pathPrefix="/api/api-keys", count=1)
     key_file = tmp_path / "race.key"
     started = start_playbook([key_task("issue", name="race", key_file=str(key_file))], emulator)
     wait_for_request(emulator, *LIST)
@@ -500,10 +501,10 @@ def test_a_key_issued_meanwhile_wins_when_older_and_is_left_alone_when_younger(p
     # Younger rival: it appears after this run's create, before its re-list; this run keeps its key
     # and leaves the rival to the run that made it (that run deletes its own).
     emulator.fault(status=None, delaySeconds=0.01, methods=["GET"], pathPrefix="/api/api-keys", count=1)
-    emulator.fault(status=None, delaySeconds=2, methods=["GET"], pathPrefix="/api/api-keys", count=1)
+    emulator.fault(status=None, delaySeconds=10, methods=["GET"], pathPrefix="/api/api-keys", count=1)
     started = start_playbook([key_task("issue", name="late", key_file=str(key_file))], emulator)
     wait_for_request(emulator, *CREATE)
-    time.sleep(1.1)  # a createdAt one second later: the rival is younger on the API's (second) clock
+    emulator.advance(2)  # the rival is younger on the API's (second) clock, with no wait
     younger = emulator.create_key(name="late", permissions=["read"])
     run = finish_playbook(started)
     assert run.rc == 0, run

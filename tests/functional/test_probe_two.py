@@ -201,3 +201,21 @@ def test_two_runs_for_one_instance_at_once_keep_one_floating_ip(emulator):
     assert {result.task("race")["floating_ip"]["id"] for result in results} == {ips[0]["id"]}
     run = run_playbook([{"name": "later", FIP: args, "register": "out"}], emulator=emulator)
     assert run.rc == 0 and run.task("later")["changed"] is False
+
+
+def test_a_private_key_is_never_echoed_even_when_the_arguments_fail(emulator):
+    """Item 12, before the module runs: an argument error printed the pasted private key in its invocation."""
+    body = "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZWQyNTUxOQ"
+    private = "-----BEGIN OPENSSH PRIVATE KEY-----\n%s\n-----END OPENSSH PRIVATE KEY-----\n" % body
+    cases = [
+        ("both key options", dict(project=emulator.project_id, name="k", public_key=private, public_key_file="/x.pub")),
+        ("unknown option", dict(project=emulator.project_id, name="k", public_key=private, colour="red")),
+    ]
+    tasks = [{"name": name, "hostupcloud.cloud.huc_ssh_key": args, "register": "out", "ignore_errors": True}
+             for name, args in cases]
+    tasks.append({"name": "show", "ansible.builtin.debug": {"var": "out"}})
+    run = run_playbook(tasks, emulator=emulator, args=["-vvv"], env={"ANSIBLE_INJECT_INVOCATION": "1"})
+    for name, _args in cases:
+        assert run.status(name) == "failed", run.task(name)
+    assert body not in run.output and "BEGIN OPENSSH PRIVATE KEY" not in run.output
+    assert calls(emulator) == []
