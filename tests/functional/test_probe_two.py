@@ -192,7 +192,8 @@ def test_two_runs_for_one_instance_at_once_keep_one_floating_ip(emulator):
     args = dict(project=emulator.project_id, instance="web-1")
     # Each listing is made when asked and answered 2 s later: both runs see no floating IP.
     emulator.lose_answer(delaySeconds=2, methods=["GET"], pathPrefix="/api/floating-ips")
-    runs = [Background([{"name": "race", FIP: args, "register": "out"}], emulator, env={}) for _ in range(2)]
+    race = [{"name": "race", FIP: args, "register": "out"}]
+    runs = [Background(race, emulator, env={}), Background(race, emulator, env={})]
     results = [run.finish() for run in runs]
     emulator.clear_faults()
     assert [result.rc for result in results] == [0, 0], [r.stdout[-2000:] for r in results]
