@@ -151,7 +151,8 @@ options:
   attachments:
     description:
       - Also set host variables for what is attached to each instance, read with one list request
-        per project for each kind named here (per 100 of them), never one per host.
+        per project for each kind named here (per 100 of them), never one per host. A project whose
+        instance listing is empty costs no attachment listing.
       - V(floating_ips) sets C(floating_ips), the addresses of the floating IPs attached to the
         instance; V(volumes) sets C(volumes), a list of C(id), C(name) and C(size_gb) of its attached
         volumes. Both are empty lists for an instance with none; neither is set unless named here.
@@ -406,8 +407,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             query = {"status": self._server_status()} if self._server_status() else {}
             records = []
             for project in projects:
-                attached = self._attachments(client, project["id"])
-                for instance in client.list("/instances", dict(query, projectId=project["id"])):
+                instances = client.list("/instances", dict(query, projectId=project["id"]))
+                # no instance listed, no host to attach anything to: the attachment listings are skipped
+                attached = self._attachments(client, project["id"]) if instances else {}
+                for instance in instances:
                     record = host_record(instance, project, nodes)
                     for kind, by_instance in attached.items():
                         record[ATTACHMENT_VARIABLES.get(kind, kind)] = by_instance.get(instance.get("id"), [])

@@ -87,6 +87,10 @@ class References:
                 self._lists[key] = self.client.list(ref.path)
         return self._lists[key]
 
+    def listed(self, kind):
+        """The listing of kind if this run has made it already, else None (never a request)."""
+        return self._lists.get((kind, None))
+
     def find(self, kind, value, required=True, called=None):
         """The object of kind named or numbered value (one listing, cached)."""
         ref = REFERENCES[kind]

@@ -331,6 +331,7 @@ class HucResourceModule(HucModule):
         self.set_result(self.view(obj), changed=plan.changed)
 
     def warn_creation_only(self, current, inputs):
+        """One warning for the creation-only options that differ; never a request made only for it."""
         differ = []
         for field in self.fields:
             if not field.creation_only or inputs.get(field.option) is None:
@@ -340,7 +341,10 @@ class HucResourceModule(HucModule):
                 same = sorted(self.value(field, inputs)) == sorted(have or [])
             else:
                 value = inputs[field.option]
-                same = value == have or (field.ref and not looks_like_id(value) and self.value(field, inputs) == have)
+                by_name = field.ref and not looks_like_id(value)
+                if by_name and value != have and self.refs.listed(field.ref) is None:
+                    continue  # compared only when free: an id, or a name whose kind this run has listed
+                same = value == have or (by_name and self.value(field, inputs) == have)
             if not same:
                 text = (", ".join(have or []) or "none") if field.many else have
                 differ.append("%s (%s)" % (field.option, (field.existing or "the %s has %%s" % self.kind) % text))

@@ -59,6 +59,10 @@ options:
       - A new floating IP is allocated on the node of O(instance); when O(node) is given too, it must be that node,
         or the task fails before allocating.
       - On an existing floating IP a different node gives a warning (a floating IP never changes node).
+      - On an existing floating IP the node is compared only when that costs no request. An id always is (a different one
+        gives the warning), a name only if the run has listed the nodes already. Otherwise a name is not looked up,
+        neither to warn nor to report an unknown name, because the listing could change nothing but the warning;
+        give the node's id to have it always checked.
     type: str
   reverse_dns:
     description:

@@ -42,6 +42,10 @@ options:
     description:
       - Name or id of the node to create the instance on; see M(hostupcloud.cloud.huc_node_info).
       - Required to create an instance; only used at creation (a different value on an existing instance gives a warning).
+      - On an existing instance the node is compared only when that costs no request. An id always is (a different one
+        gives the warning), a name only if the run has listed the nodes already. Otherwise a name is not looked up,
+        neither to warn nor to report an unknown name, because the listing could change nothing but the warning;
+        give the node's id to have it always checked.
     type: str
   os_template:
     description:

@@ -50,6 +50,10 @@ options:
       - Required to create a volume unless O(instance) is given; then the volume is created on the node of the
         instance, and a O(node) given as well must be that node, or the task fails before creating anything.
       - Only used at creation (a different value on an existing volume gives a warning; a volume never changes node).
+      - On an existing volume the node is compared only when that costs no request. An id always is (a different one
+        gives the warning), a name only if the run has listed the nodes already. Otherwise a name is not looked up,
+        neither to warn nor to report an unknown name, because the listing could change nothing but the warning;
+        give the node's id to have it always checked.
     type: str
   instance:
     description:

@@ -143,13 +143,13 @@ def test_lifecycle(emulator_factory):
         listing, nodes, ("POST", "/api/instances", {}), ("GET", one, {}),  # create, polls
         listing,                                                           # rerun, ids: 1 request
         ("GET", "/api/projects", page), listing,                           # rerun, project name: 2
-        listing, nodes,                                                    # rerun, node name: 2
-        listing, nodes, ("PATCH", one, {}),                                # labels
-        listing, nodes,                                                    # resize refused
-        listing, nodes,                                                    # shrink refused
+        listing,                                                           # rerun, node name: 1 (no /nodes to warn)
+        listing, ("PATCH", one, {}),                                       # labels
+        listing,                                                           # resize refused
+        listing,                                                           # shrink refused
                                                                            # resize invalid: no request
-        listing, nodes,                                                    # check resize: reads only
-        listing, nodes, ("PATCH", one, {}),                                # resize: the power state to restore,
+        listing,                                                           # check resize: reads only
+        listing, ("PATCH", one, {}),                                       # resize: the power state to restore,
         ("POST", one + "/power", {}), ("GET", one, {}),                    # shutdown, wait,
         ("PATCH", one, {}), ("POST", one + "/power", {}), ("GET", one, {}),  # resize, start, wait,
         ("PATCH", one, {}),                                                # the record removed

@@ -332,12 +332,37 @@ def test_attachments_cost_one_list_per_project_and_kind(emulator_factory):
     assert hostvars[second["name"]]["huc_volumes"] == [{"id": volume["id"], "name": "data", "size_gb": 50}]
     assert hostvars[second["name"]]["huc_floating_ips"] == []
     projects = [p["id"] for p in state["projects"]]  # "default" too, with no instance
+    occupied = set(i["projectId"] for i in state["instances"])  # only these list their attachments
+    assert 0 < len(occupied) < len(projects)
     extra = [(method, path) for method, path, _query in listing(emulator) if path in ("/api/floating-ips", "/api/volumes")]
-    assert sorted(extra) == sorted([("GET", "/api/floating-ips"), ("GET", "/api/volumes")] * len(projects))
-    assert len(listing(emulator)) == len(budget(projects)) + 2 * len(projects), listing(emulator)
+    assert sorted(extra) == sorted([("GET", "/api/floating-ips"), ("GET", "/api/volumes")] * len(occupied))
+    assert len(listing(emulator)) == len(budget(projects)) + 2 * len(occupied), listing(emulator)
 
     emulator.clear_requests()
     run = inventory(emulator, {})
     assert run.rc == 0, run.output
     assert "huc_floating_ips" not in run.data["_meta"]["hostvars"][first["name"]]
     assert not [r for r in emulator.requests() if r["path"] in ("/api/floating-ips", "/api/volumes")]
+
+
+def test_a_project_without_instances_costs_only_its_instance_listing(emulator_factory):
+    """No instance listed, no host to attach anything to: no attachment listing for that project."""
+    emulator = emulator_factory(seed_projects=1, seed_instances=2)
+    state = emulator.state()
+    empty = [p["id"] for p in state["projects"] if not any(i["projectId"] == p["id"] for i in state["instances"])]
+    occupied = [p["id"] for p in state["projects"] if p["id"] not in empty]
+    assert empty and occupied
+    emulator.clear_requests()
+    run = inventory(emulator, {"attachments": ["floating_ips", "volumes", "private_networks"]})
+    assert run.rc == 0, run.output
+    for project in empty:
+        assert [r for r in listing(emulator) if "projectId=" + project in r[2]] == [
+            ("GET", "/api/instances", "page=1&projectId=" + project)]
+    for project in occupied:
+        assert sorted(r[1] for r in listing(emulator) if "projectId=" + project in r[2]) == [
+            "/api/floating-ips", "/api/instances", "/api/networks", "/api/volumes"]
+    # The same with a status filter that lists no instance anywhere: only the instance listings.
+    emulator.clear_requests()
+    run = inventory(emulator, {"attachments": ["floating_ips"], "status": ["error"]})
+    assert run.rc == 0, run.output
+    assert [r[1] for r in listing(emulator) if "projectId=" in r[2]] == ["/api/instances"] * len(state["projects"])

@@ -285,6 +285,30 @@ def test_update_compares_only_what_is_set_and_warns_on_creation_only_options():
     assert (self.before["size_gb"], self.after["size_gb"]) == (10, 30)
 
 
+def test_a_creation_only_name_is_compared_only_when_its_listing_is_at_hand():
+    """The warning is all such a comparison can change: a name costs no request of its own."""
+    nodes = [{"id": NODE, "name": "fra1-n1"}, {"id": "9b1e6f0a-2c4d-4e8f-9a0b-1c2d3e4f5a6b", "name": "ams1-n1"}]
+    warning = ("widget w-1 exists and these options differ from it, but they only apply at creation, so they were "
+               "ignored: node (the widget sits on %s); delete and recreate the widget to change them" % NODE)
+    for name in ("fra1-n1", "ams1-n1", "mars"):
+        # Not listed this run: no /nodes request and no warning (an unknown name is not looked up either).
+        self = driver(Widget, {"node": name, "size_gb": 10}, data={"/widgets": [widget()], "/nodes": nodes})
+        self.run()
+        assert self.result["changed"] is False and self.module.warnings == []
+        assert [call[1] for call in self.client.calls] == ["/widgets"], name
+    for name, warnings in (("fra1-n1", []), ("ams1-n1", [warning])):
+        # Listed already this run: compared for free, the warning given as before.
+        self = driver(Widget, {"node": name, "size_gb": 10}, data={"/widgets": [widget()], "/nodes": nodes})
+        self.refs.listing("node")
+        self.run()
+        assert self.module.warnings == warnings, name
+        assert [call[1] for call in self.client.calls] == ["/nodes", "/widgets"], name
+    # The id equal to the one the widget has: no request, no warning (a different id warns, see above).
+    self = driver(Widget, {"node": NODE, "size_gb": 10}, data={"/widgets": [widget()], "/nodes": nodes})
+    self.run()
+    assert self.module.warnings == [] and [call[1] for call in self.client.calls] == ["/widgets"]
+
+
 def test_an_explicit_null_clears_where_declared():
     self = driver(Widget, {}, data={"/widgets": [widget(instanceId="i-1")]}, explicit=("owner",))
     self.run()
