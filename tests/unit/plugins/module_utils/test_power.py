@@ -271,3 +271,19 @@ def test_a_recorded_restore_is_put_back_by_the_rerun():
     final = endpoint.write(module, killed, "running")
     assert client.actions() == ["start"] and final["status"] == "running" and final["labels"] == {"role": "web"}
     assert client.labels_sent() == [{"role": "web"}]
+
+
+def test_power_rounds_poll_at_2_then_double():
+    """A start that settles at the third look: polls at 2, 6 and 14 s after the action."""
+    client = FakeClient([instance("stopped")])
+    plan = PowerPlan(power_module(client), References(client, PROJECT), [instance("stopped")], "started")
+    original = client.post
+
+    def post(path, body=None, idempotent=False, before_retry=None):
+        answer = original(path, body, idempotent, before_retry)
+        client.settles[I1] = ["starting", "starting", "running"]
+        return answer
+
+    client.post = post
+    plan.run()
+    assert [call[2] - 1000.0 for call in client.calls if call[0] == "GET"] == [2.0, 6.0, 14.0]
