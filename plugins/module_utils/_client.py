@@ -31,7 +31,7 @@ except ImportError as exc:  # pragma: no cover - exercised by the sanity import 
     REQUESTS_IMPORT_ERROR = exc
 
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._errors import HucApiError, camel_to_snake
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._rate import SYSTEM_CLOCK, RateBudget, server_date
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._rate import SYSTEM_CLOCK, RateBudget, retry_after, server_date
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._version import COLLECTION_VERSION
 
 DEFAULT_API_URL = "https://console.hostupcloud.com/api"
@@ -152,6 +152,7 @@ class HucClient:
         # wrote: a request that may have changed something was sent (a failure after it reports changed).
         self.rate_waited, self.request_count, self.wrote = 0.0, 0, False
         self.server_time = None
+        self.retry_hint = None
         agent = "hostupcloud.cloud/%s python-requests/%s" % (COLLECTION_VERSION, requests.__version__)
         if user_agent_extra:
             agent += " " + user_agent_extra
@@ -278,6 +279,8 @@ class HucClient:
             headers=headers, timeout=self.timeout, verify=self.validate_certs, allow_redirects=False)
         self.server_time = server_date(response.headers) or self.server_time
         self.budget.observe_response(response.headers, self.server_time)
+        # A success that says when to look again (the ETA of a transition): the waits poll then.
+        self.retry_hint = retry_after(response.headers, self.server_time) if response.status_code < 300 else None
         return response
 
     def _retry_or_raise(self, error, failures, retry_allowed):

@@ -67,11 +67,30 @@ def wait_options(timeout):
     return (Option("wait", "bool", default=True), Option("wait_timeout", "int", default=timeout))
 
 
-# Polling: first look after 1 s, then each interval 1.5 times the last, at most 15 s apart, so a
-# 20 s provisioning costs about 7 polls and a 10 min wait about 45.
-POLL_FIRST = 1.0
-POLL_FACTOR = 1.5
-POLL_MAX = 15.0
+class WaitSchedule(object):
+    """When one kind of wait polls: first at the transition's expected time, then each interval
+    factor times the last, at most cap apart, never past the deadline. A Retry-After on the answer
+    that began the transition or on a poll's answer (the API's ETA) wins over the schedule."""
+
+    def __init__(self, waits_for, first, factor=2.0, cap=30.0):
+        self.waits_for, self.first, self.factor, self.cap = waits_for, float(first), float(factor), float(cap)
+
+    def intervals(self, timeout):
+        return poll_intervals(timeout, self.first, self.factor, self.cap)
+
+    def __repr__(self):
+        return "WaitSchedule(%r, first=%s)" % (self.waits_for, self.first)
+
+
+# One schedule per kind of wait, named by what it waits for. Requests are the scarce resource (60 a
+# minute per key): a create that provisions in 5 s costs 2 polls, a 5-minute wait 13.
+PROVISION = WaitSchedule("a new resource to be ready", 3.0)
+POWER = WaitSchedule("a power transition (start, stop, shutdown, reboot)", 2.0)
+DELETE = WaitSchedule("a deletion", 2.0)
+POLL_FIRST = 2.0
+POLL_FACTOR = 2.0
+POLL_MAX = 30.0
+HINT_MIN = 1.0  # an ETA of 0 (or in the past) still waits this long: never a busy loop
 
 
 def poll_intervals(timeout, first=POLL_FIRST, factor=POLL_FACTOR, cap=POLL_MAX):
@@ -240,7 +259,7 @@ class HucModule:
         """POST an action on one resource (attach, detach, power, ...) with an Idempotency-Key."""
         return self.client.post(self.item_path(obj, "/" + action), body, idempotent=True)
 
-    def wait_status(self, obj, statuses, give_up=None):
+    def wait_status(self, obj, statuses, give_up=None, schedule=PROVISION):
         """Poll obj until its status is one of statuses; fails when it vanishes or breaks."""
         statuses = (statuses,) if isinstance(statuses, str) else tuple(statuses)
         name, wanted = self.name_of(obj), " or ".join(statuses)
@@ -253,12 +272,13 @@ class HucModule:
             return None
 
         return self.wait_for(lambda: self.refetch(obj), lambda found: found is not None and found.get("status") in statuses,
-                             "%s %s to be %s" % (self.kind, name, wanted), failed=failed, give_up=give_up)
+                             "%s %s to be %s" % (self.kind, name, wanted), failed=failed, give_up=give_up,
+                             schedule=schedule)
 
-    def wait_gone(self, obj):
+    def wait_gone(self, obj, schedule=DELETE):
         """Poll until GET answers 404."""
         self.wait_for(lambda: self.refetch(obj), lambda found: found is None,
-                      "%s %s to be deleted" % (self.kind, self.name_of(obj)))
+                      "%s %s to be deleted" % (self.kind, self.name_of(obj)), schedule=schedule)
 
     # -- the one wait -------------------------------------------------------------------------
 
@@ -268,27 +288,38 @@ class HucModule:
             self._deadline = self.client.clock.now() + (self.params.get("wait_timeout") or 0)
         return max(0.0, self._deadline - self.client.clock.now())
 
-    def wait_for(self, fetch, done, what, failed=None, describe=None, give_up=None):
-        """Poll fetch() with growing intervals until done(obj); fail once wait_timeout is spent.
+    def wait_for(self, fetch, done, what, failed=None, describe=None, give_up=None, schedule=POWER):
+        """Poll fetch() on schedule until done(obj); fail once wait_timeout is spent.
 
+        The first poll comes at the schedule's first interval, or when the answer that began the
+        transition (the client's last answer) said with Retry-After; later polls grow by the
+        schedule's factor up to its cap, unless the poll's own answer carries a Retry-After.
         failed(obj) may return a message to fail at once (the resource entered error, vanished).
         give_up, a client.clock.now() deadline, ends the wait early without failing (the caller then
-        decides, as a graceful shutdown does before its hard stop). Returns the last object.
+        decides, as a graceful shutdown does before its hard stop); no sleep goes past it.
+        Returns the last object.
         """
+        clock = self.client.clock
         left = self.wait_seconds_left()
         obj = None
-        for interval in poll_intervals(left):
-            self.client.clock.sleep(interval)
+        interval = schedule.first
+        hint = getattr(self.client, "retry_hint", None)
+        while left > 0:
+            step = max(HINT_MIN, hint) if hint is not None else min(interval, schedule.cap)
+            if give_up is not None:
+                step = min(step, max(0.0, give_up - clock.now()))
+            clock.sleep(min(step, left))
             obj = fetch()
+            hint = getattr(self.client, "retry_hint", None)
             if done(obj):
                 return obj
             message = failed(obj) if failed else None
             if message:
                 self.fail(message, code="wait_failed")
-            if give_up is not None and self.client.clock.now() >= give_up:
+            if give_up is not None and clock.now() >= give_up:
                 return obj
-            if self.wait_seconds_left() <= 0:
-                break
+            interval *= schedule.factor
+            left = self.wait_seconds_left()
         if describe is not None:
             last = describe(obj)
         else:

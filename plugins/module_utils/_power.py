@@ -19,6 +19,7 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import H
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._declarations import NOT_SET, Endpoint
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import (
     BROKEN, RESTORE_LABEL, SETTLES_IN, STABLE, own_labels)
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import POWER
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
 
 INSTANCES = REFERENCES["instance"].path
@@ -105,7 +106,7 @@ class PowerPlan:
         if self.module.check_mode:
             return [target.result(True, self.graceful) for target in self.targets]
         if self.advance(refresh=False):
-            self.module.wait_for(self.advance, lambda pending: not pending, "instances to be %s" % self.wanted,
+            self.module.wait_for(self.advance, lambda pending: not pending, "instances to be %s" % self.wanted, schedule=POWER,
                                  describe=lambda pending: ", ".join("%s: status %s" % (
                                      name_of(t.instance), t.status) for t in pending or []))
         return [target.result() for target in self.targets]

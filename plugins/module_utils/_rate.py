@@ -115,19 +115,22 @@ def server_limit(headers):
         return None
 
 
+def retry_after(headers, server_time=None):
+    """Retry-After in seconds (a number, or an HTTP date on the server's clock); None when absent or unreadable."""
+    value = headers.get("Retry-After")
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        try:
+            return max(0.0, (email.utils.parsedate_to_datetime(value) - server_time).total_seconds())
+        except (TypeError, ValueError):
+            return None  # unreadable, or a date while the server's clock is unknown
+
+
 def rate_limit_delay(headers, server_time=None, attempt=0, clock=SYSTEM_CLOCK):
     """Seconds to wait after a 429: Retry-After (seconds or an HTTP date), else X-RateLimit-Reset, else backoff."""
-    retry_after = headers.get("Retry-After")
-    if retry_after:
-        try:
-            return max(0.0, float(retry_after))
-        except ValueError:
-            try:
-                when = email.utils.parsedate_to_datetime(retry_after)
-                if server_time is not None:
-                    return max(0.0, (when - server_time).total_seconds())
-            except (TypeError, ValueError):
-                pass
+    if retry_after(headers, server_time) is not None:
+        return retry_after(headers, server_time)
     reset = headers.get("X-RateLimit-Reset")
     if reset:
         try:

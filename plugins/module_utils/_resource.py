@@ -18,7 +18,7 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import (
     HucApiError, camel_to_snake, looks_like_id, snake_to_camel)
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._declarations import NOT_SET, Inputs, Plan
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import (
-    ID, PROJECT, HucModule, Option, failure, wait_options)
+    DELETE, ID, PROJECT, PROVISION, HucModule, Option, failure, wait_options)
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import References
 
 
@@ -28,7 +28,8 @@ class HucResourceModule(HucModule):
     Declare: resource (a Reference of _references.REFERENCES), fields, diff_fields; optionally
     options (those that map to no API field), states, settled (status a create waits for),
     predicted (status a create reports without waiting), broken (statuses that fail a wait),
-    wait_timeout (the default of the wait options; None: the module does not wait), defaults (what
+    wait_timeout (the default of the wait options; None: the module does not wait), create_wait and
+    delete_wait (their WaitSchedule: PROVISION, DELETE), defaults (what
     the API fills in a new object), diff_if_set (result fields shown in the diff only when their
     option is set), renamable, listed (find lists the whole project: the listing is in the plan),
     create_verb/create_hint (how failures say to make one).
@@ -42,6 +43,8 @@ class HucResourceModule(HucModule):
     settled = None
     predicted = None
     wait_timeout = None
+    create_wait = PROVISION  # the schedules of the create wait (status settled) and the delete wait
+    delete_wait = DELETE
     defaults = {}
     diff_format = {}
     renamable = True
@@ -269,7 +272,7 @@ class HucResourceModule(HucModule):
             if obj is None:
                 return None
             obj = self.write(plan, obj)
-            return self.wait_status(obj, self.settled) if plan.inputs.get("wait") and self.settled else obj
+            return self.wait_status(obj, self.settled, schedule=self.create_wait) if plan.inputs.get("wait") and self.settled else obj
         if self.replaces(plan):
             self.delete(plan.current)
             self.result["changed"] = True
@@ -389,7 +392,7 @@ class HucResourceModule(HucModule):
             if not self.check_mode:
                 obj = self.delete(current) or obj
         if plan.inputs.get("wait") and not self.check_mode:
-            self.wait_gone(current)
+            self.wait_gone(current, schedule=self.delete_wait)
         self.set_result(self.view(obj), changed=changed)
 
     def delete(self, obj):

@@ -124,8 +124,11 @@ options:
     description:
       - The most seconds the task waits, in all, for the status changes it waits for (a resize with
         O(allow_restart) waits for the stop and the start within this one budget).
-      - Polls start 1 second apart and grow to 15 seconds apart. An instance that enters C(error)
-        fails the task at once; a task still waiting when the time is up fails.
+      - The first poll comes when the change is expected to be done (3 seconds after a create, 2
+        after a power action or a delete) or when the API says with C(Retry-After); later polls
+        double their interval up to 30 seconds, unless the API gives a C(Retry-After) again.
+      - An instance that enters C(error) fails the task at once; a task still waiting when the time
+        is up fails.
     type: int
     default: 600
 extends_documentation_fragment:

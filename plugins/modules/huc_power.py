@@ -71,8 +71,10 @@ options:
     default: true
   wait_timeout:
     description:
-      - The most seconds the task waits, in all, for every instance together (polls start 1 second
-        apart and grow to 15 seconds apart).
+      - The most seconds the task waits, in all, for every instance together.
+      - The first poll comes 2 seconds after the power actions, or when the API says with
+        C(Retry-After); later polls double their interval up to 30 seconds, unless the API gives a
+        C(Retry-After) again.
       - An instance that enters C(error) fails the task at once; a task still waiting when the time is
         up fails.
     type: int

@@ -1,5 +1,6 @@
 """Helpers shared by the routes: the store, request bodies, pagination, envelopes, validation details, new records."""
 
+import math
 from typing import Any, Dict, Iterable, List, Optional
 
 from fastapi import Query, Request
@@ -113,9 +114,14 @@ def page_params(
     return Page(number, size)
 
 
-def one(record: Dict[str, Any], status: int = 200) -> JSONResponse:
-    """The single-object envelope."""
-    return JSONResponse({"data": public(record)}, status_code=status)
+def one(record: Dict[str, Any], status: int = 200, now: Optional[float] = None) -> JSONResponse:
+    """The single-object envelope. Given now (the emulator clock), an instance in a transitional status
+    carries its ETA: Retry-After, the whole seconds until the transition completes (at least 1)."""
+    response = JSONResponse({"data": public(record)}, status_code=status)
+    transition = record.get("_transition") if now is not None else None
+    if transition:
+        response.headers["Retry-After"] = str(max(1, int(math.ceil(transition["at"] - now))))
+    return response
 
 
 def many(records: List[Dict[str, Any]], page: Page) -> JSONResponse:

@@ -115,7 +115,7 @@ def test_a_wait_that_times_out_fails(play, emulator_factory):
 
 def test_an_instance_entering_error_fails_the_wait_at_once(emulator_factory):
     """The first poll is held by the emulator while the test breaks the instance: the module sees error and stops."""
-    emulator = emulator_factory(provision_seconds=3600)
+    emulator = emulator_factory(provision_seconds=4)  # the create says Retry-After: 4; the poll then is held
     emulator.fault(methods=["GET"], pathPrefix="/api/instances/", delaySeconds=2, count=1)
     outcome = {}
     worker = threading.Thread(target=lambda: outcome.update(run=run_playbook(

@@ -146,10 +146,10 @@ def test_graceful_shutdown_falls_back_to_a_hard_stop_after_shutdown_timeout():
     client = FakeClient([instance("running")], ignore=("shutdown",))
     results, plan = run_plan(client, "stopped", shutdown_timeout=30)
     posts = [call for call in client.calls if call[0] == "POST"]
-    assert posts == [("POST", POWER, {"action": "shutdown"}, 1000.0), ("POST", POWER, {"action": "stop"}, 1032.171875)]
+    assert posts == [("POST", POWER, {"action": "shutdown"}, 1000.0), ("POST", POWER, {"action": "stop"}, 1030.0)]
     # The last poll before the deadline sent nothing.
     polls = [call[2] for call in client.calls if call[0] == "GET"]
-    assert max(time for time in polls if time < 1030.0) == 1020.78125
+    assert max(time for time in polls if time < 1030.0) == 1014.0
     assert plan.targets[0].sent == ["shutdown", "stop"]
     assert results == [{"id": I1, "name": "web-1", "status": "stopped", "previous_status": "running",
                         "changed": True}]
@@ -271,3 +271,19 @@ def test_a_recorded_restore_is_put_back_by_the_rerun():
     final = endpoint.write(module, killed, "running")
     assert client.actions() == ["start"] and final["status"] == "running" and final["labels"] == {"role": "web"}
     assert client.labels_sent() == [{"role": "web"}]
+
+
+def test_power_rounds_poll_at_2_then_double():
+    """A start that settles at the third look: polls at 2, 6 and 14 s after the action."""
+    client = FakeClient([instance("stopped")])
+    plan = PowerPlan(power_module(client), References(client, PROJECT), [instance("stopped")], "started")
+    original = client.post
+
+    def post(path, body=None, idempotent=False, before_retry=None):
+        answer = original(path, body, idempotent, before_retry)
+        client.settles[I1] = ["starting", "starting", "running"]
+        return answer
+
+    client.post = post
+    plan.run()
+    assert [call[2] - 1000.0 for call in client.calls if call[0] == "GET"] == [2.0, 6.0, 14.0]

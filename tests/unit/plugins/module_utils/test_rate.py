@@ -20,6 +20,7 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._rate import (
     key_digest,
     rate_limit_delay,
     rate_limit_signals,
+    retry_after,
     server_date,
     server_limit,
 )
@@ -190,6 +191,14 @@ def test_rate_limit_delay_prefers_retry_after():
 def test_rate_limit_delay_reads_retry_after_as_an_http_date_on_the_server_clock():
     server_now = email.utils.parsedate_to_datetime("Thu, 26 Nov 2026 10:00:00 GMT")
     assert rate_limit_delay({"Retry-After": "Thu, 26 Nov 2026 10:00:09 GMT"}, server_now) == 9.0
+
+
+def test_retry_after_is_seconds_or_a_date_on_the_server_clock_else_none():
+    server_now = email.utils.parsedate_to_datetime("Thu, 26 Nov 2026 10:00:00 GMT")
+    assert retry_after({"Retry-After": "5"}) == 5.0 and retry_after({"Retry-After": "-3"}) == 0.0
+    assert retry_after({"Retry-After": "Thu, 26 Nov 2026 10:00:04 GMT"}, server_now) == 4.0
+    assert retry_after({"Retry-After": "Thu, 26 Nov 2026 10:00:04 GMT"}) is None  # the server's clock unknown
+    assert retry_after({}) is None and retry_after({"Retry-After": "soon"}, server_now) is None
 
 
 def test_rate_limit_delay_uses_reset_on_the_server_clock():
