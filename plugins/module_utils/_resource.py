@@ -29,10 +29,9 @@ class HucResourceModule(HucModule):
     options (those that map to no API field), states, settled (status a create waits for),
     predicted (status a create reports without waiting), broken (statuses that fail a wait),
     wait_timeout (the default of the wait options; None: the module does not wait), create_wait and
-    delete_wait (their WaitSchedule: PROVISION, DELETE), defaults (what
-    the API fills in a new object), diff_if_set (result fields shown in the diff only when their
-    option is set), renamable, listed (find lists the whole project: the listing is in the plan),
-    create_verb/create_hint (how failures say to make one).
+    delete_wait (their WaitSchedule), defaults (what the API fills in a new object), diff_if_set
+    (result fields shown in the diff only when their option is set), renamable, listed (find lists
+    the whole project: the listing is in the plan), create_verb/create_hint (how failures say to make one).
     Hooks, each given its inputs: inputs(), find(inputs), refuse(plan), predict(plan, obj), patch(plan).
     """
 
@@ -43,8 +42,7 @@ class HucResourceModule(HucModule):
     settled = None
     predicted = None
     wait_timeout = None
-    create_wait = PROVISION  # the schedules of the create wait (status settled) and the delete wait
-    delete_wait = DELETE
+    create_wait, delete_wait = PROVISION, DELETE
     defaults = {}
     diff_format = {}
     renamable = True
@@ -145,11 +143,8 @@ class HucResourceModule(HucModule):
     # -- find ---------------------------------------------------------------------------------
 
     def list_all(self, **filters):
-        """The resources of the project (or all), filtered server-side and again client-side.
-
-        Server-side filters are [assumed] API features: filtering here keeps the result right if
-        the API ignores one.
-        """
+        """The resources of the project (or all), filtered server-side ([assumed] API features) and again here,
+        which keeps the result right if the API ignores a filter."""
         query = dict((key, value) for key, value in filters.items() if value is not None)
         found = (self.refs.in_project(self.resource.path, query) if self.resource.in_project
                  else self.client.list(self.resource.path, query))
