@@ -70,6 +70,7 @@ def operations(emulator, ids):
          "a listing, the DELETE, a poll", ""),
     ]
 
+
 def main():
     emulator = Emulator(provision_seconds=5, transition_seconds=2).start()
     rows = []
@@ -98,8 +99,8 @@ def main():
     print("|---|---|---|---|---|")
     for row in rows:
         mark = "" if row["requests"] <= row["floor"] else " (ABOVE THE FLOOR)"
-        print("| %s | %d%s | %d | %s | %s |" % (row["operation"], row["requests"], mark, row["floor"], row["made_of"],
-                                               row["why"]))
+        cells = (row["operation"], row["requests"], mark, row["floor"], row["made_of"], row["why"])
+        print("| %s | %d%s | %d | %s | %s |" % cells)
     return 1 if any(row["requests"] > row["floor"] for row in rows) else 0
 
 
