@@ -20,6 +20,7 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import (
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import Option
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES, References
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucResourceModule
+from ansible_collections.hostupcloud.cloud.tests.unit.plugins.module_utils.fakes import Failed, FakeModule
 
 PROJECT = "7d3c2a4e-0b1f-4c55-9a51-2f6a1c0e8b90"
 OTHER_PROJECT = "8e4d3b5f-1c2a-4d66-8b62-3a7b2d1f9ca1"
@@ -38,27 +39,6 @@ INSTANCES = [
     {"id": I3, "projectId": PROJECT, "name": "web-3", "nodeId": NODE2, "status": "running"},
     {"id": I4, "projectId": OTHER_PROJECT, "name": "web-4", "nodeId": NODE, "status": "running"},
 ]
-
-
-class Failed(Exception):
-    def __init__(self, **kwargs):
-        super(Failed, self).__init__(kwargs.get("msg"))
-        self.result = kwargs
-
-
-class FakeModule:
-    def __init__(self, params, check_mode=False):
-        self.params = params
-        self.check_mode = check_mode
-        self._diff = True
-        self._name = "fake"
-        self.warnings = []
-
-    def fail_json(self, **kwargs):
-        raise Failed(**kwargs)
-
-    def warn(self, text):
-        self.warnings.append(text)
 
 
 class FakeClient:
@@ -133,7 +113,7 @@ class FakeClient:
 def build(cls, params, data, check_mode=False, explicit=()):
     """A module of cls as __init__ makes it, with a fake module and client; explicit: the options the task set."""
     params = dict(cls.base_params, **params)
-    module = FakeModule(params, check_mode=check_mode)
+    module = FakeModule(params, check_mode=check_mode, diff=True)
     self = cls.__new__(cls)
     self.module, self.params, self.check_mode = module, module.params, check_mode
     self.result, self.before, self.after, self._deadline = {"changed": False}, None, None, None

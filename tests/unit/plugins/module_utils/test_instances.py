@@ -9,33 +9,13 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances impor
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import resource_name, reverse_dns_map
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES, References
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucResourceModule
+from ansible_collections.hostupcloud.cloud.tests.unit.plugins.module_utils.fakes import Failed, FakeModule
 
 PROJECT = "7d3c2a4e-0b1f-4c55-9a51-2f6a1c0e8b90"
 I1 = "11111111-1111-4111-8111-111111111111"
 V4 = "203.0.113.5"
 V6 = "2001:db8::5"
 PTR_PATH = "/instances/%s/reverse-dns" % I1
-
-
-class Failed(Exception):
-    def __init__(self, **kwargs):
-        super(Failed, self).__init__(kwargs.get("msg"))
-        self.result = kwargs
-
-
-class FakeModule:
-    def __init__(self, params, check_mode=False):
-        self.params = params
-        self.check_mode = check_mode
-        self._diff = True
-        self._name = "fake"
-        self.warnings = []
-
-    def fail_json(self, **kwargs):
-        raise Failed(**kwargs)
-
-    def warn(self, text):
-        self.warnings.append(text)
 
 
 class FakeClient:
@@ -94,7 +74,7 @@ BASE_PARAMS = dict(project=PROJECT, id=None, name="web-1", ipv6=None, reverse_dn
 def build(params, instances, check_mode=False):
     """An Instance as __init__ makes it, with a fake module and client."""
     params = dict(BASE_PARAMS, **params)
-    module = FakeModule(params, check_mode=check_mode)
+    module = FakeModule(params, check_mode=check_mode, diff=True)
     self = Instance.__new__(Instance)
     self.module, self.params, self.check_mode = module, module.params, check_mode
     self.result, self.before, self.after, self._deadline = {"changed": False}, None, None, None

@@ -14,6 +14,7 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._declarations im
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import RESTORE_LABEL
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._power import PowerPlan, RestorePower, power_cycle, restore
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import References
+from ansible_collections.hostupcloud.cloud.tests.unit.plugins.module_utils.fakes import Failed, FakeModule
 
 PROJECT = "7d3c2a4e-0b1f-4c55-9a51-2f6a1c0e8b90"
 I1 = "11111111-1111-4111-8111-111111111111"
@@ -22,27 +23,6 @@ POWER = "/instances/%s/power" % I1
 # Power action -> (the status it answers, the status that follows once the instance has settled).
 ACTIONS = {"start": ("starting", "running"), "stop": ("stopping", "stopped"), "shutdown": ("stopping", "stopped"),
            "reboot": ("rebooting", "running")}
-
-
-class Failed(Exception):
-    def __init__(self, **kwargs):
-        super(Failed, self).__init__(kwargs.get("msg"))
-        self.result = kwargs
-
-
-class FakeModule:
-    def __init__(self, params, check_mode=False):
-        self.params = params
-        self.check_mode = check_mode
-        self._diff = False
-        self._name = "fake"
-        self.warnings = []
-
-    def fail_json(self, **kwargs):
-        raise Failed(**kwargs)
-
-    def warn(self, text):
-        self.warnings.append(text)
 
 
 class FakeClock:

@@ -20,31 +20,11 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._info import (
 )
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import Reference, References, pick
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucResourceModule
+from ansible_collections.hostupcloud.cloud.tests.unit.plugins.module_utils.fakes import Failed, FakeModule
 
 PROJECT = "7d3c2a4e-0b1f-4c55-9a51-2f6a1c0e8b90"
 NODE = "3b1e6f0a-2c4d-4e8f-9a0b-1c2d3e4f5a6b"
 KEY = "5e2c8b7a-1d3f-4a6b-8c9d-0e1f2a3b4c5d"
-
-
-class Failed(Exception):
-    def __init__(self, **kwargs):
-        super(Failed, self).__init__(kwargs.get("msg"))
-        self.result = kwargs
-
-
-class FakeModule:
-    def __init__(self, params, check_mode=False, diff=False):
-        self.params = params
-        self.check_mode = check_mode
-        self._diff = diff
-        self._name = "fake"
-        self.warnings = []
-
-    def fail_json(self, **kwargs):
-        raise Failed(**kwargs)
-
-    def warn(self, text):
-        self.warnings.append(text)
 
 
 class FakeClient:

@@ -8,22 +8,9 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import (
     DELETE, POWER, PROVISION, HucModule, poll_intervals)
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import Reference
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucResourceModule
+from ansible_collections.hostupcloud.cloud.tests.unit.plugins.module_utils.fakes import Failed, FakeModule
 
 T0 = 1000.0
-
-
-class Failed(Exception):
-    def __init__(self, **kwargs):
-        super(Failed, self).__init__(kwargs.get("msg"))
-        self.result = kwargs
-
-
-class FakeModule:
-    def __init__(self, params):
-        self.params, self.check_mode, self._diff, self._name = params, False, False, "fake"
-
-    def fail_json(self, **kwargs):
-        raise Failed(**kwargs)
 
 
 class FakeClock:
