@@ -176,8 +176,9 @@ class Ptr(Endpoint):
     def value(self, module, inputs, current):
         if inputs.get(self.field.option) is not None:
             return module.value(self.field, inputs)
-        cleared = inputs.cleared(self.field.option) and (current is None or current.get(self.field.api))
-        return None if cleared and current is not None else NOT_SET
+        # An explicit null removes a PTR the resource has; nothing to remove is nothing to do.
+        has_one = current is not None and current.get(self.field.api)
+        return None if inputs.cleared(self.field.option) and has_one else NOT_SET
 
     def write(self, module, obj, value):
         return module.client.put(module.item_path(obj, "/reverse-dns"), {"ptr": value}) or dict(obj, reverseDns=value)

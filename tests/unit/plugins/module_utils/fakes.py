@@ -1,4 +1,4 @@
-"""What the unit tests of module_utils share: an AnsibleModule stand-in whose failures raise."""
+"""What the unit tests of module_utils share: an AnsibleModule stand-in whose failures raise, and a clock."""
 
 
 class Failed(Exception):
@@ -22,3 +22,16 @@ class FakeModule:
 
     def warn(self, text):
         self.warnings.append(text)
+
+
+class FakeClock:
+    """The client's clock in a test: time passes only when the wait sleeps."""
+
+    def __init__(self, now=1000.0):
+        self.time = now
+
+    def now(self):
+        return self.time
+
+    def sleep(self, seconds):
+        self.time += seconds

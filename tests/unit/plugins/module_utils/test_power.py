@@ -14,7 +14,7 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._declarations im
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import RESTORE_LABEL
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._power import PowerPlan, RestorePower, power_cycle, restore
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import References
-from ansible_collections.hostupcloud.cloud.tests.unit.plugins.module_utils.fakes import Failed, FakeModule
+from ansible_collections.hostupcloud.cloud.tests.unit.plugins.module_utils.fakes import Failed, FakeClock, FakeModule
 
 PROJECT = "7d3c2a4e-0b1f-4c55-9a51-2f6a1c0e8b90"
 I1 = "11111111-1111-4111-8111-111111111111"
@@ -23,19 +23,6 @@ POWER = "/instances/%s/power" % I1
 # Power action -> (the status it answers, the status that follows once the instance has settled).
 ACTIONS = {"start": ("starting", "running"), "stop": ("stopping", "stopped"), "shutdown": ("stopping", "stopped"),
            "reboot": ("rebooting", "running")}
-
-
-class FakeClock:
-    """The client's clock in a test: time passes only when the wait sleeps."""
-
-    def __init__(self, now=1000.0):
-        self.time = now
-
-    def now(self):
-        return self.time
-
-    def sleep(self, seconds):
-        self.time += seconds
 
 
 class FakeClient:

@@ -20,7 +20,7 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._info import (
 )
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import Reference, References, pick
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucResourceModule
-from ansible_collections.hostupcloud.cloud.tests.unit.plugins.module_utils.fakes import Failed, FakeModule
+from ansible_collections.hostupcloud.cloud.tests.unit.plugins.module_utils.fakes import Failed, FakeClock, FakeModule
 
 PROJECT = "7d3c2a4e-0b1f-4c55-9a51-2f6a1c0e8b90"
 NODE = "3b1e6f0a-2c4d-4e8f-9a0b-1c2d3e4f5a6b"
@@ -315,19 +315,6 @@ def test_delete_treats_404_as_done_and_absent_as_unchanged():
     self = driver(Widget, {"state": "absent"}, data={"/widgets": []})
     self.run()
     assert self.result == {"changed": False, "widget": None} and self.client.writes() == []
-
-
-class FakeClock:
-    """The client's clock in a test: time passes only when the wait sleeps."""
-
-    def __init__(self, now=1000.0):
-        self.time = now
-
-    def now(self):
-        return self.time
-
-    def sleep(self, seconds):
-        self.time += seconds
 
 
 def test_wait_fails_at_once_on_a_broken_status():

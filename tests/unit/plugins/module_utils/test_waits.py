@@ -8,20 +8,9 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import (
     DELETE, POWER, PROVISION, HucModule, poll_intervals)
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import Reference
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucResourceModule
-from ansible_collections.hostupcloud.cloud.tests.unit.plugins.module_utils.fakes import Failed, FakeModule
+from ansible_collections.hostupcloud.cloud.tests.unit.plugins.module_utils.fakes import Failed, FakeClock, FakeModule
 
 T0 = 1000.0
-
-
-class FakeClock:
-    def __init__(self, now=T0):
-        self.time = now
-
-    def now(self):
-        return self.time
-
-    def sleep(self, seconds):
-        self.time += seconds
 
 
 class ScriptedClient:
