@@ -334,14 +334,13 @@ class HucResourceModule(HucModule):
         for field in self.fields:
             if not field.creation_only or inputs.get(field.option) is None:
                 continue
-            have = field.current(current)
+            have, value = field.current(current), inputs[field.option]
+            by_name = field.ref and not all(looks_like_id(item) for item in (value if field.many else [value]))
+            if by_name and value != have and self.refs.listed(field.ref) is None:
+                continue  # compared only when free: ids, or names of a kind this run has listed
             if field.many:
                 same = sorted(self.value(field, inputs)) == sorted(have or [])
             else:
-                value = inputs[field.option]
-                by_name = field.ref and not looks_like_id(value)
-                if by_name and value != have and self.refs.listed(field.ref) is None:
-                    continue  # compared only when free: an id, or a name whose kind this run has listed
                 same = value == have or (by_name and self.value(field, inputs) == have)
             if not same:
                 text = (", ".join(have or []) or "none") if field.many else have

@@ -15,9 +15,8 @@ version_added: 0.1.0
 description:
   - Makes sure an instance exists with the given size and labels, or does not exist.
   - An instance is identified by O(project) and O(name), or by O(id).
-  - Only the options you set are compared. A run that finds nothing to change costs one request when
-    O(project) and O(node) are given by id; each of O(project), O(node) and O(ssh_keys) given by name costs one
-    listing more.
+  - Only the options you set are compared. A run that finds nothing to change costs one request, one listing
+    more when O(project) is given by name.
   - Power control (start, stop, reboot) is not part of this module; it only stops an instance to resize it,
     see O(allow_restart).
 author:
@@ -70,7 +69,8 @@ options:
   ssh_keys:
     description:
       - Names or ids of SSH keys of the project, installed at creation.
-      - Only used at creation (a different set on an existing instance gives a warning).
+      - Only used at creation. On an existing instance they are compared as O(node) is, only when that costs no request
+        (ids always, names once the run has listed the SSH keys); a different set gives a warning.
     type: list
     elements: str
   labels:
