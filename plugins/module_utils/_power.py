@@ -15,6 +15,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from collections import namedtuple
+
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError, item_path
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._declarations import NOT_SET, Endpoint
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import (
@@ -24,6 +26,8 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._references impo
 
 INSTANCES = REFERENCES["instance"].path
 
+# One round of a PowerPlan: the targets still pending, and whether the round sent an action.
+Round = namedtuple("Round", "pending acted")
 # Wanted state -> the status an instance ends in.
 FINAL = {"started": "running", "stopped": "stopped", "restarted": "running"}
 
@@ -105,22 +109,28 @@ class PowerPlan:
         """Act and wait until every target is where it should be; returns the per-instance results."""
         if self.module.check_mode:
             return [target.result(True, self.graceful) for target in self.targets]
-        if self.advance(refresh=False):
-            self.module.wait_for(self.advance, lambda pending: not pending, "instances to be %s" % self.wanted, schedule=POWER,
-                                 describe=lambda pending: ", ".join("%s: status %s" % (
-                                     name_of(t.instance), t.status) for t in pending or []))
+        progress = self.advance(refresh=False)
+        while progress.pending:
+            # A round that sent an action began a new transition: the wait starts over at the schedule's
+            # first interval (or the action's Retry-After) rather than where the last one had grown to.
+            progress = self.module.wait_for(
+                self.advance, lambda found: not found.pending or found.acted, "instances to be %s" % self.wanted,
+                schedule=POWER, describe=lambda found: ", ".join("%s: status %s" % (name_of(t.instance), t.status)
+                                                                 for t in (found.pending if found else [])))
         return [target.result() for target in self.targets]
 
     def pending(self):
         return [target for target in self.targets if not target.done(self.wait)]
 
     def advance(self, refresh=True):
-        """One round: fetch the pending targets, send what each needs now; returns those still pending."""
+        """One round: fetch the pending targets, send what each needs now; returns the targets still
+        pending and whether an action was sent."""
         if refresh:
             self.refresh(self.pending())
+        sent = sum(len(target.sent) for target in self.targets)
         for target in self.targets:
             self.step(target)
-        return self.pending()
+        return Round(self.pending(), sum(len(target.sent) for target in self.targets) > sent)
 
     def step(self, target):
         """Send what the target needs now, if anything: its action, or the hard stop after a shutdown."""

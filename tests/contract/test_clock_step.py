@@ -25,6 +25,15 @@ def test_step_completes_the_transition_after_the_answer(api, emulator):
     assert emulator.clock()["offsetSeconds"] == before + 60
 
 
+@pytest.mark.parametrize("step, eta", [(0, "30"), (10, "20"), (30, "1"), (45, "1")])
+def test_the_eta_counts_from_the_step_after_the_answer(api, emulator, step, eta):
+    """Retry-After is the time left when the client can next ask: after the step that follows the answer."""
+    inst = stopping_instance(api, emulator)
+    emulator.config(clockStepSeconds=step)
+    answer = api.post("/instances/%s/power" % inst["id"], json={"action": "stop"})
+    assert answer.json()["data"]["status"] == "stopping" and answer.headers["Retry-After"] == eta
+
+
 def test_without_step_nothing_moves(api, emulator):
     inst = stopping_instance(api, emulator)
     assert emulator.config()["clockStepSeconds"] == 0

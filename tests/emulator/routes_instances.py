@@ -33,12 +33,12 @@ async def create_instance(request: Request, store: Store = Depends(get_store)):
     body = await parse_body(request, InstanceCreate, store)
     inst = instances.create(store, body.model_dump())
     store.save()
-    return one(inst, 201, store.now())
+    return one(inst, 201, store.next_request_at())
 
 
 @router.get("/{instance_id}", summary="Show an instance")
 async def show_instance(instance_id: str, store: Store = Depends(get_store)):
-    return one(store.get("instances", instance_id), now=store.now())
+    return one(store.get("instances", instance_id), now=store.next_request_at())
 
 
 @router.patch("/{instance_id}", summary="Change an instance", openapi_extra=body_doc(InstanceUpdate))
@@ -47,14 +47,14 @@ async def update_instance(instance_id: str, request: Request, store: Store = Dep
     body = await parse_body(request, InstanceUpdate, store)
     instances.update(store, inst, given(body))
     store.save()
-    return one(inst, now=store.now())
+    return one(inst, now=store.next_request_at())
 
 
 @router.delete("/{instance_id}", status_code=202, summary="Delete an instance")
 async def delete_instance(instance_id: str, store: Store = Depends(get_store)):
     inst = instances.delete(store, store.get("instances", instance_id))
     store.save()
-    return one(inst, 202, store.now())
+    return one(inst, 202, store.next_request_at())
 
 
 @router.post("/{instance_id}/power", status_code=202, summary="Power action", openapi_extra=body_doc(PowerAction))
@@ -63,7 +63,7 @@ async def power_instance(instance_id: str, request: Request, store: Store = Depe
     body = await parse_body(request, PowerAction, store)
     instances.power(store, inst, body.action)
     store.save()
-    return one(inst, 202, store.now())
+    return one(inst, 202, store.next_request_at())
 
 
 @router.put("/{instance_id}/reverse-dns", summary="Set the PTR of one address", openapi_extra=body_doc(ReverseDnsBody))
@@ -72,4 +72,4 @@ async def reverse_dns_instance(instance_id: str, request: Request, store: Store 
     body = await parse_body(request, ReverseDnsBody, store)
     instances.set_reverse_dns(store, inst, body.address, body.ptr)
     store.save()
-    return one(inst, now=store.now())
+    return one(inst, now=store.next_request_at())

@@ -135,6 +135,11 @@ class Store:
         """The emulator clock."""
         return self.clock.now()
 
+    def next_request_at(self) -> float:
+        """The earliest emulator time a client's next request can see: now, plus the clock step that follows
+        every /api answer (clockStepSeconds). An ETA counts from here, so it holds when the clock steps."""
+        return self.clock.now() + float(self.settings.get("clockStepSeconds") or 0)
+
     def _persisted(self) -> Dict[str, Any]:
         return {"version": STATE_VERSION, "clockOffset": self.clock.offset, "bootstrap": self.bootstrap, "data": self.data}
 

@@ -254,3 +254,15 @@ def test_power_rounds_poll_at_2_then_double():
     client.post = post
     plan.run()
     assert [call[2] - 1000.0 for call in client.calls if call[0] == "GET"] == [2.0, 6.0, 14.0]
+
+
+def test_a_new_action_starts_the_schedule_over():
+    """A restart of an instance found stopping: the wait for stopped polls at 2 and 6 s; the start sent then
+    begins a new transition, polled 2 s after it (at 8 s), not at the grown interval (6 + 8 = 14 s)."""
+    client = FakeClient([instance("stopping")])
+    client.settles[I1] = ["stopping", "stopped"]
+    plan = PowerPlan(power_module(client), References(client, PROJECT), [instance("stopping")], "restarted")
+    results = plan.run()
+    assert client.actions() == ["start"] and results[0]["status"] == "running"
+    assert [(call[0], call[-1] - 1000.0) for call in client.calls] == [
+        ("GET", 2.0), ("GET", 6.0), ("POST", 6.0), ("GET", 8.0)]
