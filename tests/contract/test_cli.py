@@ -44,10 +44,29 @@ def test_banner_for_a_person(tmp_path):
     assert [name for name in os.listdir(str(tmp_path)) if name.startswith(".tmp")] == []
 
 
-def test_start_failure_reports_stderr():
+@pytest.mark.parametrize("fork", ["1", "0"], ids=["forked", "plain process"])
+def test_start_failure_reports_stderr(monkeypatch, fork):
+    monkeypatch.setenv("HUC_EMULATOR_FORK", fork)
     with pytest.raises(EmulatorError) as caught:
         Emulator(rate_limit=0).start()
-    assert "--rate-limit" in str(caught.value)
+    assert "emulator exited with 2 before it was ready" in str(caught.value) and "--rate-limit" in str(caught.value)
+
+
+@pytest.mark.parametrize("fork", ["1", "0"], ids=["forked", "plain process"])
+def test_an_emulator_is_its_own_process_and_stops(monkeypatch, fork):
+    """Forked from the warm server or started plainly: its own pid and port, gone once stopped."""
+    monkeypatch.setenv("HUC_EMULATOR_FORK", fork)
+    first, second = Emulator().start(), Emulator().start()
+    try:
+        assert first.process.pid != second.process.pid and first.base_url != second.base_url
+        assert first.call("GET", "/projects")[0] == 200 and second.call("GET", "/projects")[0] == 200
+        process = first.process
+    finally:
+        first.stop()
+        second.stop()
+    assert process.poll() is not None
+    with pytest.raises(OSError):
+        os.kill(process.pid, 0)
 
 
 def test_seed_projects_and_instances(emulator_factory):

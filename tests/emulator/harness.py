@@ -5,9 +5,12 @@
         emu.advance(5)
 """
 
+import atexit
 import json
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -42,6 +45,99 @@ def _decode(headers: Dict[str, str], raw: bytes) -> Any:
         except ValueError:
             return text
     return text
+
+
+class ForkedProcess:
+    """An emulator forked by the fork server (forkserver.py), driven like the subprocess.Popen it stands for.
+
+    It is the server's child, not ours: it is watched by pid, and its exit status read from the file it writes.
+    """
+
+    def __init__(self, pid: int, exit_file: str) -> None:
+        self.pid = pid
+        self.exit_file = exit_file
+        self.returncode = None  # type: Optional[int]
+
+    def poll(self) -> Optional[int]:
+        if self.returncode is None:
+            try:
+                os.kill(self.pid, 0)
+                return None
+            except ProcessLookupError:
+                pass
+            try:
+                with open(self.exit_file) as stream:
+                    self.returncode = int(stream.read().strip() or 1)
+            except (OSError, ValueError):
+                self.returncode = -1  # killed before it could say
+        return self.returncode
+
+    def _signal(self, signum: int) -> None:
+        try:
+            os.kill(self.pid, signum)
+        except ProcessLookupError:
+            pass
+
+    def terminate(self) -> None:
+        self._signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self._signal(signal.SIGKILL)
+
+    def wait(self, timeout: Optional[float] = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired("emulator %d" % self.pid, timeout)
+            time.sleep(0.01)
+        return self.returncode
+
+
+class ForkServer:
+    """This process's one fork server (started on first use, stopped at exit): emulators forked from a warm parent."""
+
+    server = None  # type: Optional[subprocess.Popen]
+    path = None  # type: Optional[str]
+
+    @classmethod
+    def usable(cls, python: str) -> bool:
+        return (hasattr(os, "fork") and hasattr(socket, "AF_UNIX") and python == sys.executable
+                and os.environ.get("HUC_EMULATOR_FORK", "1") != "0")
+
+    @classmethod
+    def ensure(cls) -> str:
+        if cls.server is not None and cls.server.poll() is None:
+            return cls.path
+        directory = tempfile.mkdtemp(prefix="huc-forkserver-")
+        cls.path = os.path.join(directory, "socket")
+        cls.server = subprocess.Popen([sys.executable, "-m", "tests.emulator.forkserver", cls.path], cwd=REPO_ROOT,
+                                      stdin=subprocess.DEVNULL, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+        atexit.register(cls.stop, cls.server, directory)
+        deadline = time.monotonic() + 30
+        while not os.path.exists(cls.path):
+            if cls.server.poll() is not None or time.monotonic() > deadline:
+                raise EmulatorError("the emulator fork server did not start")
+            time.sleep(0.01)
+        return cls.path
+
+    @staticmethod
+    def stop(server: subprocess.Popen, directory: str) -> None:
+        server.terminate()
+        try:
+            server.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        shutil.rmtree(directory, ignore_errors=True)
+
+    @classmethod
+    def fork(cls, argv: List[str], stdout: str, stderr: str, exit_file: str) -> ForkedProcess:
+        request = {"argv": argv, "stdout": stdout, "stderr": stderr, "exit": exit_file}
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.settimeout(30)
+            conn.connect(cls.ensure())
+            conn.sendall((json.dumps(request) + "\n").encode())
+            answer = json.loads(conn.makefile("r").readline())
+        return ForkedProcess(answer["pid"], exit_file)
 
 
 class Emulator:
@@ -84,9 +180,14 @@ class Emulator:
             raise EmulatorError("already started")
         self.workdir = tempfile.mkdtemp(prefix="huc-emulator-")
         bootstrap_file = os.path.join(self.workdir, "bootstrap.json")
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
-        with open(self._log_path("stdout"), "wb") as out, open(self._log_path("stderr"), "wb") as err:
-            self.process = subprocess.Popen(self.command(bootstrap_file), cwd=REPO_ROOT, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
+        command = self.command(bootstrap_file)
+        if ForkServer.usable(self.python):  # the same emulator, without paying for its imports again
+            self.process = ForkServer.fork(command[3:], self._log_path("stdout"), self._log_path("stderr"),
+                                           self._log_path("exit"))
+        else:
+            env = dict(os.environ, PYTHONUNBUFFERED="1")
+            with open(self._log_path("stdout"), "wb") as out, open(self._log_path("stderr"), "wb") as err:
+                self.process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
         self._wait_for(bootstrap_file, timeout)
         with open(bootstrap_file) as stream:
             self.bootstrap = json.load(stream)
