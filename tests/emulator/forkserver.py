@@ -13,6 +13,7 @@ when its parent (the test process) is gone. POSIX only; the harness falls back t
 elsewhere and when HUC_EMULATOR_FORK=0.
 """
 
+import importlib
 import json
 import os
 import signal
@@ -49,7 +50,7 @@ def serve_child(request):
 
 def run(path):
     """Listen on the Unix socket path and fork an emulator for each request until the parent is gone."""
-    import tests.emulator.__main__  # noqa: F401 - the imports every child shares (the point of this server)
+    importlib.import_module("tests.emulator.__main__")  # the imports every child shares: the point of this server
 
     parent = os.getppid()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel; their status is in their exit file

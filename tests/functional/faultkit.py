@@ -12,12 +12,11 @@ import json
 import os
 import random
 import subprocess
-import tempfile
 from collections import Counter
 
 import yaml
 
-from tests.functional.playbook import ANSIBLE_BIN, Run, base_env
+from tests.functional.playbook import ANSIBLE_BIN, Run, base_env, work_dir
 
 NODES = ("fra1-n1", "ams1-n1", "nyc1-n1")
 ROLE_TASK = "fleet"
@@ -187,7 +186,7 @@ class Background:
     """One ansible-playbook started with subprocess.Popen, as playbook.run_playbook would run it."""
 
     def __init__(self, tasks, emulator, play=None, env=None, args=()):
-        self.workdir = tempfile.mkdtemp(prefix="huc-play-")
+        self.workdir = work_dir("background-")
         play_def = {"name": "test", "hosts": "localhost", "connection": "local", "gather_facts": False,
                     "vars": {}, "tasks": tasks}
         play_def.update(play or {})

@@ -1,7 +1,9 @@
 """Run real ansible-playbook / ansible-inventory processes against an emulator, for the tests."""
 
+import atexit
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -18,6 +20,15 @@ ANSIBLE_BIN = os.environ.get("HUC_ANSIBLE_BIN") or BIN
 # same tests at another one (make test-max: the max venv's, make test-pythons: 3.8 and 3.13).
 PYTHON_INTERPRETER = os.environ.get("HUC_PYTHON_INTERPRETER") or sys.executable
 RATE_DIR = os.path.join(tempfile.gettempdir(), "huc-test-rate-budget")
+_WORK_ROOT = []
+
+
+def work_dir(prefix):
+    """A new directory for one run, under this test process's own root, which goes when the process does."""
+    if not _WORK_ROOT:
+        _WORK_ROOT.append(tempfile.mkdtemp(prefix="huc-tests-"))
+        atexit.register(shutil.rmtree, _WORK_ROOT[0], True)
+    return tempfile.mkdtemp(prefix=prefix, dir=_WORK_ROOT[0])
 
 
 def collections_path():
@@ -88,7 +99,7 @@ def run_playbook(tasks, emulator=None, key=None, env=None, args=(), vars=None, p
     play adds keys to the play (module_defaults, ...); args go to ansible-playbook as they are
     (--check, --diff, -vvvv, -e ...).
     """
-    workdir = tempfile.mkdtemp(prefix="huc-play-")
+    workdir = work_dir("play-")
     play_def = {"name": "test", "hosts": "localhost", "connection": "local", "gather_facts": False,
                 "vars": vars or {}, "tasks": tasks}
     play_def.update(play or {})
@@ -101,7 +112,7 @@ def run_playbook(tasks, emulator=None, key=None, env=None, args=(), vars=None, p
 
 def run_command(argv, emulator=None, key=None, env=None, workdir=None, timeout=600):
     """Run an ansible command and collect its recorded task results."""
-    workdir = workdir or tempfile.mkdtemp(prefix="huc-cmd-")
+    workdir = workdir or work_dir("cmd-")
     record = os.path.join(workdir, "record.jsonl")
     child_env = base_env(emulator, key, env)
     child_env["HUC_RECORD_FILE"] = record
