@@ -321,12 +321,16 @@ class HucClient:
             return body["data"]
         return body
 
-    @staticmethod
-    def _error(response, method, path):
+    def _error(self, response, method, path):
         try:
             body = response.json()
         except ValueError:
             body = None
+        if response.status_code == 404 and path.count("/") == 1:
+            # A listing is never missing from the API: the URL is, most often without its /api.
+            return HucApiError("the API at %s has no %s %s (404): api_url must be the API's base URL, which usually "
+                               "ends in /api" % (self.api_url, method, path), status=404, code="not_found",
+                               method=method, path=path)
         error = body.get("error") if isinstance(body, dict) else None
         if isinstance(error, dict):
             return HucApiError(error.get("message") or "HTTP %s" % response.status_code, status=response.status_code,

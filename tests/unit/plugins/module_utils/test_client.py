@@ -199,3 +199,26 @@ def test_with_key_is_the_same_client_for_another_key():
                       "clock"):
         assert getattr(other, attribute) == getattr(client, attribute)
     assert client.session.headers["Authorization"] == "Bearer %s" % SECRET
+
+
+class Answer:
+    """A requests.Response stand-in for _error."""
+
+    def __init__(self, status, body):
+        self.status_code, self.reason, self.body = status, "Not Found", body
+        self.text = json.dumps(body)
+
+    def json(self):
+        return self.body
+
+
+def test_a_missing_listing_hints_at_the_api_url():
+    """No route for a listing means the URL is wrong (most often without /api); a missing object is only missing."""
+    client = HucClient(SECRET, "http://127.0.0.1:8080")
+    error = client._error(Answer(404, {"error": {"code": "not_found", "message": "no route for GET /projects"}}),
+                          "GET", "/projects")
+    assert str(error) == ("not found: the API at http://127.0.0.1:8080 has no GET /projects (404): api_url must be "
+                          "the API's base URL, which usually ends in /api (GET /projects)")
+    gone = client._error(Answer(404, {"error": {"code": "not_found", "message": "instance x not found"}}),
+                         "GET", "/instances/x")
+    assert str(gone) == "not found: instance x not found (GET /instances/x)"
