@@ -110,11 +110,18 @@ options:
   allow_restart:
     description:
       - Allow the module to stop a running instance to change O(vcpus), O(memory_mb) or O(ipv6).
-      - The instance is shut down gracefully (powered off after 120 seconds if the guest ignores it), changed,
-        and started again if it was running, also when the API refuses the change.
+      - The instance is shut down gracefully (powered off after O(shutdown_timeout) seconds if the guest ignores
+        it), changed, and started again if it was running, also when the API refuses the change.
       - Without it, such a change on an instance that is not stopped fails and nothing is changed.
     type: bool
     default: false
+  shutdown_timeout:
+    description:
+      - Seconds the graceful shutdown before a change that needs the instance stopped (see O(allow_restart)) may
+        take before the hard power-off, as in M(hostupcloud.cloud.huc_power).
+    type: int
+    default: 120
+    version_added: 1.0.0
   wait:
     description:
       - Wait until a new or restarted instance is C(running), or a deleted one is gone.
@@ -337,8 +344,6 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._references impo
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._declarations import Field
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucResourceModule
 
-# Graceful shutdown before a resize; a guest still running after this is powered off.
-RESIZE_SHUTDOWN_TIMEOUT = 120
 # The options whose change needs the instance stopped (API field -> option).
 NEEDS_STOP = (("vcpus", "vcpus"), ("memoryMb", "memory_mb"), ("ipv6", "ipv6"))
 
@@ -363,7 +368,7 @@ class HucInstance(HucResourceModule):
         Field("reverse_dns", "dict", api="reverseDns", check=reverse_dns_map, via=PtrRecords("ipv6")),
         Field("restore_power", api="restorePower", via=RestorePower(), argument=False),
     )
-    options = (Option("allow_restart", "bool", default=False),)
+    options = (Option("allow_restart", "bool", default=False), Option("shutdown_timeout", "int", default=120))
     diff_fields = ("name", "node_id", "os_template", "vcpus", "memory_mb", "disk_gb", "ssh_key_ids", "labels")
     diff_if_set = ("ipv6", "reverse_dns")
     settled = "running"
@@ -418,7 +423,7 @@ class HucInstance(HucResourceModule):
         if not self.needs_stop(plan):
             return send(plan.current)
         # Graceful first: the resize is planned, so the guest gets the chance to flush its disks.
-        return power_cycle(self, self.refs, plan.current, send, shutdown_timeout=RESIZE_SHUTDOWN_TIMEOUT,
+        return power_cycle(self, self.refs, plan.current, send, shutdown_timeout=plan.inputs["shutdown_timeout"],
                            wait=plan.inputs["wait"])
 
 
