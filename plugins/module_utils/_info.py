@@ -10,7 +10,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import snake_to_camel
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import looks_like_id, snake_to_camel
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import ID, PROJECT, HucModule, Option
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import References
 
@@ -33,7 +33,8 @@ class Filter(Option):
 
     match(obj, value) says whether an API object matches (default: its field of the option's
     camelCase name equals value); ref: the option names a resource of that kind, which match gets
-    as an id (a name costs the one listing of its kind); server: also sent as a query parameter;
+    as an id (a name costs the one listing of its kind, and one naming nothing gives an empty
+    result); server: also sent as a query parameter;
     normalize: the value as compared (it may raise HucApiError naming the option).
     """
 
@@ -64,7 +65,12 @@ class HucInfoModule(HucModule):
             if value is None:
                 continue
             value = item.normalize(value) if item.normalize else value
-            wanted[item.name] = refs.id(item.ref, value) if item.ref else value
+            if item.ref and not looks_like_id(value):
+                # A filter naming something that does not exist matches nothing: an empty result, not a failure.
+                value = (refs.find(item.ref, value, required=False) or {}).get("id")
+                if value is None:
+                    return self.set_result([])
+            wanted[item.name] = value
         if self.params.get("id"):
             found = [obj for obj in [self.client.get_or_none(self.item_path(self.params["id"]))]
                      if obj is not None]

@@ -18,6 +18,10 @@ description:
 author:
   - HostUpCloud collection maintainers (@hostupcloud)
 options:
+  id:
+    description: Only return the key with this id (an empty list when there is none).
+    type: str
+    version_added: 1.0.0
   name:
     description: Only return the keys with this exact name (several keys may share one).
     type: str
@@ -110,11 +114,12 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import H
 
 class HucApiKeyInfo(HucModule):
     result_key = "api_keys"
-    options = (Option("name"),)
+    options = (Option("id"), Option("name"))
 
     def run(self):
+        # The API has no GET of one key: an id filters the one listing, as a name does.
         keys = [key for key in self.client.list("/api-keys")
-                if not self.params["name"] or key.get("name") == self.params["name"]]
+                if all(not self.params[option] or key.get(option) == self.params[option] for option in ("id", "name"))]
         now = api_now(self.client)
         found = []
         for key in keys:

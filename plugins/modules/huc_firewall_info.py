@@ -23,7 +23,7 @@ options:
   instance:
     description:
       - Return only the firewalls that apply to this instance, given by name or id.
-      - An instance name that the project does not have fails, listing the names it has.
+      - An instance the project does not have gives an empty list (before 1.0.0 it failed).
     type: str
 extends_documentation_fragment:
   - hostupcloud.cloud.info

@@ -26,7 +26,7 @@ options:
   instance:
     description:
       - Return only the floating IPs attached to this instance, given by name or id.
-      - An instance name that the project does not have fails, listing the names it has.
+      - An instance the project does not have gives an empty list (before 1.0.0 it failed).
     type: str
 extends_documentation_fragment:
   - hostupcloud.cloud.info

@@ -50,6 +50,8 @@ options:
     description:
       - Name of the OS template, for example V(Ubuntu 24.04); see M(hostupcloud.cloud.huc_os_template_info).
       - Required to create an instance; only used at creation (a different value gives a warning).
+      - In check mode a create looks O(os_template) and O(node) up in their catalogues (one listing each, only in
+        check mode), so that it fails where the real run would.
     type: str
   vcpus:
     description:
@@ -387,6 +389,9 @@ class HucInstance(HucResourceModule):
     def refuse(self, plan):
         super(HucInstance, self).refuse(plan)
         if plan.current is None:
+            if self.check_mode:  # the create the real run sends would be refused for these: fail the same way
+                self.refs.find("os_template", plan.inputs["os_template"], called="os_template")
+                self.refs.find("node", plan.inputs["node"], called="node")
             if not plan.inputs.get("ssh_keys"):
                 self.module.warn("instance %s is created with no SSH key: most images have password login off; give "
                                  "ssh_keys to be able to log in" % plan.inputs.get("name"))

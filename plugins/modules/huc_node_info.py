@@ -18,6 +18,12 @@ description:
 author:
   - HostUpCloud collection maintainers (@hostupcloud)
 options:
+  id:
+    description:
+      - Return only the node with this id (an empty list when there is none). The API has no GET of one
+        node: this filters the one listing.
+    type: str
+    version_added: 1.0.0
   name:
     description:
       - Return only the node with this name or id.
@@ -107,7 +113,7 @@ class HucNodeInfo(HucInfoModule):
     result_key = "nodes"
     resource = REFERENCES["node"]
     by_id = False
-    filters = (Filter("name", match=name_or_id), Filter("location"))
+    filters = (Filter("id"), Filter("name", match=name_or_id), Filter("location"))
 
 
 def main():

@@ -23,12 +23,12 @@ options:
   instance:
     description:
       - Return only the volumes attached to this instance, given by name or id.
-      - An instance name that the project does not have fails, listing the names it has.
+      - An instance the project does not have gives an empty list (before 1.0.0 it failed).
     type: str
   node:
     description:
       - Return only the volumes on this node, given by name or id; see M(hostupcloud.cloud.huc_node_info).
-      - A node name that does not exist fails, listing the names there are.
+      - A node that does not exist gives an empty list (before 1.0.0 it failed).
     type: str
 extends_documentation_fragment:
   - hostupcloud.cloud.info
