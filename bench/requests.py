@@ -65,6 +65,8 @@ def operations(emulator, ids):
          "the instances listing refuses an instance of another project before the network is created"),
         ("SSH key: add", "hostupcloud.cloud.huc_ssh_key", dict(project=project, name="deploy", public_key=KEY), 2,
          "a listing, the POST", ""),
+        ("instance: no-op, SSH keys by name", instance, dict(project=project, name="web-1", ssh_keys=["deploy"]), 1,
+         "a listing", ""),
         ("instance info: a project", "hostupcloud.cloud.huc_instance_info", dict(project=project), 1, "a listing", ""),
         ("instance: delete and wait", instance, dict(project=project, name="web-1", state="absent"), 3,
          "a listing, the DELETE, a poll", ""),
