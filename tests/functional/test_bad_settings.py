@@ -5,7 +5,6 @@ plugin share the checks."""
 import os
 import tempfile
 
-import pytest
 import yaml
 
 from tests.functional.playbook import BIN, run_command
@@ -29,28 +28,34 @@ def assert_clean_failure(run, emulator, text):
     assert emulator.requests() == []
 
 
-@pytest.mark.parametrize("timeout", BAD_TIMEOUTS)
-def test_module_refuses_a_timeout_that_is_not_positive(play, emulator, timeout):
-    run = play([info_task(api_timeout=timeout)], args=["-vvvv"])
-    message = "api_timeout must be a number of seconds greater than 0, got %d" % timeout
-    assert_clean_failure(run, emulator, message)
-    result = run.task("info")
-    assert result["failed"] and result["msg"] == message
-    assert result["failure"]["code"] == "invalid_api_timeout"
+TIMEOUT_MESSAGE = "api_timeout must be a number of seconds greater than 0, got %d"
 
 
-def test_module_refuses_a_zero_timeout_from_the_environment(play, emulator):
-    run = play([info_task()], env={"HUC_API_TIMEOUT": "0"})
-    assert_clean_failure(run, emulator, "api_timeout must be a number of seconds greater than 0, got 0")
-
-
-@pytest.mark.parametrize("url", BAD_URLS)
-def test_module_refuses_a_malformed_api_url(play, emulator, url):
-    run = play([info_task(api_url=url)], args=["-vvvv"])
-    assert_clean_failure(run, emulator, "api_url is not a valid URL: %r" % url)
-    result = run.task("info")
-    assert result["failed"] and result["msg"].startswith("api_url is not a valid URL: ")
-    assert result["failure"]["code"] == "invalid_api_url"
+def test_module_refuses_bad_timeouts_and_urls(play, emulator):
+    """One playbook at -vvvv, a task per bad setting (in the module's options, or a zero timeout from the
+    environment); every task but the last ignores its failure, so the run as a whole still fails."""
+    cases = [("timeout %d" % timeout, {"api_timeout": timeout}, None, TIMEOUT_MESSAGE % timeout, "invalid_api_timeout")
+             for timeout in BAD_TIMEOUTS]
+    cases.append(("zero timeout from the environment", {}, {"HUC_API_TIMEOUT": "0"}, TIMEOUT_MESSAGE % 0, None))
+    cases += [("url %s" % url, {"api_url": url}, None, "api_url is not a valid URL: %r" % url, "invalid_api_url")
+              for url in BAD_URLS]
+    tasks = []
+    for name, options, environment, _message, _code in cases:
+        tasks.append(dict(info_task(**options), name=name, ignore_errors=True))
+        if environment:
+            tasks[-1]["environment"] = environment
+    del tasks[-1]["ignore_errors"]
+    run = play(tasks, args=["-vvvv"])
+    for name, options, _environment, message, code in cases:
+        assert_clean_failure(run, emulator, message)
+        result = run.task(name)
+        assert run.status(name) == "failed" and result["failed"], name
+        if "api_url" in options:
+            assert result["msg"].startswith("api_url is not a valid URL: "), name
+        else:
+            assert result["msg"] == message, name
+        if code:
+            assert result["failure"]["code"] == code, name
 
 
 def inventory(emulator, config):
@@ -63,14 +68,12 @@ def inventory(emulator, config):
                        emulator=emulator, env=FAIL_UNPARSED, workdir=workdir)
 
 
-@pytest.mark.parametrize("timeout", BAD_TIMEOUTS)
-def test_inventory_refuses_a_timeout_that_is_not_positive(emulator, timeout):
-    run = inventory(emulator, {"api_timeout": timeout})
-    assert_clean_failure(run, emulator, "hostupcloud.cloud.huc inventory: api_timeout must be a number of seconds "
-                                        "greater than 0, got %d" % timeout)
-
-
-@pytest.mark.parametrize("url", BAD_URLS)
-def test_inventory_refuses_a_malformed_api_url(emulator, url):
-    run = inventory(emulator, {"api_url": url})
-    assert_clean_failure(run, emulator, "hostupcloud.cloud.huc inventory: api_url is not a valid URL: %r" % url)
+def test_inventory_refuses_bad_timeouts_and_urls(emulator):
+    """One ansible-inventory run per bad setting, all on one emulator: none sends a request."""
+    prefix = "hostupcloud.cloud.huc inventory: "
+    for timeout in BAD_TIMEOUTS:
+        run = inventory(emulator, {"api_timeout": timeout})
+        assert_clean_failure(run, emulator, prefix + "api_timeout must be a number of seconds greater than 0, got %d" % timeout)
+    for url in BAD_URLS:
+        run = inventory(emulator, {"api_url": url})
+        assert_clean_failure(run, emulator, prefix + "api_url is not a valid URL: %r" % url)

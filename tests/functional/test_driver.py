@@ -4,8 +4,6 @@ diff only with --diff, and the one wait (timeouts, an instance entering error)."
 import threading
 import time
 
-import pytest
-
 from tests.emulator.harness import make_instances
 from tests.functional.playbook import run_playbook
 
@@ -50,7 +48,7 @@ def test_every_failure_carries_failure(play, emulator):
     assert emulator.state()["instances"] == []
 
 
-@pytest.mark.parametrize("bad, message", [
+BAD_INPUT = [
     ({"vcpus": 65}, "vcpus: must be between 1 and 64"),
     ({"memory_mb": 1000}, "memory_mb: must be a multiple of 512"),
     ({"memory_mb": 256}, "memory_mb: must be between 512 and 262144"),
@@ -58,17 +56,25 @@ def test_every_failure_carries_failure(play, emulator):
     ({"name": "Web_1"}, "name: must be 1-63 characters"),
     ({"labels": {"k" * 64: "v"}}, "labels: label keys must be 1 to 63 characters long"),
     ({"user_data": "x" * (64 * 1024 + 1)}, "user_data: must be at most 65536 bytes"),
-])
-def test_check_mode_fails_on_bad_input_exactly_as_the_real_run(play, emulator, bad, message):
-    """Limits are checked before any request: --check and the real run fail alike and send nothing."""
-    args = spec(emulator, **bad)
-    checked = play([failing("bad", INSTANCE, args)], args=["--check"])
-    real = play([failing("bad", INSTANCE, args)])
-    for run in (checked, real):
-        assert run.status("bad") == "failed" and message in run.task("bad")["msg"], run.task("bad")
-    assert checked.task("bad")["msg"] == real.task("bad")["msg"]
-    assert checked.task("bad")["failure"] == real.task("bad")["failure"]
-    assert real.task("bad")["failure"]["code"] == "validation_error"
+]
+
+
+def test_check_mode_fails_on_bad_input_exactly_as_the_real_run(play, emulator):
+    """Limits are checked before any request: check mode and the real run fail alike and send nothing.
+
+    One playbook: per bad input a task in check mode ("check <n>") and the same task for real ("real <n>")."""
+    tasks = []
+    for n, (bad, _message) in enumerate(BAD_INPUT):
+        args = spec(emulator, **bad)
+        tasks += [dict(failing("check %d" % n, INSTANCE, args), check_mode=True), failing("real %d" % n, INSTANCE, args)]
+    run = play(tasks)
+    for n, (bad, message) in enumerate(BAD_INPUT):
+        checked, real = "check %d" % n, "real %d" % n
+        for name in (checked, real):
+            assert run.status(name) == "failed" and message in run.task(name)["msg"], (bad, run.task(name))
+        assert run.task(checked)["msg"] == run.task(real)["msg"], bad
+        assert run.task(checked)["failure"] == run.task(real)["failure"], bad
+        assert run.task(real)["failure"]["code"] == "validation_error", bad
     assert emulator.requests() == []
 
 

@@ -1,6 +1,7 @@
 """IPv6 (off by default, enabled at creation or with a restart) and reverse DNS through huc_instance,
 huc_floating_ip and the inventory: check mode writes nothing, reruns change nothing, diffs, refusals, budgets."""
 
+from tests.emulator.harness import make_instances
 from tests.functional.playbook import run_playbook
 from tests.functional.test_instance import calls, failing, fast, run_ok, spec, task
 from tests.functional.test_inventory import inventory
@@ -36,9 +37,7 @@ def test_create_with_ipv6_and_reverse_dns(emulator_factory):
 
 def test_enable_ipv6_and_reverse_dns_on_an_existing_instance(emulator_factory):
     emulator = fast(emulator_factory)
-    base = spec(emulator, node=emulator.node_id)
-    run_ok(run_playbook, [task("create", base)], emulator=emulator)
-    calls(emulator)
+    make_instances(emulator, ["web-1"])  # running, no IPv6 (made through the API: the module's create is tested above)
     inst = state_of(emulator, "web-1")
     by_id = {"id": inst["id"]}
     ptr = {"ipv4": "web-1.example.com"}
@@ -124,18 +123,20 @@ def test_noop_budget_is_one_request(emulator_factory):
     run_ok(run_playbook, [task("create", args)], emulator=emulator)
     calls(emulator)
     inst = state_of(emulator, "web-1")
-    run_ok(run_playbook, [task("by name", args)], emulator=emulator)
-    log = calls(emulator)  # project and node by id: the one listing by name
-    assert len(log) == 1 and log[0][:2] == ("GET", "/api/instances") and log[0][2]["name"] == "web-1"
-    run_ok(run_playbook, [task("by id", {"id": inst["id"], "ipv6": True, "reverse_dns": {inst["ipv6"]: None, "ipv4": "a.example.com"}})],
-           emulator=emulator)
-    assert calls(emulator) == [("GET", "/api/instances/" + inst["id"], {})]
+    run = run_ok(run_playbook, [
+        task("by name", args),
+        task("by id", {"id": inst["id"], "ipv6": True, "reverse_dns": {inst["ipv6"]: None, "ipv4": "a.example.com"}}),
+    ], emulator=emulator)
+    assert run.task("by name")["changed"] is False and run.task("by id")["changed"] is False
+    log = calls(emulator)
+    # by name (project and node by id): the one listing by name; by id: the one GET of the instance
+    assert len(log) == 2 and log[0][:2] == ("GET", "/api/instances") and log[0][2]["name"] == "web-1"
+    assert log[1:] == [("GET", "/api/instances/" + inst["id"], {})]
 
 
 def test_floating_ip_reverse_dns(emulator_factory):
     emulator = fast(emulator_factory)
-    run_ok(run_playbook, [task("create", spec(emulator, node=emulator.node_id))], emulator=emulator)
-    web = state_of(emulator, "web-1")["id"]
+    web = make_instances(emulator, ["web-1"])["web-1"]
     run = run_ok(run_playbook, [
         dict({"name": "check alloc", FIP: {"project": emulator.project_id, "instance": web, "reverse_dns": "Mail.example.com"}},
              check_mode=True),

@@ -38,21 +38,24 @@ def test_a_network_with_an_instance_of_another_project_is_refused_before_it_is_c
     other, foreign = stranger(emulator)
     emulator.clear_requests()
     args = dict(project=emulator.project_id, name="backend", cidr="10.10.0.0/24", instances=[own["web-1"], foreign])
-    for mode in ([], ["--check"]):
-        run = run_playbook([failing("mixed", args)], emulator=emulator, args=mode)
-        result = run.task("mixed")
-        assert run.status("mixed") == "failed", result
+    # One playbook: the mixed network refused for real and in check mode; then a network of our own is created and
+    # adding a foreign instance to it is refused before the attach too.
+    run = run_playbook([failing("mixed", args), dict(checked("check mixed", args), ignore_errors=True),
+                        task("create", dict(args, instances=[own["web-1"]])),
+                        failing("add foreign", dict(args, instances=[foreign]))], emulator=emulator)
+    for name in ("mixed", "check mixed"):
+        result = run.task(name)
+        assert run.status(name) == "failed", result
         assert result["msg"] == ("instance %s is not in project %s: a private network can only have instances of its "
                                  "own project attached" % (foreign, emulator.project_id)), result["msg"]
         assert result["failure"]["code"] == "wrong_project" and result["changed"] is False
-        assert writes(emulator) == [] and emulator.state()["networks"] == []
-        emulator.clear_requests()
-    # Adding a foreign instance to an existing network is refused before the attach too.
-    run = run_playbook([task("create", dict(args, instances=[own["web-1"]])),
-                        failing("add foreign", dict(args, instances=[foreign]))], emulator=emulator)
     assert run.status("create") == "changed" and run.status("add foreign") == "failed"
+    # The only writes are the create's: the refusals wrote nothing (no network, no attach), before or after it.
+    made = writes(emulator)
+    assert [method for method, _path in made] == ["POST", "POST"] and made[0][1] == "/api/networks", made
     assert [r["path"] for r in emulator.requests() if r["method"] == "POST"][-1].endswith("/attach")
     assert len([r for r in emulator.requests() if r["method"] == "POST" and r["path"].endswith("/attach")]) == 1
+    assert [network["name"] for network in emulator.state()["networks"]] == ["backend"]
 
 
 def test_a_failure_after_a_write_reports_changed(emulator):
@@ -62,15 +65,16 @@ def test_a_failure_after_a_write_reports_changed(emulator):
     emulator.fault(status=503, methods=["POST"], pathPrefix="/api/networks/")
     args = dict(project=emulator.project_id, name="backend", cidr="10.10.0.0/24", instances=[own["web-1"]],
                 api_retries=0)
-    run = run_playbook([failing("create then fail", args)], emulator=emulator)
+    # The fault hits POST /api/networks/<id>/...: the attach, not the create (nor the refused one below).
+    run = run_playbook([failing("create then fail", args),
+                        failing("refused", dict(args, name="other", cidr="10.20.0.0/24", api_key=emulator.read_key))],
+                       emulator=emulator)
     result = run.task("create then fail")
     assert run.status("create then fail") == "failed" and result["changed"] is True, result
     assert [name["name"] for name in emulator.state()["networks"]] == ["backend"]
-    emulator.clear_faults()
     # A refusal of the API (4xx) changed nothing: still changed false.
-    run = run_playbook([failing("refused", dict(args, name="other", cidr="10.20.0.0/24",
-                                                api_key=emulator.read_key))], emulator=emulator)
     assert run.status("refused") == "failed" and run.task("refused")["changed"] is False
+    assert run.task("refused")["failure"]["status"] == 403, run.task("refused")
 
 
 def test_an_id_is_checked_before_it_reaches_a_path(emulator):

@@ -253,17 +253,20 @@ def test_every_bad_key_is_refused_before_any_request(emulator, keys, tmp_path):
         "name and key": (dict(base, name="x" * 101, public_key=keys["dsa"]),
                          "invalid input (validation_error): name: must be 1 to 100 characters long; public_key: %s" % TYPES),
     }
-    tasks = [failing(title, args) for title, (args, _message) in cases.items()]
-    for run in (run_playbook(tasks, emulator=emulator, args=["--check"]), run_playbook(tasks, emulator=emulator)):
+    # One playbook: every case in check mode ("check <case>"), then for real.
+    run = run_playbook([dict(failing("check " + title, args), check_mode=True) for title, (args, _message) in cases.items()]
+                       + [failing(title, args) for title, (args, _message) in cases.items()], emulator=emulator)
+    for prefix in ("check ", ""):
         for title, (_args, message) in cases.items():
-            result = run.task(title)
-            assert run.status(title) == "failed", title
-            assert result["msg"].startswith("invalid input (validation_error): ") and message in result["msg"], (title, result["msg"])
-            assert result["failure"]["code"] == "validation_error" and result["failure"]["status"] is None, title
-            assert set(result["failure"]["details"]) <= {"name", "publicKey"}, title
-        assert "Traceback" not in run.output
-        # A private key is never echoed back, not even in the invocation.
-        assert keys["private"].splitlines()[1] not in run.output + repr(run.records)
+            name = prefix + title
+            result = run.task(name)
+            assert run.status(name) == "failed", name
+            assert result["msg"].startswith("invalid input (validation_error): ") and message in result["msg"], (name, result["msg"])
+            assert result["failure"]["code"] == "validation_error" and result["failure"]["status"] is None, name
+            assert set(result["failure"]["details"]) <= {"name", "publicKey"}, name
+    assert "Traceback" not in run.output
+    # A private key is never echoed back, not even in the invocation.
+    assert keys["private"].splitlines()[1] not in run.output + repr(run.records)
     assert emulator.requests() == []
 
 
@@ -291,11 +294,10 @@ def test_other_refusals_name_what_to_do(emulator, keys):
     assert "Traceback" not in run.output
 
     # A read-only key: check mode only reads, so it predicts; the real run is refused by the API, clearly.
-    read_only = [task("read only", dict(base, public_key=keys["b"]))]
-    run = run_playbook(read_only, emulator=emulator, key=emulator.read_key, args=["--check"])
-    assert run.rc == 0 and run.task("read only")["changed"] is True
-    read_only[0]["ignore_errors"] = True
-    run = run_playbook(read_only, emulator=emulator, key=emulator.read_key)
+    read_only = dict(base, public_key=keys["b"])
+    run = run_playbook([checked("check read only", read_only), failing("read only", read_only)],
+                       emulator=emulator, key=emulator.read_key)
+    assert run.status("check read only") == "changed" and run.task("check read only")["changed"] is True
     result = run.task("read only")
     assert run.status("read only") == "failed" and "Traceback" not in run.output
     assert result["msg"] == "this API key has the Read permission only; this task needs Write (forbidden) (POST /ssh-keys)"
@@ -307,41 +309,51 @@ def test_other_refusals_name_what_to_do(emulator, keys):
 # -- huc_ssh_key_info ----------------------------------------------------------------------------
 
 def test_info_filters_and_budgets(emulator, keys):
+    """Every filter in one playbook; the request log is checked request by request, so each case's budget is exact
+    (cases are ordered so that neighbours send different requests)."""
     a = add_directly(emulator, "alice", keys["a"])
     b = add_directly(emulator, "bob", keys["b"])
     again = add_directly(emulator, "alice-again", keys["a"].replace("alice@laptop", "alice@desktop"))
     emulator.clear_requests()
     project = dict(project=emulator.project_id)
+
+    def listing(**query):
+        return ("GET", "/api/ssh-keys", dict(PAGE, projectId=emulator.project_id, **query))
+
+    def one(key_id):
+        return ("GET", "/api/ssh-keys/" + key_id, {})
+
     cases = [
-        ("all", project, [a, b, again], 1),
-        ("by name", dict(project, name="bob"), [b], 1),
-        ("by id", dict(id=a["id"]), [a], 1),
-        ("unknown id", dict(id=UNKNOWN_ID), [], 1),
-        ("by fingerprint", dict(project, fingerprint=fingerprint(keys["a"])), [a, again], 1),
-        ("fingerprint without prefix", dict(project, fingerprint=fingerprint(keys["b"]).split(":", 1)[1]), [b], 1),
-        ("fingerprint and name", dict(project, fingerprint=fingerprint(keys["a"]), name="alice-again"), [again], 1),
-        ("unknown fingerprint", dict(project, fingerprint=fingerprint(keys["p256"])), [], 1),
-        ("project by name", dict(project="default", name="alice"), [a], 2),
+        ("all", project, [a, b, again], 1, [listing()]),
+        ("by name", dict(project, name="bob"), [b], 1, [listing(name="bob")]),
+        ("by fingerprint", dict(project, fingerprint=fingerprint(keys["a"])), [a, again], 1, [listing()]),
+        ("by id", dict(id=a["id"]), [a], 1, [one(a["id"])]),
+        ("fingerprint without prefix", dict(project, fingerprint=fingerprint(keys["b"]).split(":", 1)[1]), [b], 1, [listing()]),
+        ("unknown id", dict(id=UNKNOWN_ID), [], 1, [one(UNKNOWN_ID)]),
+        ("unknown fingerprint", dict(project, fingerprint=fingerprint(keys["p256"])), [], 1, [listing()]),
+        ("fingerprint and name", dict(project, fingerprint=fingerprint(keys["a"]), name="alice-again"), [again], 1,
+         [listing(name="alice-again")]),
+        ("project by name", dict(project="default", name="alice"), [a], 2, [("GET", "/api/projects", PAGE), listing(name="alice")]),
     ]
-    for title, args, expected, budget in cases:
-        run = run_ok([task(title, args, INFO)], emulator)
+    run = run_ok([task(title, args, INFO) for title, args, _expected, _budget, _requests in cases] + [
+        task("shape", dict(id=b["id"]), INFO),
+        failing("md5", dict(project, fingerprint="MD5:16:27:ac:a5:76:28:2d:36:63:1b:56:4d:eb:df:a6:48"), INFO),
+    ], emulator)
+    for title, args, expected, budget, requests in cases:
         result = run.task(title)
         assert result["changed"] is False, title
         assert [k["id"] for k in result["ssh_keys"]] == [k["id"] for k in expected], title
         assert all(sorted(k) == FIELDS for k in result["ssh_keys"]), title
-        log = calls(emulator)
-        assert len(log) == budget and all(method == "GET" for method, _path, _query in log), (title, log)
-    assert run_ok([task("shape", dict(id=b["id"]), INFO)], emulator).task("shape")["ssh_keys"] == [{
+        assert len(requests) == budget and all(method == "GET" for method, _path, _query in requests), title
+    assert run.task("shape")["ssh_keys"] == [{
         "id": b["id"], "project_id": emulator.project_id, "name": "bob", "public_key": keys["b"],
         "fingerprint": fingerprint(keys["b"]), "created_at": b["createdAt"]}]
-    calls(emulator)
 
-    run = run_playbook([failing("md5", dict(project, fingerprint="MD5:16:27:ac:a5:76:28:2d:36:63:1b:56:4d:eb:df:a6:48"), INFO)],
-                       emulator=emulator)
-    assert run.status("md5") == "failed" and "Traceback" not in run.output
+    assert run.status("md5") == "failed"
     assert run.task("md5")["msg"].startswith("fingerprint must be an OpenSSH SHA256 fingerprint such as SHA256:")
     assert run.task("md5")["failure"]["code"] == "validation_error"
-    assert emulator.requests() == []
+    # Each case within its budget, the shape read by id, and the MD5 fingerprint refused before any request.
+    assert calls(emulator) == [r for _title, _args, _expected, _budget, requests in cases for r in requests] + [one(b["id"])]
 
 
 # -- huc_instance: a warning for an instance made without SSH keys -------------------------------
@@ -432,21 +444,29 @@ def test_a_private_key_of_any_format_is_refused_and_never_shown(emulator):
     message, and neither the -vvv output (which shows the invocation) nor the registered result holds any of it."""
     cases = private_keys()
     base = dict(project=emulator.project_id, name="deploy")
-    tasks = []
-    for title, text in cases.items():
-        tasks += [failing(title, dict(base, public_key=text)),
-                  {"name": "show " + title, "ansible.builtin.debug": {"var": "out"}}]
-    for mode in ([], ["--check"]):
-        run = run_playbook(tasks, emulator=emulator, args=["-vvv"] + mode)
-        recorded = json.dumps(run.records)
+    # One playbook: every case in check mode ("check <case>"), then for real; each result is registered under its
+    # own name and a last task shows them all, as a playbook author might.
+    tasks, registered = [], []
+    for prefix in ("check ", ""):
         for title, text in cases.items():
-            result = run.task(title)
-            assert run.status(title) == "failed", (title, result)
+            register = "out_%d" % len(tasks)
+            tasks.append(dict(failing(prefix + title, dict(base, public_key=text)), register=register,
+                              check_mode=prefix == "check "))
+            registered.append(register)
+    tasks.append({"name": "show every result", "ansible.builtin.debug": {"msg": "{{ [%s] }}" % ", ".join(registered)}})
+    run = run_playbook(tasks, emulator=emulator, args=["-vvv"])
+    assert run.status("show every result") == "ok", run
+    recorded = json.dumps(run.records)
+    for prefix in ("check ", ""):
+        for title, text in cases.items():
+            name = prefix + title
+            result = run.task(name)
+            assert run.status(name) == "failed", (name, result)
             assert result["msg"] == ("invalid input (validation_error): public_key: holds a private key, which must "
-                                     "stay on its host: give the public key (the .pub file) instead"), (title, result["msg"])
-            assert result["failure"]["code"] == "validation_error", title
-            assert "invocation" in result, title  # shown at -vvv: masked, not left out
+                                     "stay on its host: give the public key (the .pub file) instead"), (name, result["msg"])
+            assert result["failure"]["code"] == "validation_error", name
+            assert "invocation" in result, name  # shown at -vvv: masked, not left out
             for part in [text, text.strip()] + secret_parts(text):
-                assert part not in run.output and part not in recorded, (title, mode, part)
-        assert "Traceback" not in run.output
+                assert part not in run.output and part not in recorded, (name, part)
+    assert "Traceback" not in run.output
     assert emulator.requests() == []
