@@ -5,6 +5,7 @@ import json
 from datetime import datetime
 from urllib.parse import parse_qsl
 
+from tests.functional.clockwork import Clockwork
 from tests.functional.playbook import run_playbook
 
 MODULE = "hostupcloud.cloud.huc_instance"
@@ -68,6 +69,8 @@ def test_lifecycle(emulator_factory):
     args = spec(emulator)
     by_ids = dict(args, node=emulator.node_id)
     run = run_ok(run_playbook, [
+        dict(failing("check create, unknown template", dict(args, os_template="Windows 95")), check_mode=True),
+        dict(failing("check create, unknown node", dict(args, node=UNKNOWN_ID)), check_mode=True),
         dict(task("check create", args), check_mode=True),
         task("create", args),
         task("rerun ids", by_ids),
@@ -81,7 +84,11 @@ def test_lifecycle(emulator_factory):
         task("resize", dict(args, vcpus=2, memory_mb=2048, disk_gb=30, allow_restart=True)),
     ], emulator=emulator, args=["--diff"])
 
-    # Check mode predicts the new instance exactly and writes nothing.
+    # Check mode fails where the real run's create would be refused, and predicts the new instance exactly;
+    # it writes nothing (see the log below).
+    assert run.status("check create, unknown template") == "failed" and run.status("check create, unknown node") == "failed"
+    assert run.task("check create, unknown template")["msg"].startswith("os_template 'Windows 95' not found (by id or name)")
+    assert run.task("check create, unknown node")["msg"].startswith("node '%s' not found (by id or name)" % UNKNOWN_ID)
     result = run.task("check create")
     assert result["changed"] is True
     assert result["instance"] == {
@@ -138,8 +145,11 @@ def test_lifecycle(emulator_factory):
     page = {"page": "1", "perPage": "100"}
     listing = ("GET", "/api/instances", dict(page, projectId=emulator.project_id, name="web-1"))
     nodes = ("GET", "/api/nodes", page)
+    templates = ("GET", "/api/os-templates", page)
     assert folded(calls(emulator)) == [
-        listing, nodes,                                                    # check create: reads only
+        listing, nodes, templates,                                         # check create, unknown template
+        listing, templates, nodes,                                         # check create, unknown node (by id)
+        listing, nodes, templates,                                         # check create: reads only
         listing, nodes, ("POST", "/api/instances", {}), ("GET", one, {}),  # create, polls
         listing,                                                           # rerun, ids: 1 request
         ("GET", "/api/projects", page), listing,                           # rerun, project name: 2
@@ -275,15 +285,33 @@ def test_bad_input_fails_naming_the_field(play, emulator):
     assert instances(emulator) == []
 
 
-def test_provisioning_wait_polls_when_the_api_says(emulator_factory):
-    """A 20-second provisioning costs one poll: the create's answer carries the ETA (Retry-After: 20), the
-    client polls then (1 s polling would take 20 polls, the schedule without an ETA 3: at 3, 9 and 21 s)."""
-    emulator = emulator_factory(provision_seconds=20)
-    run = run_playbook([task("create", spec(emulator))], emulator=emulator)
+def test_waits_poll_at_the_apis_eta_and_a_resize_stop_keeps_its_shutdown_timeout(emulator_factory):
+    """Create + wait at a 5 s provisioning costs 3 requests (the budget is 4): a listing, the POST and one poll at
+    the ETA the create's answer carries (Retry-After: 5). At 20 s it is still one poll (1 s polling would take 20,
+    the schedule without an ETA 3: at 3, 9 and 21 s); there the emulator's clock steps 19 s after each request, so
+    the test waits 1 s, not 20. Then a resize of a guest that ignores its shutdown powers it off after
+    shutdown_timeout (1 s), not the default 120 s."""
+    emulator = emulator_factory(provision_seconds=5, transition_seconds=0.5)
+    for name, provision, step in (("web-1", 5, 0), ("web-2", 20, 19)):
+        emulator.config(provisionSeconds=provision)
+        with Clockwork(emulator, step=step):
+            run = run_playbook([task("create", spec(emulator, name=name, node=emulator.node_id))], emulator=emulator)
+        assert run.rc == 0, run
+        created = run.task("create")["instance"]
+        assert created["status"] == "running"
+        log = emulator.requests()
+        one = "/api/instances/%s" % created["id"]
+        assert [(r["method"], r["path"]) for r in log] == [
+            ("GET", "/api/instances"), ("POST", "/api/instances"), ("GET", one)], log
+        assert parse_iso(log[2]["at"]) - parse_iso(log[1]["at"]) >= provision - 1  # the log's clock has whole seconds
+        emulator.clear_requests()
+
+    emulator.set_instance(created["id"], ignoreShutdown=True)
+    emulator.clear_requests()
+    run = run_playbook([task("resize", dict(spec(emulator, name="web-2"), vcpus=2, memory_mb=2048, allow_restart=True,
+                                            shutdown_timeout=1))], emulator=emulator)
     assert run.rc == 0, run
-    created = run.task("create")["instance"]
-    assert created["status"] == "running"
-    polls = [r for r in emulator.requests() if r["path"] == "/api/instances/%s" % created["id"]]
-    assert len(polls) == 1, polls
-    post = [r for r in emulator.requests() if r["method"] == "POST" and r["path"] == "/api/instances"]
-    assert parse_iso(polls[0]["at"]) - parse_iso(post[0]["at"]) >= 19  # the log's clock has whole seconds
+    assert run.task("resize")["instance"]["status"] == "running" and run.task("resize")["instance"]["vcpus"] == 2
+    power = [r for r in emulator.requests() if r["method"] == "POST" and r["path"].endswith("/power")]
+    assert len(power) == 3, power  # shutdown, the hard stop after shutdown_timeout, start
+    assert parse_iso(power[1]["at"]) - parse_iso(power[0]["at"]) < 60  # far from the default 120 s
