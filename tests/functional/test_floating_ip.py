@@ -1,6 +1,8 @@
 """huc_floating_ip and huc_floating_ip_info through ansible-playbook against the emulator: lifecycle, budgets,
 refusals before any write, lost allocate answers."""
 
+from urllib.parse import parse_qsl
+
 import pytest
 
 from tests.emulator.harness import make_instances
@@ -11,6 +13,31 @@ MODULE = "hostupcloud.cloud.huc_floating_ip"
 INFO = "hostupcloud.cloud.huc_floating_ip_info"
 task, failing, checked = steps(MODULE)
 FIELDS = ["address", "created_at", "id", "instance_id", "node_id", "project_id", "reverse_dns"]
+
+
+def task_keys(emulator, names):
+    """One new read-write API key per name, all with distinct prefixes: the emulator logs each request's key
+    prefix, so one playbook's request log can be split task by task (see calls_by_key)."""
+    keys, prefixes = {}, set()
+    for name in names:
+        secret = emulator.create_key(name="task-key", permissions=["read", "write"])["key"]
+        while secret[:8] in prefixes:
+            secret = emulator.create_key(name="task-key", permissions=["read", "write"])["key"]
+        prefixes.add(secret[:8])
+        keys[name] = secret
+    return keys
+
+
+def calls_by_key(emulator, keys):
+    """calls(emulator) split by key: {name: [(method, path, query dict), ...]} for keys from task_keys; the log
+    is cleared. A request with any other key fails the test."""
+    names = dict((secret[:8], name) for name, secret in keys.items())
+    split = dict((name, []) for name in keys)
+    for entry in emulator.requests():
+        assert entry["keyPrefix"] in names, entry
+        split[names[entry["keyPrefix"]]].append((entry["method"], entry["path"], dict(parse_qsl(entry["query"]))))
+    emulator.clear_requests()
+    return split
 
 
 def floating_ips(emulator):
@@ -167,13 +194,22 @@ def test_noop_budget(emulator):
         ("other node by id: a warning", dict(by_ids, node=other["id"]), 1),
         ("other node by name: not looked up", dict(by_ids, node=other["name"]), 1),
     ]
+    # One playbook: every case for real and in check mode, each task with its own key to split the log by.
+    runs = [(title, mode) for title, _args, _budget in cases for mode in ("", "check ")]
+    keys = task_keys(emulator, [mode + title for title, mode in runs])
+    tasks = []
+    for title, args, _budget in cases:
+        tasks.append(task(title, dict(args, api_key=keys[title])))
+        tasks.append(checked("check " + title, dict(args, api_key=keys["check " + title])))
+    run = run_ok(tasks, emulator)
+    logs = calls_by_key(emulator, keys)
     for title, args, budget in cases:
-        for mode in ([], ["--check"]):
-            run = run_ok([task(title, args)], emulator, args=mode)
-            assert run.task(title)["changed"] is False, title
-            log = calls(emulator)
+        for mode in ("", "check "):
+            result = run.task(mode + title)
+            assert result["changed"] is False, (title, mode)
+            log = logs[mode + title]
             assert len(log) == budget and all(method == "GET" for method, _path, _query in log), (title, mode, log)
-            warnings = run.task(title).get("warnings", [])
+            warnings = result.get("warnings", [])
             if title.startswith("other node by id"):
                 assert len(warnings) == 1 and "node (the floating IP is on node id %s)" % emulator.node_id in warnings[0]
                 assert "only apply at creation" in warnings[0]
