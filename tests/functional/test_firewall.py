@@ -6,6 +6,7 @@ import pytest
 from tests.emulator.harness import make_instances
 from tests.functional.playbook import run_playbook
 from tests.functional.steps import PAGE, UNKNOWN_ID, calls, refused, run_ok, steps
+from tests.functional.test_floating_ip import calls_by_key, task_keys
 
 MODULE = "hostupcloud.cloud.huc_firewall"
 INFO = "hostupcloud.cloud.huc_firewall_info"
@@ -197,27 +198,36 @@ def test_a_read_only_key_fails_with_403(emulator, world):
 
 
 def test_info_filters_and_budgets(emulator, world):
-    run = run_ok([
-        task("a", dict(project=emulator.project_id, name="web", rules=[SSH], instances=["web-1", "web-2"])),
-        task("b", dict(project=emulator.project_id, name="db", rules=[PING], instances=["web-2"])),
-    ], emulator)
-    web, db = run.task("a")["firewall"], run.task("b")["firewall"]
-    emulator.clear_requests()
+    """Two firewalls made, then every filter read, in one playbook ("all" in check mode); each task has its own
+    key, so the request log splits by task for the budgets."""
     project = dict(project=emulator.project_id)
+    web_id, db_id = "{{ web.firewall.id }}", "{{ db.firewall.id }}"
     cases = {
-        "all": (project, [web["id"], db["id"]], 1),
-        "name": (dict(project, name="db"), [db["id"]], 1),
-        "id": (dict(id=web["id"]), [web["id"]], 1),
-        "instance name": (dict(project, instance="web-2"), [web["id"], db["id"]], 2),
-        "instance id": (dict(project, instance=world["web-1"]), [web["id"]], 1),
+        "all": (project, ["web", "db"], 1),
+        "name": (dict(project, name="db"), ["db"], 1),
+        "id": (dict(id=web_id), ["web"], 1),
+        "instance name": (dict(project, instance="web-2"), ["web", "db"], 2),
+        "instance id": (dict(project, instance=world["web-1"]), ["web"], 1),
         "instance without": (dict(project, instance="web-3"), [], 2),
         "unknown id": (dict(id=UNKNOWN_ID), [], 1),
     }
+    keys = task_keys(emulator, ["a", "b"] + list(cases) + ["one", "unknown instance"])
+    run = run_ok([
+        dict(task("a", dict(project, name="web", rules=[SSH], instances=["web-1", "web-2"], api_key=keys["a"])),
+             register="web"),
+        dict(task("b", dict(project, name="db", rules=[PING], instances=["web-2"], api_key=keys["b"])), register="db"),
+    ] + [dict(task(name, dict(args, api_key=keys[name]), INFO), check_mode=(name == "all"))
+         for name, (args, _wanted, _budget) in cases.items()] + [
+        task("one", dict(id=web_id, api_key=keys["one"]), INFO),
+        failing("unknown instance", dict(project, instance="nope", api_key=keys["unknown instance"]), INFO),
+    ], emulator)
+    made = {"web": run.task("a")["firewall"], "db": run.task("b")["firewall"]}
+    logs = calls_by_key(emulator, keys)
     for name, (args, wanted, budget) in cases.items():
-        result = run_ok([task(name, args, INFO)], emulator, args=["--check"] if name == "all" else []).task(name)
-        assert result["changed"] is False and [f["id"] for f in result["firewalls"]] == wanted, name
-        assert len(calls(emulator)) == budget, name
-    assert run_ok([task("one", dict(id=web["id"]), INFO)], emulator).task("one")["firewalls"] == [web]
-    run = run_playbook([failing("unknown instance", dict(project, instance="nope"), INFO)], emulator=emulator)
+        result = run.task(name)
+        assert result["changed"] is False and [f["id"] for f in result["firewalls"]] == [made[w]["id"] for w in wanted], name
+        assert len(logs[name]) == budget, name
+    assert run.task("one")["firewalls"] == [made["web"]]
+    assert run.status("unknown instance") == "failed"
     assert "instance 'nope' not found (by id or name); known: web-1, web-2, web-3" in run.task("unknown instance")["msg"]
     assert "Traceback" not in run.output

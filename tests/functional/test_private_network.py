@@ -6,6 +6,7 @@ import pytest
 from tests.emulator.harness import make_instances
 from tests.functional.playbook import run_playbook
 from tests.functional.steps import PAGE, UNKNOWN_ID, calls, refused, run_ok, steps
+from tests.functional.test_floating_ip import calls_by_key, task_keys
 
 MODULE = "hostupcloud.cloud.huc_private_network"
 INFO = "hostupcloud.cloud.huc_private_network_info"
@@ -180,26 +181,34 @@ def test_refusals_are_clear_and_write_nothing(emulator, world):
 
 
 def test_info_filters_and_budgets(emulator, world):
-    run = run_ok([
-        task("a", dict(project=emulator.project_id, name="a", cidr="10.1.0.0/24", instances=["web-1", "db-1"])),
-        task("b", dict(project=emulator.project_id, name="b", cidr="10.2.0.0/24", instances=["db-1"])),
-    ], emulator)
-    first, second = run.task("a")["private_network"], run.task("b")["private_network"]
-    emulator.clear_requests()
+    """Two networks made, then every filter read, in one playbook; each task has its own key, so the request log
+    splits by task for the budgets."""
     project = dict(project=emulator.project_id)
+    first_id = "{{ first.private_network.id }}"
     cases = {
-        "all": (project, [first["id"], second["id"]], 1),
-        "name": (dict(project, name="b"), [second["id"]], 1),
-        "id": (dict(id=first["id"]), [first["id"]], 1),
-        "instance name": (dict(project, instance="db-1"), [first["id"], second["id"]], 2),
-        "instance id": (dict(project, instance=world["web-1"]), [first["id"]], 1),
+        "all": (project, ["a", "b"], 1),
+        "name": (dict(project, name="b"), ["b"], 1),
+        "id": (dict(id=first_id), ["a"], 1),
+        "instance name": (dict(project, instance="db-1"), ["a", "b"], 2),
+        "instance id": (dict(project, instance=world["web-1"]), ["a"], 1),
         "instance without": (dict(project, instance="web-2"), [], 2),
     }
+    keys = task_keys(emulator, ["a", "b"] + list(cases) + ["one"])
+    run = run_ok([
+        dict(task("a", dict(project, name="a", cidr="10.1.0.0/24", instances=["web-1", "db-1"], api_key=keys["a"])),
+             register="first"),
+        task("b", dict(project, name="b", cidr="10.2.0.0/24", instances=["db-1"], api_key=keys["b"])),
+    ] + [task(name, dict(args, api_key=keys[name]), INFO) for name, (args, _wanted, _budget) in cases.items()] + [
+        task("one", dict(id=first_id, api_key=keys["one"]), INFO),
+    ], emulator)
+    made = {"a": run.task("a")["private_network"], "b": run.task("b")["private_network"]}
+    logs = calls_by_key(emulator, keys)
     for name, (args, wanted, budget) in cases.items():
-        result = run_ok([task(name, args, INFO)], emulator).task(name)
-        assert result["changed"] is False and [n["id"] for n in result["private_networks"]] == wanted, name
-        assert len(calls(emulator)) == budget, name
-    assert run_ok([task("one", dict(id=first["id"]), INFO)], emulator).task("one")["private_networks"] == [first]
+        result = run.task(name)
+        assert result["changed"] is False, name
+        assert [n["id"] for n in result["private_networks"]] == [made[w]["id"] for w in wanted], name
+        assert len(logs[name]) == budget, name
+    assert run.task("one")["private_networks"] == [made["a"]]
 
 
 def test_inventory_private_ips_one_listing_per_project_only_when_asked(emulator):

@@ -6,6 +6,7 @@ import pytest
 from tests.emulator.harness import make_instances
 from tests.functional.playbook import run_playbook
 from tests.functional.steps import PAGE, UNKNOWN_ID, calls, refused, run_ok, steps
+from tests.functional.test_floating_ip import calls_by_key, task_keys
 
 MODULE = "hostupcloud.cloud.huc_volume"
 INFO = "hostupcloud.cloud.huc_volume_info"
@@ -305,17 +306,24 @@ def test_info_filters_and_budgets(emulator, world):
         "node and instance": (dict(project, node=emulator.node_id, instance=world["far-1"]), [], 1),
         "unknown id": (dict(id=UNKNOWN_ID), [], 1),
     }
+    # One playbook ("all" in check mode), each task with its own key: the log is split by task for the budgets.
+    keys = task_keys(emulator, list(cases) + ["one", "unknown instance", "unknown node"])
+    tasks = [dict(task(name, dict(args, api_key=keys[name]), INFO), check_mode=(name == "all"))
+             for name, (args, _wanted, _budget) in cases.items()]
+    run = run_ok(tasks + [
+        task("one", dict(id=attached, api_key=keys["one"]), INFO),
+        failing("unknown instance", dict(project, instance="nope", api_key=keys["unknown instance"]), INFO),
+        failing("unknown node", dict(project, node="mars1-n1", api_key=keys["unknown node"]), INFO),
+    ], emulator)
+    logs = calls_by_key(emulator, keys)
     for name, (args, wanted, budget) in cases.items():
-        run = run_ok([task(name, args, INFO)], emulator, args=["--check"] if name == "all" else [])
         result = run.task(name)
         assert result["changed"] is False and [v["id"] for v in result["volumes"]] == wanted, name
-        assert len(calls(emulator)) == budget, name
-    run = run_ok([task("one", dict(id=attached), INFO)], emulator)
+        assert len(logs[name]) == budget, name
     assert run.task("one")["volumes"] == [{
         "id": attached, "project_id": emulator.project_id, "name": "data", "size_gb": 20, "node_id": emulator.node_id,
         "instance_id": world["web-1"], "status": "attached", "created_at": run.task("one")["volumes"][0]["created_at"]}]
-    run = run_playbook([failing("unknown instance", dict(project, instance="nope"), INFO),
-                        failing("unknown node", dict(project, node="mars1-n1"), INFO)], emulator=emulator)
+    assert run.status("unknown instance") == "failed" and run.status("unknown node") == "failed"
     assert "instance 'nope' not found (by id or name); known: far-1, web-1, web-2" in run.task("unknown instance")["msg"]
     assert "node 'mars1-n1' not found (by id or name)" in run.task("unknown node")["msg"]
     assert "Traceback" not in run.output
