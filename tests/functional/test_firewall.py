@@ -5,8 +5,8 @@ import pytest
 
 from tests.emulator.harness import make_instances
 from tests.functional.playbook import run_playbook
-from tests.functional.steps import PAGE, UNKNOWN_ID, calls, refused, run_ok, steps
-from tests.functional.test_floating_ip import calls_by_key, task_keys
+from tests.functional.steps import PAGE, UNKNOWN_ID, calls, run_ok, steps
+from tests.functional.test_floating_ip import calls_by_key, refused_in_one_run, task_keys
 
 MODULE = "hostupcloud.cloud.huc_firewall"
 INFO = "hostupcloud.cloud.huc_firewall_info"
@@ -139,8 +139,7 @@ def test_by_id_renames_and_budget(emulator, world):
 
 
 def test_refusals_are_clear_and_write_nothing(emulator, world):
-    run_ok([task("create", dict(project=emulator.project_id, name="web", rules=[SSH]))], emulator)
-    emulator.clear_requests()
+    """One playbook: firewall web made, then every refusal for real and in check mode, then port 0 alone."""
     new = dict(project=emulator.project_id, name="new")
     invalid = "invalid input (validation_error): rules: "
     cases = {
@@ -178,12 +177,14 @@ def test_refusals_are_clear_and_write_nothing(emulator, world):
         "new by id": (dict(id=UNKNOWN_ID, rules=[SSH]), "no firewall with id %s" % UNKNOWN_ID),
         "unknown project": (dict(new, project="nope"), "project 'nope' not found (by id or name); known: default"),
     }
-    run = refused(emulator, failing, cases)
-    assert run.task("port 0")["failure"] == {
+    run, logs = refused_in_one_run(emulator, failing, cases,
+                                   setup=[task("create", dict(project=emulator.project_id, name="web", rules=[SSH]))],
+                                   alone=[failing("port 0 alone", dict(new, rules=[dict(SSH, port=0)]))])
+    assert run.status("create") == "changed"
+    assert run.task("check port 0")["failure"] == run.task("port 0")["failure"] == {
         "status": None, "code": "validation_error", "message": "invalid request: rules",
         "details": {"rules": "item 1: port 0: ports must be between 1 and 65535"}}
-    run = run_playbook([failing("port 0 alone", dict(new, rules=[dict(SSH, port=0)]))], emulator=emulator)
-    assert emulator.requests() == []  # nothing sent at all
+    assert logs["port 0 alone"] == []  # nothing sent at all
     assert [f["name"] for f in firewalls(emulator)] == ["web"]
 
 
@@ -201,7 +202,7 @@ def test_info_filters_and_budgets(emulator, world):
     """Two firewalls made, then every filter read, in one playbook ("all" in check mode); each task has its own
     key, so the request log splits by task for the budgets."""
     project = dict(project=emulator.project_id)
-    web_id, db_id = "{{ web.firewall.id }}", "{{ db.firewall.id }}"
+    web_id = "{{ web.firewall.id }}"
     cases = {
         "all": (project, ["web", "db"], 1),
         "name": (dict(project, name="db"), ["db"], 1),

@@ -5,8 +5,8 @@ import pytest
 
 from tests.emulator.harness import make_instances
 from tests.functional.playbook import run_playbook
-from tests.functional.steps import PAGE, UNKNOWN_ID, calls, refused, run_ok, steps
-from tests.functional.test_floating_ip import calls_by_key, task_keys
+from tests.functional.steps import PAGE, UNKNOWN_ID, calls, run_ok, steps
+from tests.functional.test_floating_ip import calls_by_key, refused_in_one_run, task_keys
 
 MODULE = "hostupcloud.cloud.huc_private_network"
 INFO = "hostupcloud.cloud.huc_private_network_info"
@@ -151,7 +151,11 @@ def test_a_cidr_is_used_in_its_canonical_form(emulator):
 
 
 def test_refusals_are_clear_and_write_nothing(emulator, world):
-    run_ok([task("create", dict(project=emulator.project_id, name="backend", cidr="10.10.0.0/24"))], emulator)
+    """Network backend made through the API, then one playbook: every refusal for real and in check mode, then a
+    bad cidr alone."""
+    status, _headers, body = emulator.call("POST", "/networks", body={
+        "projectId": emulator.project_id, "name": "backend", "cidr": "10.10.0.0/24"})
+    assert status == 201, body
     emulator.clear_requests()
     new = dict(project=emulator.project_id, name="new")
     invalid = "invalid input (validation_error): cidr: "
@@ -172,11 +176,10 @@ def test_refusals_are_clear_and_write_nothing(emulator, world):
         "new by id": (dict(id=UNKNOWN_ID, cidr="10.50.0.0/24"), "no private network with id %s" % UNKNOWN_ID),
         "bad name": (dict(new, name="Bad_1", cidr="10.60.0.0/24"), "invalid input (validation_error): name: "),
     }
-    run = refused(emulator, failing, cases)
-    assert run.task("overlap")["failure"]["code"] == "cidr_overlap"
-    assert run.task("overlap")["failure"]["details"] == {"cidr": "overlaps network backend (10.10.0.0/24)"}
-    run_playbook([failing("bad alone", dict(new, cidr="8.8.8.0/24"))], emulator=emulator)
-    assert emulator.requests() == []  # checked before any request
+    run, logs = refused_in_one_run(emulator, failing, cases, alone=[failing("bad alone", dict(new, cidr="8.8.8.0/24"))])
+    assert run.task("check overlap")["failure"]["code"] == "cidr_overlap"
+    assert run.task("check overlap")["failure"]["details"] == {"cidr": "overlaps network backend (10.10.0.0/24)"}
+    assert logs["bad alone"] == []  # checked before any request
     assert [n["name"] for n in networks(emulator)] == ["backend"]
 
 

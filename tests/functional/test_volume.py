@@ -5,8 +5,8 @@ import pytest
 
 from tests.emulator.harness import make_instances
 from tests.functional.playbook import run_playbook
-from tests.functional.steps import PAGE, UNKNOWN_ID, calls, refused, run_ok, steps
-from tests.functional.test_floating_ip import calls_by_key, task_keys
+from tests.functional.steps import PAGE, UNKNOWN_ID, calls, run_ok, steps
+from tests.functional.test_floating_ip import calls_by_key, refused_in_one_run, task_keys
 
 MODULE = "hostupcloud.cloud.huc_volume"
 INFO = "hostupcloud.cloud.huc_volume_info"
@@ -232,15 +232,15 @@ def test_refusals_are_clear_and_write_nothing(emulator, world):
         "unknown project": (dict(new, project="nope", node=emulator.node_id),
                             "project 'nope' not found (by id or name); known: default"),
     }
-    check_run = refused(emulator, failing, cases)  # the --check run: the same messages
-    assert check_run.task("shrink")["failure"]["code"] == "volume_shrink"
-    assert check_run.task("too small")["failure"] == {"status": None, "code": "validation_error",
+    run, _logs = refused_in_one_run(emulator, failing, cases)  # every case for real and in check mode: the same messages
+    assert run.task("check shrink")["failure"]["code"] == "volume_shrink"
+    assert run.task("check too small")["failure"] == {"status": None, "code": "validation_error",
                                                       "message": "invalid request: sizeGb",
                                                       "details": {"sizeGb": "must be between 1 and 10240"}}
-    assert check_run.task("other node")["failure"]["code"] == "wrong_node"
-    assert check_run.task("other node")["failure"]["details"] == {"instanceNodeId": world["far_node"],
+    assert run.task("check other node")["failure"]["code"] == "wrong_node"
+    assert run.task("check other node")["failure"]["details"] == {"instanceNodeId": world["far_node"],
                                                                   "nodeId": emulator.node_id}
-    assert check_run.task("move without force")["failure"]["code"] == "attached"
+    assert run.task("check move without force")["failure"]["code"] == "attached"
     # Nothing changed.
     assert sorted((v["name"], v["sizeGb"], v["instanceId"]) for v in volumes(emulator)) == [
         ("data", 20, world["web-1"]), ("free", 20, None)]
