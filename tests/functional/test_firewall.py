@@ -6,7 +6,7 @@ import pytest
 from tests.emulator.harness import make_instances
 from tests.functional.playbook import run_playbook
 from tests.functional.steps import PAGE, UNKNOWN_ID, calls, run_ok, steps
-from tests.functional.test_floating_ip import calls_by_key, refused_in_one_run, task_keys
+from tests.functional.test_floating_ip import calls_by_key, keyed_run, refused_in_one_run, task_keys
 
 MODULE = "hostupcloud.cloud.huc_firewall"
 INFO = "hostupcloud.cloud.huc_firewall_info"
@@ -126,16 +126,19 @@ def test_lifecycle_check_create_rerun_add_purge_delete(emulator, world):
 
 
 def test_by_id_renames_and_budget(emulator, world):
-    run = run_ok([task("create", dict(project=emulator.project_id, name="web", rules=[SSH], instances=[world["web-1"]]))],
-                 emulator)
-    fid = run.task("create")["firewall"]["id"]
-    emulator.clear_requests()
-    run = run_ok([task("noop", dict(id=fid, rules=[SSH], instances=[world["web-1"]])),
-                  task("rename", dict(id=fid, name="front"))], emulator)
+    """One playbook: made by name, then by id a no-op (1 request) and a rename (2), each task with its own key."""
+    fid = "{{ made.firewall.id }}"
+    run, logs, _keys = keyed_run(emulator, [
+        dict(task("create", dict(project=emulator.project_id, name="web", rules=[SSH], instances=[world["web-1"]])),
+             register="made"),
+        task("noop", dict(id=fid, rules=[SSH], instances=[world["web-1"]])),
+        task("rename", dict(id=fid, name="front")),
+    ])
+    assert run.rc == 0 and run.status("create") == "changed", run
     assert run.task("noop")["changed"] is False
     assert run.task("rename")["changed"] is True and run.task("rename")["firewall"]["name"] == "front"
-    one = "/api/firewalls/" + fid
-    assert calls(emulator) == [("GET", one, {}), ("GET", one, {}), ("PATCH", one, {})]
+    one = "/api/firewalls/" + run.task("create")["firewall"]["id"]
+    assert logs["noop"] + logs["rename"] == [("GET", one, {}), ("GET", one, {}), ("PATCH", one, {})]
 
 
 def test_refusals_are_clear_and_write_nothing(emulator, world):

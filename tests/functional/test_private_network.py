@@ -4,9 +4,8 @@ attachments, purge, overlaps, budgets, refusals."""
 import pytest
 
 from tests.emulator.harness import make_instances
-from tests.functional.playbook import run_playbook
 from tests.functional.steps import PAGE, UNKNOWN_ID, calls, run_ok, steps
-from tests.functional.test_floating_ip import calls_by_key, refused_in_one_run, task_keys
+from tests.functional.test_floating_ip import calls_by_key, keyed_run, refused_in_one_run, task_keys
 
 MODULE = "hostupcloud.cloud.huc_private_network"
 INFO = "hostupcloud.cloud.huc_private_network_info"
@@ -26,6 +25,7 @@ def test_lifecycle_check_create_rerun_attach_purge_delete(emulator, world):
     project = dict(project=emulator.project_id, name="backend")
     args = dict(project, cidr="10.10.0.0/24", instances=["web-1", world["db-1"]])
     by_ids = dict(args, instances=[world["db-1"], world["web-1"]])
+    gone = dict(project, state="absent")
     run = run_ok([
         dict(task("check create", args), check_mode=True),
         task("create", args),
@@ -38,6 +38,10 @@ def test_lifecycle_check_create_rerun_attach_purge_delete(emulator, world):
         task("purge", dict(project, instances=[world["web-2"]], purge_instances=True)),
         task("purge again", dict(project, instances=[world["web-2"]], purge_instances=True)),
         task("other cidr warns", dict(project, cidr="10.20.0.0/24")),
+        failing("absent attached", gone),
+        dict(task("check absent", dict(gone, force=True)), check_mode=True),
+        task("absent", dict(gone, force=True)),
+        task("absent again", gone),
     ], emulator, args=["--diff"])
 
     predicted = run.task("check create")
@@ -90,15 +94,13 @@ def test_lifecycle_check_create_rerun_attach_purge_delete(emulator, world):
         listing, detach, detach,                                       # purge: detach two
         listing,                                                       # purge again
         listing,                                                       # other cidr: a warning
+        listing,                                                       # absent attached: refused
+        listing,                                                       # check absent
+        listing, detach, ("DELETE", one, {}),                          # absent: detach, delete
+        listing,                                                       # absent again
     ]
 
-    gone = dict(project, state="absent")
-    run = run_playbook([
-        failing("absent attached", gone),
-        dict(task("check absent", dict(gone, force=True)), check_mode=True),
-        task("absent", dict(gone, force=True)),
-        task("absent again", gone),
-    ], emulator=emulator, args=["--diff"])
+    # Delete: refused while attached, then with force (check mode first); then absent again.
     assert "Traceback" not in run.output
     assert run.task("absent attached")["msg"] == (
         "private network backend has 1 instances attached (%s); set force: true to detach them and delete it"
@@ -106,17 +108,20 @@ def test_lifecycle_check_create_rerun_attach_purge_delete(emulator, world):
     assert run.task("absent")["changed"] is True and run.task("absent")["diff"]["after"] == {}
     assert run.task("check absent")["diff"] == run.task("absent")["diff"]
     assert run.task("absent again")["changed"] is False and run.task("absent again")["private_network"] is None
-    assert calls(emulator) == [listing, listing, listing, detach, ("DELETE", one, {}), listing]
     assert networks(emulator) == []
 
 
 def test_budget_by_id(emulator, world):
-    created = run_ok([task("create", dict(project=emulator.project_id, name="n", cidr="192.168.1.0/29",
-                                          instances=[world["web-1"]]))], emulator).task("create")["private_network"]
-    emulator.clear_requests()
-    run = run_ok([task("noop", dict(id=created["id"], instances=[world["web-1"]]))], emulator)
+    """One playbook: made by name, then a no-op by id (1 request), each task with its own key."""
+    run, logs, _keys = keyed_run(emulator, [
+        dict(task("create", dict(project=emulator.project_id, name="n", cidr="192.168.1.0/29", instances=[world["web-1"]])),
+             register="made"),
+        task("noop", dict(id="{{ made.private_network.id }}", instances=[world["web-1"]])),
+    ])
+    assert run.rc == 0 and run.status("create") == "changed", run
+    created = run.task("create")["private_network"]
     assert run.task("noop")["changed"] is False
-    assert calls(emulator) == [("GET", "/api/networks/" + created["id"], {})]
+    assert logs["noop"] == [("GET", "/api/networks/" + created["id"], {})]
 
 
 def test_a_cidr_is_used_in_its_canonical_form(emulator):
@@ -124,11 +129,10 @@ def test_a_cidr_is_used_in_its_canonical_form(emulator):
     form: the network is created with the clean cidr, a rerun changes nothing and warns of nothing, an overlap is
     refused naming the clean cidr."""
     project = dict(project=emulator.project_id)
-    run_ok([task("first", dict(project, name="backend", cidr="10.10.0.0/24"))], emulator)
-    emulator.clear_requests()
     spaced = dict(project, name="spaced", cidr=" 10.20.0.0/24 ")
     netmask = dict(project, name="netmask", cidr="\t10.30.0.0/255.255.255.0\n")
     run = run_ok([
+        task("first", dict(project, name="backend", cidr="10.10.0.0/24")),
         checked("check spaced", spaced),
         task("spaced", spaced),
         task("spaced again", spaced),
