@@ -6,7 +6,7 @@ import pytest
 from tests.emulator.harness import make_instances
 from tests.functional.playbook import run_playbook
 from tests.functional.steps import PAGE, UNKNOWN_ID, calls, run_ok, steps
-from tests.functional.test_floating_ip import calls_by_key, keyed_run, refused_in_one_run, task_keys
+from tests.functional.test_floating_ip import keyed_run, refused_in_one_run
 
 MODULE = "hostupcloud.cloud.huc_firewall"
 INFO = "hostupcloud.cloud.huc_firewall_info"
@@ -215,18 +215,15 @@ def test_info_filters_and_budgets(emulator, world):
         "instance without": (dict(project, instance="web-3"), [], 2),
         "unknown id": (dict(id=UNKNOWN_ID), [], 1),
     }
-    keys = task_keys(emulator, ["a", "b"] + list(cases) + ["one", "unknown instance"])
-    run = run_ok([
-        dict(task("a", dict(project, name="web", rules=[SSH], instances=["web-1", "web-2"], api_key=keys["a"])),
-             register="web"),
-        dict(task("b", dict(project, name="db", rules=[PING], instances=["web-2"], api_key=keys["b"])), register="db"),
-    ] + [dict(task(name, dict(args, api_key=keys[name]), INFO), check_mode=(name == "all"))
-         for name, (args, _wanted, _budget) in cases.items()] + [
-        task("one", dict(id=web_id, api_key=keys["one"]), INFO),
-        failing("unknown instance", dict(project, instance="nope", api_key=keys["unknown instance"]), INFO),
-    ], emulator)
+    run, logs, _keys = keyed_run(emulator, [
+        dict(task("a", dict(project, name="web", rules=[SSH], instances=["web-1", "web-2"])), register="web"),
+        dict(task("b", dict(project, name="db", rules=[PING], instances=["web-2"])), register="db"),
+    ] + [dict(task(name, args, INFO), check_mode=(name == "all")) for name, (args, _wanted, _budget) in cases.items()] + [
+        task("one", dict(id=web_id), INFO),
+        failing("unknown instance", dict(project, instance="nope"), INFO),
+    ])
+    assert run.rc == 0, run
     made = {"web": run.task("a")["firewall"], "db": run.task("b")["firewall"]}
-    logs = calls_by_key(emulator, keys)
     for name, (args, wanted, budget) in cases.items():
         result = run.task(name)
         assert result["changed"] is False and [f["id"] for f in result["firewalls"]] == [made[w]["id"] for w in wanted], name

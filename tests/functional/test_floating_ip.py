@@ -247,14 +247,9 @@ def test_noop_budget(emulator):
         ("other node by name: not looked up", dict(by_ids, node=other["name"]), 1),
     ]
     # One playbook: every case for real and in check mode, each task with its own key to split the log by.
-    runs = [(title, mode) for title, _args, _budget in cases for mode in ("", "check ")]
-    keys = task_keys(emulator, [mode + title for title, mode in runs])
-    tasks = []
-    for title, args, _budget in cases:
-        tasks.append(task(title, dict(args, api_key=keys[title])))
-        tasks.append(checked("check " + title, dict(args, api_key=keys["check " + title])))
-    run = run_ok(tasks, emulator)
-    logs = calls_by_key(emulator, keys)
+    run, logs, _keys = keyed_run(emulator, [one for title, args, _budget in cases
+                                            for one in (task(title, args), checked("check " + title, args))])
+    assert run.rc == 0 and "Traceback" not in run.output, run
     for title, args, budget in cases:
         for mode in ("", "check "):
             result = run.task(mode + title)

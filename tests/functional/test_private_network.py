@@ -5,7 +5,7 @@ import pytest
 
 from tests.emulator.harness import make_instances
 from tests.functional.steps import PAGE, UNKNOWN_ID, calls, run_ok, steps
-from tests.functional.test_floating_ip import calls_by_key, keyed_run, refused_in_one_run, task_keys
+from tests.functional.test_floating_ip import keyed_run, refused_in_one_run
 
 MODULE = "hostupcloud.cloud.huc_private_network"
 INFO = "hostupcloud.cloud.huc_private_network_info"
@@ -200,16 +200,14 @@ def test_info_filters_and_budgets(emulator, world):
         "instance id": (dict(project, instance=world["web-1"]), ["a"], 1),
         "instance without": (dict(project, instance="web-2"), [], 2),
     }
-    keys = task_keys(emulator, ["a", "b"] + list(cases) + ["one"])
-    run = run_ok([
-        dict(task("a", dict(project, name="a", cidr="10.1.0.0/24", instances=["web-1", "db-1"], api_key=keys["a"])),
-             register="first"),
-        task("b", dict(project, name="b", cidr="10.2.0.0/24", instances=["db-1"], api_key=keys["b"])),
-    ] + [task(name, dict(args, api_key=keys[name]), INFO) for name, (args, _wanted, _budget) in cases.items()] + [
-        task("one", dict(id=first_id, api_key=keys["one"]), INFO),
-    ], emulator)
+    run, logs, _keys = keyed_run(emulator, [
+        dict(task("a", dict(project, name="a", cidr="10.1.0.0/24", instances=["web-1", "db-1"])), register="first"),
+        task("b", dict(project, name="b", cidr="10.2.0.0/24", instances=["db-1"])),
+    ] + [task(name, args, INFO) for name, (args, _wanted, _budget) in cases.items()] + [
+        task("one", dict(id=first_id), INFO),
+    ])
+    assert run.rc == 0 and "Traceback" not in run.output, run
     made = {"a": run.task("a")["private_network"], "b": run.task("b")["private_network"]}
-    logs = calls_by_key(emulator, keys)
     for name, (args, wanted, budget) in cases.items():
         result = run.task(name)
         assert result["changed"] is False, name

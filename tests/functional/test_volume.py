@@ -6,7 +6,7 @@ import pytest
 from tests.emulator.harness import make_instances
 from tests.functional.playbook import run_playbook
 from tests.functional.steps import PAGE, UNKNOWN_ID, calls, run_ok, steps
-from tests.functional.test_floating_ip import calls_by_key, refused_in_one_run, task_keys
+from tests.functional.test_floating_ip import keyed_run, refused_in_one_run
 
 MODULE = "hostupcloud.cloud.huc_volume"
 INFO = "hostupcloud.cloud.huc_volume_info"
@@ -307,15 +307,13 @@ def test_info_filters_and_budgets(emulator, world):
         "unknown id": (dict(id=UNKNOWN_ID), [], 1),
     }
     # One playbook ("all" in check mode), each task with its own key: the log is split by task for the budgets.
-    keys = task_keys(emulator, list(cases) + ["one", "unknown instance", "unknown node"])
-    tasks = [dict(task(name, dict(args, api_key=keys[name]), INFO), check_mode=(name == "all"))
-             for name, (args, _wanted, _budget) in cases.items()]
-    run = run_ok(tasks + [
-        task("one", dict(id=attached, api_key=keys["one"]), INFO),
-        failing("unknown instance", dict(project, instance="nope", api_key=keys["unknown instance"]), INFO),
-        failing("unknown node", dict(project, node="mars1-n1", api_key=keys["unknown node"]), INFO),
-    ], emulator)
-    logs = calls_by_key(emulator, keys)
+    run, logs, _keys = keyed_run(emulator, [
+        dict(task(name, args, INFO), check_mode=(name == "all")) for name, (args, _wanted, _budget) in cases.items()] + [
+        task("one", dict(id=attached), INFO),
+        failing("unknown instance", dict(project, instance="nope"), INFO),
+        failing("unknown node", dict(project, node="mars1-n1"), INFO),
+    ])
+    assert run.rc == 0, run
     for name, (args, wanted, budget) in cases.items():
         result = run.task(name)
         assert result["changed"] is False and [v["id"] for v in result["volumes"]] == wanted, name
