@@ -15,6 +15,7 @@ task, failing, checked = steps(MODULE)
 FIELDS = ["address", "created_at", "id", "instance_id", "node_id", "project_id", "reverse_dns"]
 
 
+# Splitting one playbook's request log by task: test_volume, test_firewall and test_private_network use these too.
 def task_keys(emulator, names, permissions=("read", "write"), taken=()):
     """One new API key per name, all with distinct prefixes (and none of the taken keys' prefixes): the emulator
     logs each request's key prefix, so one playbook's request log can be split task by task (see calls_by_key)."""
