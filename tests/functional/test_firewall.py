@@ -5,7 +5,8 @@ import pytest
 
 from tests.emulator.harness import make_instances
 from tests.functional.playbook import run_playbook
-from tests.functional.steps import PAGE, UNKNOWN_ID, calls, refused, run_ok, steps
+from tests.functional.steps import PAGE, UNKNOWN_ID, calls, run_ok, steps
+from tests.functional.test_floating_ip import keyed_run, refused_in_one_run
 
 MODULE = "hostupcloud.cloud.huc_firewall"
 INFO = "hostupcloud.cloud.huc_firewall_info"
@@ -125,21 +126,23 @@ def test_lifecycle_check_create_rerun_add_purge_delete(emulator, world):
 
 
 def test_by_id_renames_and_budget(emulator, world):
-    run = run_ok([task("create", dict(project=emulator.project_id, name="web", rules=[SSH], instances=[world["web-1"]]))],
-                 emulator)
-    fid = run.task("create")["firewall"]["id"]
-    emulator.clear_requests()
-    run = run_ok([task("noop", dict(id=fid, rules=[SSH], instances=[world["web-1"]])),
-                  task("rename", dict(id=fid, name="front"))], emulator)
+    """One playbook: made by name, then by id a no-op (1 request) and a rename (2), each task with its own key."""
+    fid = "{{ made.firewall.id }}"
+    run, logs, _keys = keyed_run(emulator, [
+        dict(task("create", dict(project=emulator.project_id, name="web", rules=[SSH], instances=[world["web-1"]])),
+             register="made"),
+        task("noop", dict(id=fid, rules=[SSH], instances=[world["web-1"]])),
+        task("rename", dict(id=fid, name="front")),
+    ])
+    assert run.rc == 0 and run.status("create") == "changed", run
     assert run.task("noop")["changed"] is False
     assert run.task("rename")["changed"] is True and run.task("rename")["firewall"]["name"] == "front"
-    one = "/api/firewalls/" + fid
-    assert calls(emulator) == [("GET", one, {}), ("GET", one, {}), ("PATCH", one, {})]
+    one = "/api/firewalls/" + run.task("create")["firewall"]["id"]
+    assert logs["noop"] + logs["rename"] == [("GET", one, {}), ("GET", one, {}), ("PATCH", one, {})]
 
 
 def test_refusals_are_clear_and_write_nothing(emulator, world):
-    run_ok([task("create", dict(project=emulator.project_id, name="web", rules=[SSH]))], emulator)
-    emulator.clear_requests()
+    """One playbook: firewall web made, then every refusal for real and in check mode, then port 0 alone."""
     new = dict(project=emulator.project_id, name="new")
     invalid = "invalid input (validation_error): rules: "
     cases = {
@@ -177,12 +180,14 @@ def test_refusals_are_clear_and_write_nothing(emulator, world):
         "new by id": (dict(id=UNKNOWN_ID, rules=[SSH]), "no firewall with id %s" % UNKNOWN_ID),
         "unknown project": (dict(new, project="nope"), "project 'nope' not found (by id or name); known: default"),
     }
-    run = refused(emulator, failing, cases)
-    assert run.task("port 0")["failure"] == {
+    run, logs = refused_in_one_run(emulator, failing, cases,
+                                   setup=[task("create", dict(project=emulator.project_id, name="web", rules=[SSH]))],
+                                   alone=[failing("port 0 alone", dict(new, rules=[dict(SSH, port=0)]))])
+    assert run.status("create") == "changed"
+    assert run.task("check port 0")["failure"] == run.task("port 0")["failure"] == {
         "status": None, "code": "validation_error", "message": "invalid request: rules",
         "details": {"rules": "item 1: port 0: ports must be between 1 and 65535"}}
-    run = run_playbook([failing("port 0 alone", dict(new, rules=[dict(SSH, port=0)]))], emulator=emulator)
-    assert emulator.requests() == []  # nothing sent at all
+    assert logs["port 0 alone"] == []  # nothing sent at all
     assert [f["name"] for f in firewalls(emulator)] == ["web"]
 
 
@@ -197,27 +202,33 @@ def test_a_read_only_key_fails_with_403(emulator, world):
 
 
 def test_info_filters_and_budgets(emulator, world):
-    run = run_ok([
-        task("a", dict(project=emulator.project_id, name="web", rules=[SSH], instances=["web-1", "web-2"])),
-        task("b", dict(project=emulator.project_id, name="db", rules=[PING], instances=["web-2"])),
-    ], emulator)
-    web, db = run.task("a")["firewall"], run.task("b")["firewall"]
-    emulator.clear_requests()
+    """Two firewalls made, then every filter read, in one playbook ("all" in check mode); each task has its own
+    key, so the request log splits by task for the budgets."""
     project = dict(project=emulator.project_id)
+    web_id = "{{ web.firewall.id }}"
     cases = {
-        "all": (project, [web["id"], db["id"]], 1),
-        "name": (dict(project, name="db"), [db["id"]], 1),
-        "id": (dict(id=web["id"]), [web["id"]], 1),
-        "instance name": (dict(project, instance="web-2"), [web["id"], db["id"]], 2),
-        "instance id": (dict(project, instance=world["web-1"]), [web["id"]], 1),
+        "all": (project, ["web", "db"], 1),
+        "name": (dict(project, name="db"), ["db"], 1),
+        "id": (dict(id=web_id), ["web"], 1),
+        "instance name": (dict(project, instance="web-2"), ["web", "db"], 2),
+        "instance id": (dict(project, instance=world["web-1"]), ["web"], 1),
         "instance without": (dict(project, instance="web-3"), [], 2),
         "unknown id": (dict(id=UNKNOWN_ID), [], 1),
     }
+    run, logs, _keys = keyed_run(emulator, [
+        dict(task("a", dict(project, name="web", rules=[SSH], instances=["web-1", "web-2"])), register="web"),
+        dict(task("b", dict(project, name="db", rules=[PING], instances=["web-2"])), register="db"),
+    ] + [dict(task(name, args, INFO), check_mode=(name == "all")) for name, (args, _wanted, _budget) in cases.items()] + [
+        task("one", dict(id=web_id), INFO),
+        failing("unknown instance", dict(project, instance="nope"), INFO),
+    ])
+    assert run.rc == 0, run
+    made = {"web": run.task("a")["firewall"], "db": run.task("b")["firewall"]}
     for name, (args, wanted, budget) in cases.items():
-        result = run_ok([task(name, args, INFO)], emulator, args=["--check"] if name == "all" else []).task(name)
-        assert result["changed"] is False and [f["id"] for f in result["firewalls"]] == wanted, name
-        assert len(calls(emulator)) == budget, name
-    assert run_ok([task("one", dict(id=web["id"]), INFO)], emulator).task("one")["firewalls"] == [web]
-    run = run_playbook([failing("unknown instance", dict(project, instance="nope"), INFO)], emulator=emulator)
+        result = run.task(name)
+        assert result["changed"] is False and [f["id"] for f in result["firewalls"]] == [made[w]["id"] for w in wanted], name
+        assert len(logs[name]) == budget, name
+    assert run.task("one")["firewalls"] == [made["web"]]
+    assert run.status("unknown instance") == "failed"
     assert "instance 'nope' not found (by id or name); known: web-1, web-2, web-3" in run.task("unknown instance")["msg"]
     assert "Traceback" not in run.output

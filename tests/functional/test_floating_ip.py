@@ -1,16 +1,96 @@
 """huc_floating_ip and huc_floating_ip_info through ansible-playbook against the emulator: lifecycle, budgets,
 refusals before any write, lost allocate answers."""
 
+from urllib.parse import parse_qsl
+
 import pytest
 
 from tests.emulator.harness import make_instances
 from tests.functional.playbook import run_playbook
-from tests.functional.steps import PAGE, UNKNOWN_ID, calls, run_ok, steps, writes
+from tests.functional.steps import PAGE, UNKNOWN_ID, calls, run_ok, steps
 
 MODULE = "hostupcloud.cloud.huc_floating_ip"
 INFO = "hostupcloud.cloud.huc_floating_ip_info"
 task, failing, checked = steps(MODULE)
 FIELDS = ["address", "created_at", "id", "instance_id", "node_id", "project_id", "reverse_dns"]
+
+
+# Splitting one playbook's request log by task: test_volume, test_firewall and test_private_network use these too.
+def task_keys(emulator, names, permissions=("read", "write"), taken=()):
+    """One new API key per name, all with distinct prefixes (and none of the taken keys' prefixes): the emulator
+    logs each request's key prefix, so one playbook's request log can be split task by task (see calls_by_key)."""
+    keys, prefixes = {}, set(secret[:8] for secret in taken)
+    for name in names:
+        secret = emulator.create_key(name="task-key", permissions=list(permissions))["key"]
+        while secret[:8] in prefixes:
+            secret = emulator.create_key(name="task-key", permissions=list(permissions))["key"]
+        prefixes.add(secret[:8])
+        keys[name] = secret
+    return keys
+
+
+def calls_by_key(emulator, keys):
+    """calls(emulator) split by key: {name: [(method, path, query dict), ...]} for keys from task_keys; the log
+    is cleared. A request with any other key (or none) fails the test."""
+    names = dict((secret[:8], name) for name, secret in keys.items())
+    assert len(names) == len(keys), "two keys share a prefix"
+    split = dict((name, []) for name in keys)
+    for entry in emulator.requests():
+        assert entry["keyPrefix"] in names, entry
+        split[names[entry["keyPrefix"]]].append((entry["method"], entry["path"], dict(parse_qsl(entry["query"]))))
+    emulator.clear_requests()
+    return split
+
+
+def module_args(one_task):
+    return [value for name, value in one_task.items() if name.startswith("hostupcloud.cloud.")][0]
+
+
+def with_key(one_task, secret):
+    """The task with api_key: secret among its module's arguments."""
+    return dict((name, dict(value, api_key=secret) if name.startswith("hostupcloud.cloud.") else value)
+                for name, value in one_task.items())
+
+
+def keyed_run(emulator, tasks, **kwargs):
+    """run_playbook(tasks) where every task (names unique) sends its requests with a key of its own: a new one, or
+    the api_key it already has. Returns (run, {task name: its calls}, {task name: its key}); the log is cleared.
+    No key may show in the output."""
+    names = [one["name"] for one in tasks]
+    assert len(set(names)) == len(names), names
+    given = dict((one["name"], module_args(one)["api_key"]) for one in tasks if "api_key" in module_args(one))
+    new = task_keys(emulator, [name for name in names if name not in given], taken=given.values())
+    # The new keys reach the tasks through the environment: a failed task's error quotes the playbook around it.
+    variables = dict((name, "TASK_KEY_%d" % number) for number, name in enumerate(new))
+    tasks = [one if one["name"] in given else with_key(one, "{{ lookup('env', '%s') }}" % variables[one["name"]])
+             for one in tasks]
+    env = dict(kwargs.pop("env", None) or {}, **dict((variables[name], secret) for name, secret in new.items()))
+    run = run_playbook(tasks, emulator=emulator, env=env, **kwargs)
+    keys = dict(new, **given)
+    for secret in [emulator.write_key, emulator.read_key] + list(keys.values()):
+        assert secret not in run.output
+    return run, calls_by_key(emulator, keys), keys
+
+
+def refused_in_one_run(emulator, failing, cases, setup=(), alone=()):
+    """steps.refused in one playbook: the setup tasks, then every case {name: (args, message)} once for real and
+    once in check mode ("check <name>"), then the alone tasks, each with its own key. Every case must fail with
+    its message and a whole failure, no traceback, no key in the output, and no write (per task, from the log
+    split by key). Returns (run, {task name: its calls})."""
+    tasks = list(setup)
+    for name, (args, _message) in cases.items():
+        tasks += [failing(name, args), dict(failing("check " + name, args), check_mode=True)]
+    run, logs, _keys = keyed_run(emulator, tasks + list(alone))
+    for name, (_args, message) in cases.items():
+        for title in (name, "check " + name):
+            assert run.status(title) == "failed", (title, run.task(title))
+            assert message in run.task(title)["msg"], (title, run.task(title)["msg"])
+            failure = run.task(title)["failure"]
+            assert failure["code"] and failure["message"] and isinstance(failure["details"], dict), (title, failure)
+            # Every refusal comes before any write, in check mode and in a real run alike.
+            assert [call for call in logs[title] if call[0] != "GET"] == [], (title, logs[title])
+    assert "Traceback" not in run.output
+    return run, logs
 
 
 def floating_ips(emulator):
@@ -167,13 +247,17 @@ def test_noop_budget(emulator):
         ("other node by id: a warning", dict(by_ids, node=other["id"]), 1),
         ("other node by name: not looked up", dict(by_ids, node=other["name"]), 1),
     ]
+    # One playbook: every case for real and in check mode, each task with its own key to split the log by.
+    run, logs, _keys = keyed_run(emulator, [one for title, args, _budget in cases
+                                            for one in (task(title, args), checked("check " + title, args))])
+    assert run.rc == 0 and "Traceback" not in run.output, run
     for title, args, budget in cases:
-        for mode in ([], ["--check"]):
-            run = run_ok([task(title, args)], emulator, args=mode)
-            assert run.task(title)["changed"] is False, title
-            log = calls(emulator)
+        for mode in ("", "check "):
+            result = run.task(mode + title)
+            assert result["changed"] is False, (title, mode)
+            log = logs[mode + title]
             assert len(log) == budget and all(method == "GET" for method, _path, _query in log), (title, mode, log)
-            warnings = run.task(title).get("warnings", [])
+            warnings = result.get("warnings", [])
             if title.startswith("other node by id"):
                 assert len(warnings) == 1 and "node (the floating IP is on node id %s)" % emulator.node_id in warnings[0]
                 assert "only apply at creation" in warnings[0]
@@ -238,28 +322,34 @@ def test_refusals_fail_before_any_write(emulator_factory):
                            "parameters are mutually exclusive: id|address", "invalid_argument"),
     }
     before = floating_ips(emulator)
-    for mode in ([], ["--check"]):
-        run = run_playbook([failing(name, args) for name, (args, _msg, _code) in cases.items()], emulator=emulator,
-                           args=mode)
-        for name, (_args, message, code) in cases.items():
-            result = run.task(name)
-            if name == "read-only key" and mode:
+    # One playbook: every case for real, then in check mode ("check <name>"), each task with its own key (the check
+    # mode read-only case with a read-only key of its own), so the request log splits by task.
+    check_read_key = task_keys(emulator, ["check"], permissions=["read"], taken=[emulator.read_key])["check"]
+    tasks = []
+    for name, (args, _msg, _code) in cases.items():
+        tasks.append(failing(name, args))
+        check_args = dict(args, api_key=check_read_key) if name == "read-only key" else args
+        tasks.append(dict(failing("check " + name, check_args), check_mode=True))
+    run, logs, _keys = keyed_run(emulator, tasks)  # no key in the output
+    for name, (_args, message, code) in cases.items():
+        for title in (name, "check " + name):
+            result = run.task(title)
+            if title == "check read-only key":
                 # Check mode only reads, which a read key may: the allocation is predicted.
-                assert run.status(name) == "changed" and result["floating_ip"]["instance_id"] == ids["web-2"]
+                assert run.status(title) == "changed" and result["floating_ip"]["instance_id"] == ids["web-2"]
                 continue
-            assert run.status(name) == "failed", (name, result)
-            assert message in result["msg"], (name, result["msg"])
-            assert result["failure"]["code"] == code, (name, result["failure"])
-        if not mode:
-            assert run.task("read-only key")["failure"]["status"] == 403
-        assert run.task("bad address")["failure"]["details"] == {
+            assert run.status(title) == "failed", (title, result)
+            assert message in result["msg"], (title, result["msg"])
+            assert result["failure"]["code"] == code, (title, result["failure"])
+    assert run.task("read-only key")["failure"]["status"] == 403
+    for title in ("bad address", "check bad address"):
+        assert run.task(title)["failure"]["details"] == {
             "address": "must be an IPv4 address such as 203.0.113.10, got '203.0.113.300'"}
-        assert "Traceback" not in run.output
-        assert emulator.write_key not in run.output and emulator.read_key not in run.output
-        # The only write that reached the API is the read-only key's POST, refused with 403 (none in check mode).
-        assert writes(emulator) == ([("POST", "/api/floating-ips")] if not mode else []), mode
-        assert floating_ips(emulator) == before
-        emulator.clear_requests()
+    assert "Traceback" not in run.output
+    # The only write that reached the API is the read-only key's POST, refused with 403 (none in check mode).
+    assert [(title, method, path) for title, log in logs.items() for method, path, _query in log if method != "GET"] == [
+        ("read-only key", "POST", "/api/floating-ips")]
+    assert floating_ips(emulator) == before
 
 
 @pytest.mark.parametrize("after_action", [False, True], ids=["dropped before the server acts", "answer lost after"])

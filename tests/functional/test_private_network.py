@@ -4,8 +4,8 @@ attachments, purge, overlaps, budgets, refusals."""
 import pytest
 
 from tests.emulator.harness import make_instances
-from tests.functional.playbook import run_playbook
-from tests.functional.steps import PAGE, UNKNOWN_ID, calls, refused, run_ok, steps
+from tests.functional.steps import PAGE, UNKNOWN_ID, calls, run_ok, steps
+from tests.functional.test_floating_ip import keyed_run, refused_in_one_run
 
 MODULE = "hostupcloud.cloud.huc_private_network"
 INFO = "hostupcloud.cloud.huc_private_network_info"
@@ -25,6 +25,7 @@ def test_lifecycle_check_create_rerun_attach_purge_delete(emulator, world):
     project = dict(project=emulator.project_id, name="backend")
     args = dict(project, cidr="10.10.0.0/24", instances=["web-1", world["db-1"]])
     by_ids = dict(args, instances=[world["db-1"], world["web-1"]])
+    gone = dict(project, state="absent")
     run = run_ok([
         dict(task("check create", args), check_mode=True),
         task("create", args),
@@ -37,6 +38,10 @@ def test_lifecycle_check_create_rerun_attach_purge_delete(emulator, world):
         task("purge", dict(project, instances=[world["web-2"]], purge_instances=True)),
         task("purge again", dict(project, instances=[world["web-2"]], purge_instances=True)),
         task("other cidr warns", dict(project, cidr="10.20.0.0/24")),
+        failing("absent attached", gone),
+        dict(task("check absent", dict(gone, force=True)), check_mode=True),
+        task("absent", dict(gone, force=True)),
+        task("absent again", gone),
     ], emulator, args=["--diff"])
 
     predicted = run.task("check create")
@@ -89,15 +94,13 @@ def test_lifecycle_check_create_rerun_attach_purge_delete(emulator, world):
         listing, detach, detach,                                       # purge: detach two
         listing,                                                       # purge again
         listing,                                                       # other cidr: a warning
+        listing,                                                       # absent attached: refused
+        listing,                                                       # check absent
+        listing, detach, ("DELETE", one, {}),                          # absent: detach, delete
+        listing,                                                       # absent again
     ]
 
-    gone = dict(project, state="absent")
-    run = run_playbook([
-        failing("absent attached", gone),
-        dict(task("check absent", dict(gone, force=True)), check_mode=True),
-        task("absent", dict(gone, force=True)),
-        task("absent again", gone),
-    ], emulator=emulator, args=["--diff"])
+    # Delete: refused while attached, then with force (check mode first); then absent again.
     assert "Traceback" not in run.output
     assert run.task("absent attached")["msg"] == (
         "private network backend has 1 instances attached (%s); set force: true to detach them and delete it"
@@ -105,17 +108,20 @@ def test_lifecycle_check_create_rerun_attach_purge_delete(emulator, world):
     assert run.task("absent")["changed"] is True and run.task("absent")["diff"]["after"] == {}
     assert run.task("check absent")["diff"] == run.task("absent")["diff"]
     assert run.task("absent again")["changed"] is False and run.task("absent again")["private_network"] is None
-    assert calls(emulator) == [listing, listing, listing, detach, ("DELETE", one, {}), listing]
     assert networks(emulator) == []
 
 
 def test_budget_by_id(emulator, world):
-    created = run_ok([task("create", dict(project=emulator.project_id, name="n", cidr="192.168.1.0/29",
-                                          instances=[world["web-1"]]))], emulator).task("create")["private_network"]
-    emulator.clear_requests()
-    run = run_ok([task("noop", dict(id=created["id"], instances=[world["web-1"]]))], emulator)
+    """One playbook: made by name, then a no-op by id (1 request), each task with its own key."""
+    run, logs, _keys = keyed_run(emulator, [
+        dict(task("create", dict(project=emulator.project_id, name="n", cidr="192.168.1.0/29", instances=[world["web-1"]])),
+             register="made"),
+        task("noop", dict(id="{{ made.private_network.id }}", instances=[world["web-1"]])),
+    ])
+    assert run.rc == 0 and run.status("create") == "changed", run
+    created = run.task("create")["private_network"]
     assert run.task("noop")["changed"] is False
-    assert calls(emulator) == [("GET", "/api/networks/" + created["id"], {})]
+    assert logs["noop"] == [("GET", "/api/networks/" + created["id"], {})]
 
 
 def test_a_cidr_is_used_in_its_canonical_form(emulator):
@@ -123,11 +129,10 @@ def test_a_cidr_is_used_in_its_canonical_form(emulator):
     form: the network is created with the clean cidr, a rerun changes nothing and warns of nothing, an overlap is
     refused naming the clean cidr."""
     project = dict(project=emulator.project_id)
-    run_ok([task("first", dict(project, name="backend", cidr="10.10.0.0/24"))], emulator)
-    emulator.clear_requests()
     spaced = dict(project, name="spaced", cidr=" 10.20.0.0/24 ")
     netmask = dict(project, name="netmask", cidr="\t10.30.0.0/255.255.255.0\n")
     run = run_ok([
+        task("first", dict(project, name="backend", cidr="10.10.0.0/24")),
         checked("check spaced", spaced),
         task("spaced", spaced),
         task("spaced again", spaced),
@@ -150,7 +155,11 @@ def test_a_cidr_is_used_in_its_canonical_form(emulator):
 
 
 def test_refusals_are_clear_and_write_nothing(emulator, world):
-    run_ok([task("create", dict(project=emulator.project_id, name="backend", cidr="10.10.0.0/24"))], emulator)
+    """Network backend made through the API, then one playbook: every refusal for real and in check mode, then a
+    bad cidr alone."""
+    status, _headers, body = emulator.call("POST", "/networks", body={
+        "projectId": emulator.project_id, "name": "backend", "cidr": "10.10.0.0/24"})
+    assert status == 201, body
     emulator.clear_requests()
     new = dict(project=emulator.project_id, name="new")
     invalid = "invalid input (validation_error): cidr: "
@@ -171,35 +180,40 @@ def test_refusals_are_clear_and_write_nothing(emulator, world):
         "new by id": (dict(id=UNKNOWN_ID, cidr="10.50.0.0/24"), "no private network with id %s" % UNKNOWN_ID),
         "bad name": (dict(new, name="Bad_1", cidr="10.60.0.0/24"), "invalid input (validation_error): name: "),
     }
-    run = refused(emulator, failing, cases)
-    assert run.task("overlap")["failure"]["code"] == "cidr_overlap"
-    assert run.task("overlap")["failure"]["details"] == {"cidr": "overlaps network backend (10.10.0.0/24)"}
-    run_playbook([failing("bad alone", dict(new, cidr="8.8.8.0/24"))], emulator=emulator)
-    assert emulator.requests() == []  # checked before any request
+    run, logs = refused_in_one_run(emulator, failing, cases, alone=[failing("bad alone", dict(new, cidr="8.8.8.0/24"))])
+    assert run.task("check overlap")["failure"]["code"] == "cidr_overlap"
+    assert run.task("check overlap")["failure"]["details"] == {"cidr": "overlaps network backend (10.10.0.0/24)"}
+    assert logs["bad alone"] == []  # checked before any request
     assert [n["name"] for n in networks(emulator)] == ["backend"]
 
 
 def test_info_filters_and_budgets(emulator, world):
-    run = run_ok([
-        task("a", dict(project=emulator.project_id, name="a", cidr="10.1.0.0/24", instances=["web-1", "db-1"])),
-        task("b", dict(project=emulator.project_id, name="b", cidr="10.2.0.0/24", instances=["db-1"])),
-    ], emulator)
-    first, second = run.task("a")["private_network"], run.task("b")["private_network"]
-    emulator.clear_requests()
+    """Two networks made, then every filter read, in one playbook; each task has its own key, so the request log
+    splits by task for the budgets."""
     project = dict(project=emulator.project_id)
+    first_id = "{{ first.private_network.id }}"
     cases = {
-        "all": (project, [first["id"], second["id"]], 1),
-        "name": (dict(project, name="b"), [second["id"]], 1),
-        "id": (dict(id=first["id"]), [first["id"]], 1),
-        "instance name": (dict(project, instance="db-1"), [first["id"], second["id"]], 2),
-        "instance id": (dict(project, instance=world["web-1"]), [first["id"]], 1),
+        "all": (project, ["a", "b"], 1),
+        "name": (dict(project, name="b"), ["b"], 1),
+        "id": (dict(id=first_id), ["a"], 1),
+        "instance name": (dict(project, instance="db-1"), ["a", "b"], 2),
+        "instance id": (dict(project, instance=world["web-1"]), ["a"], 1),
         "instance without": (dict(project, instance="web-2"), [], 2),
     }
+    run, logs, _keys = keyed_run(emulator, [
+        dict(task("a", dict(project, name="a", cidr="10.1.0.0/24", instances=["web-1", "db-1"])), register="first"),
+        task("b", dict(project, name="b", cidr="10.2.0.0/24", instances=["db-1"])),
+    ] + [task(name, args, INFO) for name, (args, _wanted, _budget) in cases.items()] + [
+        task("one", dict(id=first_id), INFO),
+    ])
+    assert run.rc == 0 and "Traceback" not in run.output, run
+    made = {"a": run.task("a")["private_network"], "b": run.task("b")["private_network"]}
     for name, (args, wanted, budget) in cases.items():
-        result = run_ok([task(name, args, INFO)], emulator).task(name)
-        assert result["changed"] is False and [n["id"] for n in result["private_networks"]] == wanted, name
-        assert len(calls(emulator)) == budget, name
-    assert run_ok([task("one", dict(id=first["id"]), INFO)], emulator).task("one")["private_networks"] == [first]
+        result = run.task(name)
+        assert result["changed"] is False, name
+        assert [n["id"] for n in result["private_networks"]] == [made[w]["id"] for w in wanted], name
+        assert len(logs[name]) == budget, name
+    assert run.task("one")["private_networks"] == [made["a"]]
 
 
 def test_inventory_private_ips_one_listing_per_project_only_when_asked(emulator):

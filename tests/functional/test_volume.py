@@ -5,7 +5,8 @@ import pytest
 
 from tests.emulator.harness import make_instances
 from tests.functional.playbook import run_playbook
-from tests.functional.steps import PAGE, UNKNOWN_ID, calls, refused, run_ok, steps
+from tests.functional.steps import PAGE, UNKNOWN_ID, calls, run_ok, steps
+from tests.functional.test_floating_ip import keyed_run, refused_in_one_run
 
 MODULE = "hostupcloud.cloud.huc_volume"
 INFO = "hostupcloud.cloud.huc_volume_info"
@@ -231,15 +232,15 @@ def test_refusals_are_clear_and_write_nothing(emulator, world):
         "unknown project": (dict(new, project="nope", node=emulator.node_id),
                             "project 'nope' not found (by id or name); known: default"),
     }
-    check_run = refused(emulator, failing, cases)  # the --check run: the same messages
-    assert check_run.task("shrink")["failure"]["code"] == "volume_shrink"
-    assert check_run.task("too small")["failure"] == {"status": None, "code": "validation_error",
+    run, _logs = refused_in_one_run(emulator, failing, cases)  # every case for real and in check mode: the same messages
+    assert run.task("check shrink")["failure"]["code"] == "volume_shrink"
+    assert run.task("check too small")["failure"] == {"status": None, "code": "validation_error",
                                                       "message": "invalid request: sizeGb",
                                                       "details": {"sizeGb": "must be between 1 and 10240"}}
-    assert check_run.task("other node")["failure"]["code"] == "wrong_node"
-    assert check_run.task("other node")["failure"]["details"] == {"instanceNodeId": world["far_node"],
+    assert run.task("check other node")["failure"]["code"] == "wrong_node"
+    assert run.task("check other node")["failure"]["details"] == {"instanceNodeId": world["far_node"],
                                                                   "nodeId": emulator.node_id}
-    assert check_run.task("move without force")["failure"]["code"] == "attached"
+    assert run.task("check move without force")["failure"]["code"] == "attached"
     # Nothing changed.
     assert sorted((v["name"], v["sizeGb"], v["instanceId"]) for v in volumes(emulator)) == [
         ("data", 20, world["web-1"]), ("free", 20, None)]
@@ -305,17 +306,22 @@ def test_info_filters_and_budgets(emulator, world):
         "node and instance": (dict(project, node=emulator.node_id, instance=world["far-1"]), [], 1),
         "unknown id": (dict(id=UNKNOWN_ID), [], 1),
     }
+    # One playbook ("all" in check mode), each task with its own key: the log is split by task for the budgets.
+    run, logs, _keys = keyed_run(emulator, [
+        dict(task(name, args, INFO), check_mode=(name == "all")) for name, (args, _wanted, _budget) in cases.items()] + [
+        task("one", dict(id=attached), INFO),
+        failing("unknown instance", dict(project, instance="nope"), INFO),
+        failing("unknown node", dict(project, node="mars1-n1"), INFO),
+    ])
+    assert run.rc == 0, run
     for name, (args, wanted, budget) in cases.items():
-        run = run_ok([task(name, args, INFO)], emulator, args=["--check"] if name == "all" else [])
         result = run.task(name)
         assert result["changed"] is False and [v["id"] for v in result["volumes"]] == wanted, name
-        assert len(calls(emulator)) == budget, name
-    run = run_ok([task("one", dict(id=attached), INFO)], emulator)
+        assert len(logs[name]) == budget, name
     assert run.task("one")["volumes"] == [{
         "id": attached, "project_id": emulator.project_id, "name": "data", "size_gb": 20, "node_id": emulator.node_id,
         "instance_id": world["web-1"], "status": "attached", "created_at": run.task("one")["volumes"][0]["created_at"]}]
-    run = run_playbook([failing("unknown instance", dict(project, instance="nope"), INFO),
-                        failing("unknown node", dict(project, node="mars1-n1"), INFO)], emulator=emulator)
+    assert run.status("unknown instance") == "failed" and run.status("unknown node") == "failed"
     assert "instance 'nope' not found (by id or name); known: far-1, web-1, web-2" in run.task("unknown instance")["msg"]
     assert "node 'mars1-n1' not found (by id or name)" in run.task("unknown node")["msg"]
     assert "Traceback" not in run.output
