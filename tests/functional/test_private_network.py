@@ -199,6 +199,7 @@ def test_info_filters_and_budgets(emulator, world):
         "instance name": (dict(project, instance="db-1"), ["a", "b"], 2),
         "instance id": (dict(project, instance=world["web-1"]), ["a"], 1),
         "instance without": (dict(project, instance="web-2"), [], 2),
+        "unknown instance": (dict(project, instance="nope"), [], 1),  # matches nothing: the instance lookup only
     }
     run, logs, _keys = keyed_run(emulator, [
         dict(task("a", dict(project, name="a", cidr="10.1.0.0/24", instances=["web-1", "db-1"])), register="first"),
