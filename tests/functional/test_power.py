@@ -4,6 +4,7 @@ import pytest
 
 from tests.emulator.harness import make_instances
 from tests.functional.clockwork import Clockwork
+from tests.functional.playbook import run_playbook
 
 FAST = {"provision_seconds": 0.5, "transition_seconds": 0.5}
 
@@ -40,14 +41,14 @@ FINAL = {"started": "running", "stopped": "stopped", "restarted": "running"}
 
 
 @pytest.mark.parametrize("state", sorted(EXPECTED))
-def test_every_state_from_every_status(play, emulator_factory, state):
+def test_every_state_from_every_status(emulator_factory, state):
     # Transitions of 30 s that complete only when the module's requests move the clock: the
     # module sees every starting status, and waits are instant.
     emulator = emulator_factory(provision_seconds=30, transition_seconds=30)
     ids = make_instances(emulator, ["vm-%s" % s for s in START], {"vm-%s" % s: s for s in START})
     with Clockwork(emulator, step=30):
-        run = play([power(instances=list(ids), state=state)], emulator=emulator,
-                   env={"HUC_PROJECT": emulator.project_id})
+        run = run_playbook([power(instances=list(ids), state=state)], emulator=emulator,
+                           env={"HUC_PROJECT": emulator.project_id})
     assert run.rc == 0, run
     results = dict((item["name"], item) for item in run.task("power")["instances"])
     for before in START:
@@ -63,12 +64,13 @@ def test_every_state_from_every_status(play, emulator_factory, state):
     assert "GET GET" not in " ".join(methods[1:]), methods
 
 
-@pytest.mark.parametrize("state", sorted(EXPECTED))
-def test_error_status_fails_before_anything_is_sent(play, emulator, state):
+def test_error_status_fails_before_anything_is_sent(play, emulator):
     make_instances(emulator, ["broken"], "error")
-    run = play([power(name="broken", state=state)], env={"HUC_PROJECT": emulator.project_id})
-    assert run.rc != 0
-    assert "broken is in status error: its power cannot be changed" in run.task("power")["msg"]
+    run = play([dict(power(name="broken", state=state), name="to " + state, ignore_errors=True) for state in sorted(EXPECTED)],
+               env={"HUC_PROJECT": emulator.project_id})
+    for state in sorted(EXPECTED):
+        assert run.status("to " + state) == "failed", state
+        assert "broken is in status error: its power cannot be changed" in run.task("to " + state)["msg"]
     assert power_posts(emulator) == []
 
 
@@ -148,13 +150,15 @@ def test_restart_without_wait_returns_the_transitional_status(play, emulator):
 
 def test_unknown_instance_and_missing_project_are_clear(play, emulator):
     make_instances(emulator, ["web"])
+    project = {"HUC_PROJECT": emulator.project_id}
+    # HUC_PROJECT is set for the first two tasks only: the last one runs without a project.
     run = play([
         {"name": "unknown", "hostupcloud.cloud.huc_power": {"instances": ["web", "nope"], "state": "started"},
-         "ignore_errors": True},
+         "ignore_errors": True, "environment": project},
         {"name": "no project", "hostupcloud.cloud.huc_power": {"name": "web", "state": "started"},
-         "ignore_errors": True},
-    ], env={"HUC_PROJECT": emulator.project_id})
+         "ignore_errors": True, "environment": project},
+        dict(power(name="web", state="started"), ignore_errors=True),
+    ])
     assert "instance 'nope' not found" in run.task("unknown")["msg"]
     assert power_posts(emulator) == []
-    run = play([power(name="web", state="started")])
-    assert run.rc != 0 and "project" in run.task("power")["msg"]
+    assert run.status("power") == "failed" and "project" in run.task("power")["msg"]
