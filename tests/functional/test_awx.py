@@ -7,6 +7,7 @@ The runs here get exactly that environment plus ANSIBLE_COLLECTIONS_PATH; the te
 ANSIBLE_* variables are removed first so that none can leak in.
 """
 
+import functools
 import os
 import re
 import subprocess
@@ -67,6 +68,7 @@ def envvars_for(inputs):
     return dict(env, ANSIBLE_COLLECTIONS_PATH=collections_path())
 
 
+@functools.lru_cache(maxsize=None)
 def core_version():
     """The ansible-core version of ANSIBLE_BIN, e.g. 2.19.14."""
     out = subprocess.run([os.path.join(ANSIBLE_BIN, "ansible"), "--version"], capture_output=True, text=True,
@@ -151,7 +153,7 @@ def run_job(tmp_path, emulator, inputs):
 
 
 def test_job_with_a_default_project(clean_environ, emulator_factory, tmp_path):
-    emulator = emulator_factory(seed_instances=3)
+    emulator = emulator_factory(seed_instances=3, provision_seconds=0.5, transition_seconds=0.5)
     runner, found, stdout = run_job(tmp_path, emulator, {
         "api_key": emulator.write_key, "api_url": emulator.api_url, "project": "default"})
     assert runner.status == "successful" and runner.rc == 0, stdout
