@@ -235,7 +235,7 @@ def _error(emulator, method, path, key=None, body=None):
     return info.value
 
 
-def test_error_messages_in_user_terms(emulator):
+def test_error_messages_in_user_terms_conflict_and_non_json_body(emulator):
     cases = [
         (_error(emulator, "GET", "/projects", key="huc_" + "x" * 40), 401, "not accepted (invalid_api_key)"),
         (_error(emulator, "POST", "/api-keys", key=emulator.read_key, body={"name": "n", "permissions": ["read"]}),
@@ -247,6 +247,19 @@ def test_error_messages_in_user_terms(emulator):
     for error, status, text in cases:
         assert error.status == status and text in str(error), str(error)
         assert error.method and error.path
+
+    # A conflict names the taken name.
+    client, _sleep = client_for(emulator)
+    body = {"projectId": emulator.project_id, "name": "dup", "nodeId": emulator.node_id,
+            "osTemplate": emulator.os_template, "vcpus": 1, "memoryMb": 1024, "diskGb": 20}
+    client.post("/instances", body)
+    error = _error(emulator, "POST", "/instances", body=body)
+    assert error.status == 409 and "dup" in str(error)
+
+    # A non-JSON error body is reported with its status.
+    emulator.fault(status=500, count=1, body="<html>upstream exploded</html>")
+    error = _error(emulator, "GET", "/projects")
+    assert error.status == 500 and "500" in str(error) and "upstream exploded" in str(error)
 
 
 def test_revoked_and_expired_keys(emulator):
@@ -263,44 +276,27 @@ def test_revoked_and_expired_keys(emulator):
         assert key not in str(error) and key not in repr(error.failure())
 
 
-def test_conflict_message(emulator):
-    client, _sleep = client_for(emulator)
-    body = {"projectId": emulator.project_id, "name": "dup", "nodeId": emulator.node_id,
-            "osTemplate": emulator.os_template, "vcpus": 1, "memoryMb": 1024, "diskGb": 20}
-    client.post("/instances", body)
-    error = _error(emulator, "POST", "/instances", body=body)
-    assert error.status == 409 and "dup" in str(error)
+def test_list_shapes_null_data_or_pagination_and_data_not_a_list(emulator):
+    """One emulator, one answer shape after another (each a one-time fault on the listing)."""
+    def answer(body):
+        emulator.clear_requests()
+        emulator.fault(status=200, count=1, methods=["GET"], pathPrefix="/api/projects", body=body,
+                       headers={"Content-Type": "application/json"})
+        return client_for(emulator)[0]
 
+    # Null data or pagination: an empty list.
+    for body in ('{"data": null}', '{"data": null, "pagination": null}', '{"data": [], "pagination": null}'):
+        client = answer(body)
+        assert client.list("/projects") == [], body
+        assert [r["status"] for r in api_log(emulator)] == [200], body
 
-def test_non_json_error_body_reported_with_status(emulator):
-    emulator.fault(status=500, count=1, body="<html>upstream exploded</html>")
-    error = _error(emulator, "GET", "/projects")
-    assert error.status == 500 and "500" in str(error) and "upstream exploded" in str(error)
-
-
-@pytest.mark.parametrize("body", ['{"data": null}', '{"data": null, "pagination": null}',
-                                  '{"data": [], "pagination": null}'])
-def test_list_with_null_data_or_pagination_is_empty(emulator, body):
-    emulator.fault(status=200, count=1, methods=["GET"], pathPrefix="/api/projects", body=body,
-                   headers={"Content-Type": "application/json"})
-    client, _sleep = client_for(emulator)
-    assert client.list("/projects") == []
-    assert [r["status"] for r in api_log(emulator)] == [200]
-
-
-def test_list_with_null_pagination_keeps_the_page(emulator):
-    emulator.fault(status=200, count=1, methods=["GET"], pathPrefix="/api/projects",
-                   body='{"data": [{"id": "p1", "name": "one"}], "pagination": null}',
-                   headers={"Content-Type": "application/json"})
-    client, _sleep = client_for(emulator)
+    # Null pagination keeps the page.
+    client = answer('{"data": [{"id": "p1", "name": "one"}], "pagination": null}')
     assert client.list("/projects") == [{"id": "p1", "name": "one"}]
     assert len(api_log(emulator)) == 1
 
-
-def test_list_with_data_that_is_not_a_list_fails_clearly(emulator):
-    emulator.fault(status=200, count=1, methods=["GET"], pathPrefix="/api/projects",
-                   body='{"data": {"id": "p1"}}', headers={"Content-Type": "application/json"})
-    client, _sleep = client_for(emulator)
+    # Data that is not a list fails clearly.
+    client = answer('{"data": {"id": "p1"}}')
     with pytest.raises(HucApiError) as info:
         client.list("/projects")
     assert info.value.code == "invalid_response" and "/projects" in str(info.value)
