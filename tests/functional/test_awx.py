@@ -7,6 +7,7 @@ The runs here get exactly that environment plus ANSIBLE_COLLECTIONS_PATH; the te
 ANSIBLE_* variables are removed first so that none can leak in.
 """
 
+import functools
 import os
 import re
 import subprocess
@@ -67,6 +68,7 @@ def envvars_for(inputs):
     return dict(env, ANSIBLE_COLLECTIONS_PATH=collections_path())
 
 
+@functools.lru_cache(maxsize=None)
 def core_version():
     """The ansible-core version of ANSIBLE_BIN, e.g. 2.19.14."""
     out = subprocess.run([os.path.join(ANSIBLE_BIN, "ansible"), "--version"], capture_output=True, text=True,
@@ -150,26 +152,13 @@ def run_job(tmp_path, emulator, inputs):
     return runner, found, stdout
 
 
-def test_job_with_a_default_project(clean_environ, emulator_factory, tmp_path):
-    emulator = emulator_factory(seed_instances=3)
-    runner, found, stdout = run_job(tmp_path, emulator, {
-        "api_key": emulator.write_key, "api_url": emulator.api_url, "project": "default"})
-    assert runner.status == "successful" and runner.rc == 0, stdout
-    # exactly what the credential injects, nothing from the test's environment
-    assert found["environment"][1]["stdout_lines"] == ["HUC_API_KEY=<set>", "HUC_API_URL=<set>", "HUC_PROJECT=<set>"]
-    assert [p["id"] for p in found["projects"][1]["projects"]] == [emulator.project_id]
-    event, result = found["instances from HUC_PROJECT"]
-    assert event == "runner_on_ok", result
-    assert sorted(i["name"] for i in result["instances"]) == ["cache-0003", "db-0002", "web-0001"]
-    assert found["instances of a named project"][1]["instances"] == result["instances"]
-    event, result = found["power without a project"]
-    assert event == "runner_on_ok" and result["changed"] is True, result
-    assert [i["status"] for i in result["instances"]] == ["stopped"]
+def test_jobs_without_a_project_and_with_a_default_project(clean_environ, emulator_factory, tmp_path):
+    """Two jobs on one emulator: first without a project (which writes nothing, asserted before the
+    second job runs), then with the default project."""
+    emulator = emulator_factory(seed_instances=3, provision_seconds=0.5, transition_seconds=0.5)
 
-
-def test_job_without_a_project_treats_the_empty_huc_project_as_unset(clean_environ, emulator_factory, tmp_path):
-    emulator = emulator_factory(seed_instances=3)
-    runner, found, stdout = run_job(tmp_path, emulator, {"api_key": emulator.write_key, "api_url": emulator.api_url})
+    # Without a project: the empty HUC_PROJECT is treated as unset.
+    runner, found, stdout = run_job(tmp_path / "without", emulator, {"api_key": emulator.write_key, "api_url": emulator.api_url})
     assert runner.rc == 0, stdout  # the two failing tasks are ignored
     # AWX injects the unset project as HUC_PROJECT=""
     assert found["environment"][1]["stdout_lines"] == ["HUC_API_KEY=<set>", "HUC_API_URL=<set>", "HUC_PROJECT="]
@@ -184,6 +173,21 @@ def test_job_without_a_project_treats_the_empty_huc_project_as_unset(clean_envir
     assert event == "runner_on_ok" and len(result["instances"]) == 3, result
     assert not [r for r in emulator.requests() if r["method"] != "GET"]
     assert not [r for r in emulator.requests() if "projectId=&" in r["query"] + "&"]
+
+    # With a default project.
+    runner, found, stdout = run_job(tmp_path / "with", emulator, {
+        "api_key": emulator.write_key, "api_url": emulator.api_url, "project": "default"})
+    assert runner.status == "successful" and runner.rc == 0, stdout
+    # exactly what the credential injects, nothing from the test's environment
+    assert found["environment"][1]["stdout_lines"] == ["HUC_API_KEY=<set>", "HUC_API_URL=<set>", "HUC_PROJECT=<set>"]
+    assert [p["id"] for p in found["projects"][1]["projects"]] == [emulator.project_id]
+    event, result = found["instances from HUC_PROJECT"]
+    assert event == "runner_on_ok", result
+    assert sorted(i["name"] for i in result["instances"]) == ["cache-0003", "db-0002", "web-0001"]
+    assert found["instances of a named project"][1]["instances"] == result["instances"]
+    event, result = found["power without a project"]
+    assert event == "runner_on_ok" and result["changed"] is True, result
+    assert [i["status"] for i in result["instances"]] == ["stopped"]
 
 
 # -- an inventory update ----------------------------------------------------------------------

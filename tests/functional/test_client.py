@@ -86,7 +86,9 @@ def test_the_server_signals_pace_the_budget_before_any_429(emulator_factory):
     assert client.rate_waited == 0  # no 429 had to be waited out
 
 
-def test_429_past_rate_limit_timeout_fails_clearly(emulator):
+def test_429_past_rate_limit_timeout_fails_clearly_naming_the_configured_rate(emulator):
+    """Both cases under one endless 429 with Retry-After 20."""
+    # Past rate_limit_timeout: a clear failure.
     emulator.fault(status=429, headers={"Retry-After": "20"}, pathPrefix="/api/projects")
     client, sleep = client_for(emulator, rate_limit_timeout=50)
     with pytest.raises(HucApiError) as info:
@@ -96,9 +98,7 @@ def test_429_past_rate_limit_timeout_fails_clearly(emulator):
     assert "rate_limit 60 requests a minute per key" in str(info.value)
     assert sleep.slept == [20.0, 20.0]
 
-
-def test_429_give_up_names_the_configured_rate(emulator):
-    emulator.fault(status=429, headers={"Retry-After": "20"}, pathPrefix="/api/projects")
+    # The give-up names the configured rate (the same endless 429).
     for rate, shown in ((25, "rate_limit 25 requests a minute per key"), (0, "rate_limit 0: pacing off")):
         client, _sleep = client_for(emulator, rate_limit_timeout=10, rate_limit=rate)
         with pytest.raises(HucApiError) as info:
@@ -120,15 +120,18 @@ def test_get_or_none_and_delete_if_exists_take_404_as_gone(emulator):
     assert info.value.status == 500
 
 
-def test_503_then_success(emulator):
+def test_get_retries_and_their_limits(emulator):
+    """GET retries on one emulator, each case after the previous one's faults and requests are cleared."""
+    # 503 twice, then success.
     emulator.fault(status=503, count=2, methods=["GET"])
     client, sleep = client_for(emulator)
     assert client.get("/projects")
     assert [r["status"] for r in api_log(emulator)] == [503, 503, 200]
     assert len(sleep.slept) == 2
 
-
-def test_503_past_retries_fails_naming_the_attempts(emulator):
+    # 503 past the retries fails naming the attempts.
+    emulator.clear_faults()
+    emulator.clear_requests()
     emulator.fault(status=503, methods=["GET"])
     client, _sleep = client_for(emulator, api_retries=2)
     with pytest.raises(HucApiError) as info:
@@ -137,15 +140,17 @@ def test_503_past_retries_fails_naming_the_attempts(emulator):
     assert "after 2 retries" in str(info.value)
     assert len(api_log(emulator)) == 3
 
-
-def test_dropped_connection_on_get_is_retried(emulator):
+    # A dropped connection on a GET is retried.
+    emulator.clear_faults()
+    emulator.clear_requests()
     emulator.fault(drop=True, count=1, methods=["GET"])
     client, _sleep = client_for(emulator)
     assert client.get("/projects")
     assert len(api_log(emulator)) == 2
 
-
-def test_single_500_on_get_is_retried(emulator):
+    # A single 500 on a GET is retried.
+    emulator.clear_faults()
+    emulator.clear_requests()
     emulator.fault(status=500, count=1, methods=["GET"], pathPrefix="/api/projects")
     client, sleep = client_for(emulator)
     assert [p["name"] for p in client.list("/projects")] == ["default"]
@@ -153,8 +158,9 @@ def test_single_500_on_get_is_retried(emulator):
         ("GET", "/api/projects", 500), ("GET", "/api/projects", 200)]
     assert len(sleep.slept) == 1
 
-
-def test_500_past_retries_fails_naming_the_attempts(emulator):
+    # 500 past the retries fails naming the attempts.
+    emulator.clear_faults()
+    emulator.clear_requests()
     emulator.fault(status=500, methods=["GET"], pathPrefix="/api/projects")
     client, _sleep = client_for(emulator, api_retries=2)
     with pytest.raises(HucApiError) as info:
@@ -163,7 +169,9 @@ def test_500_past_retries_fails_naming_the_attempts(emulator):
     assert len(api_log(emulator)) == 3
 
 
-def test_500_on_post_with_idempotency_key_is_retried_after_a_lookup(emulator):
+def test_post_retries_with_and_without_idempotency_key(emulator):
+    """POST retries on one emulator, each case after the previous one's faults and requests are cleared."""
+    # A 500 on a POST with an idempotency key is retried after a lookup.
     emulator.fault(status=500, methods=["POST"], pathPrefix="/api/api-keys", count=1)
     client, sleep = client_for(emulator)
     lookups = []
@@ -176,8 +184,9 @@ def test_500_on_post_with_idempotency_key_is_retried_after_a_lookup(emulator):
     assert posts[0]["idempotencyKey"] and posts[0]["idempotencyKey"] == posts[1]["idempotencyKey"]
     assert len([k for k in emulator.state()["apiKeys"] if k["name"] == "after-500"]) == 1
 
-
-def test_500_on_post_with_idempotency_key_returns_what_the_lookup_found(emulator):
+    # A 500 on a POST with an idempotency key returns what the lookup found.
+    emulator.clear_faults()
+    emulator.clear_requests()
     emulator.fault(status=500, methods=["POST"], pathPrefix="/api/api-keys", count=1)
     client, _sleep = client_for(emulator)
     found = {"id": "looked-up"}
@@ -186,8 +195,9 @@ def test_500_on_post_with_idempotency_key_returns_what_the_lookup_found(emulator
     assert result is found
     assert len([r for r in api_log(emulator) if r["method"] == "POST"]) == 1
 
-
-def test_post_without_idempotency_key_is_never_retried(emulator):
+    # A POST without an idempotency key is never retried.
+    emulator.clear_faults()
+    emulator.clear_requests()
     for rule in ({"status": 500}, {"status": 503}, {"drop": True}):
         emulator.clear_requests()
         emulator.fault(methods=["POST"], count=1, **rule)
@@ -198,8 +208,9 @@ def test_post_without_idempotency_key_is_never_retried(emulator):
         assert len(posts) == 1 and not sleep.slept
     assert not [k for k in emulator.state()["apiKeys"] if k["name"] == "once"]
 
-
-def test_post_with_idempotency_key_is_retried_once_created(emulator):
+    # A POST with an idempotency key is retried and creates once.
+    emulator.clear_faults()
+    emulator.clear_requests()
     emulator.fault(status=503, methods=["POST"], count=1)
     client, _sleep = client_for(emulator)
     key = client.post("/api-keys", {"name": "retried", "permissions": ["read"]}, idempotent=True)
@@ -208,8 +219,9 @@ def test_post_with_idempotency_key_is_retried_once_created(emulator):
     assert len(posts) == 2 and posts[0]["idempotencyKey"] == posts[1]["idempotencyKey"]
     assert len([k for k in emulator.state()["apiKeys"] if k["name"] == "retried"]) == 1
 
-
-def test_post_retry_looks_up_before_sending_again(emulator):
+    # A POST retry looks up before sending again.
+    emulator.clear_faults()
+    emulator.clear_requests()
     emulator.fault(drop=True, methods=["POST"], count=1)
     client, _sleep = client_for(emulator)
     found = {"id": "looked-up"}
@@ -235,7 +247,7 @@ def _error(emulator, method, path, key=None, body=None):
     return info.value
 
 
-def test_error_messages_in_user_terms(emulator):
+def test_error_messages_in_user_terms_conflict_and_non_json_body(emulator):
     cases = [
         (_error(emulator, "GET", "/projects", key="huc_" + "x" * 40), 401, "not accepted (invalid_api_key)"),
         (_error(emulator, "POST", "/api-keys", key=emulator.read_key, body={"name": "n", "permissions": ["read"]}),
@@ -247,6 +259,19 @@ def test_error_messages_in_user_terms(emulator):
     for error, status, text in cases:
         assert error.status == status and text in str(error), str(error)
         assert error.method and error.path
+
+    # A conflict names the taken name.
+    client, _sleep = client_for(emulator)
+    body = {"projectId": emulator.project_id, "name": "dup", "nodeId": emulator.node_id,
+            "osTemplate": emulator.os_template, "vcpus": 1, "memoryMb": 1024, "diskGb": 20}
+    client.post("/instances", body)
+    error = _error(emulator, "POST", "/instances", body=body)
+    assert error.status == 409 and "dup" in str(error)
+
+    # A non-JSON error body is reported with its status.
+    emulator.fault(status=500, count=1, body="<html>upstream exploded</html>")
+    error = _error(emulator, "GET", "/projects")
+    assert error.status == 500 and "500" in str(error) and "upstream exploded" in str(error)
 
 
 def test_revoked_and_expired_keys(emulator):
@@ -263,44 +288,27 @@ def test_revoked_and_expired_keys(emulator):
         assert key not in str(error) and key not in repr(error.failure())
 
 
-def test_conflict_message(emulator):
-    client, _sleep = client_for(emulator)
-    body = {"projectId": emulator.project_id, "name": "dup", "nodeId": emulator.node_id,
-            "osTemplate": emulator.os_template, "vcpus": 1, "memoryMb": 1024, "diskGb": 20}
-    client.post("/instances", body)
-    error = _error(emulator, "POST", "/instances", body=body)
-    assert error.status == 409 and "dup" in str(error)
+def test_list_shapes_null_data_or_pagination_and_data_not_a_list(emulator):
+    """One emulator, one answer shape after another (each a one-time fault on the listing)."""
+    def answer(body):
+        emulator.clear_requests()
+        emulator.fault(status=200, count=1, methods=["GET"], pathPrefix="/api/projects", body=body,
+                       headers={"Content-Type": "application/json"})
+        return client_for(emulator)[0]
 
+    # Null data or pagination: an empty list.
+    for body in ('{"data": null}', '{"data": null, "pagination": null}', '{"data": [], "pagination": null}'):
+        client = answer(body)
+        assert client.list("/projects") == [], body
+        assert [r["status"] for r in api_log(emulator)] == [200], body
 
-def test_non_json_error_body_reported_with_status(emulator):
-    emulator.fault(status=500, count=1, body="<html>upstream exploded</html>")
-    error = _error(emulator, "GET", "/projects")
-    assert error.status == 500 and "500" in str(error) and "upstream exploded" in str(error)
-
-
-@pytest.mark.parametrize("body", ['{"data": null}', '{"data": null, "pagination": null}',
-                                  '{"data": [], "pagination": null}'])
-def test_list_with_null_data_or_pagination_is_empty(emulator, body):
-    emulator.fault(status=200, count=1, methods=["GET"], pathPrefix="/api/projects", body=body,
-                   headers={"Content-Type": "application/json"})
-    client, _sleep = client_for(emulator)
-    assert client.list("/projects") == []
-    assert [r["status"] for r in api_log(emulator)] == [200]
-
-
-def test_list_with_null_pagination_keeps_the_page(emulator):
-    emulator.fault(status=200, count=1, methods=["GET"], pathPrefix="/api/projects",
-                   body='{"data": [{"id": "p1", "name": "one"}], "pagination": null}',
-                   headers={"Content-Type": "application/json"})
-    client, _sleep = client_for(emulator)
+    # Null pagination keeps the page.
+    client = answer('{"data": [{"id": "p1", "name": "one"}], "pagination": null}')
     assert client.list("/projects") == [{"id": "p1", "name": "one"}]
     assert len(api_log(emulator)) == 1
 
-
-def test_list_with_data_that_is_not_a_list_fails_clearly(emulator):
-    emulator.fault(status=200, count=1, methods=["GET"], pathPrefix="/api/projects",
-                   body='{"data": {"id": "p1"}}', headers={"Content-Type": "application/json"})
-    client, _sleep = client_for(emulator)
+    # Data that is not a list fails clearly.
+    client = answer('{"data": {"id": "p1"}}')
     with pytest.raises(HucApiError) as info:
         client.list("/projects")
     assert info.value.code == "invalid_response" and "/projects" in str(info.value)

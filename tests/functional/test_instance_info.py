@@ -66,8 +66,10 @@ def test_instance_info_reads_every_page_and_filters(emulator_factory):
     ]
 
 
-def test_instance_info_filters_client_side_too(play, emulator):
-    """If the API ignored the name and status filters, the module still returns only what matches."""
+def test_client_side_filters_and_node_and_os_template_info(play, emulator):
+    """If the API ignored the name and status filters, huc_instance_info still returns only what matches;
+    and huc_node_info, huc_os_template_info. One playbook, read key, check mode: the node and template
+    tasks come first, so the first eight requests are theirs."""
     for name in ("web-1", "web-2"):
         status, _headers, body = emulator.call("POST", "/instances", body={
             "projectId": emulator.project_id, "name": name, "nodeId": emulator.node_id,
@@ -76,14 +78,7 @@ def test_instance_info_filters_client_side_too(play, emulator):
     listing = emulator.call("GET", "/instances", query={"projectId": emulator.project_id})[2]
     emulator.fault(status=200, methods=["GET"], pathPrefix="/api/instances", headers={"Content-Type": "application/json"},
                    body=json.dumps(listing))
-    run = play([info("huc_instance_info", "web-2", project=emulator.project_id, name="web-2", status="provisioning"),
-                info("huc_instance_info", "running", project=emulator.project_id, status="running")], args=["--check"])
-    assert run.rc == 0, run
-    assert [i["name"] for i in run.task("web-2")["instances"]] == ["web-2"]
-    assert run.task("running")["instances"] == []
-
-
-def test_node_and_os_template_info(play, emulator):
+    emulator.clear_requests()
     run = play([
         info("huc_node_info", "nodes"),
         info("huc_node_info", "node by name", name=emulator.node_name),
@@ -93,8 +88,14 @@ def test_node_and_os_template_info(play, emulator):
         info("huc_os_template_info", "ubuntu", family="ubuntu"),
         info("huc_os_template_info", "template by name", name="Debian 12"),
         info("huc_os_template_info", "none", name="Windows 95"),
+        info("huc_instance_info", "web-2", project=emulator.project_id, name="web-2", status="provisioning"),
+        info("huc_instance_info", "running", project=emulator.project_id, status="running"),
     ], key=emulator.read_key, args=["--check"])
     assert run.rc == 0, run
+    # The API ignored the filters: the module filtered client side.
+    assert [i["name"] for i in run.task("web-2")["instances"]] == ["web-2"]
+    assert run.task("running")["instances"] == []
+
     nodes = run.task("nodes")["nodes"]
     assert [n["name"] for n in nodes] == ["fra1-n1", "ams1-n1", "nyc1-n1"]
     assert nodes[0] == {"id": emulator.node_id, "name": "fra1-n1", "location": "fra1", "status": "online",
@@ -106,5 +107,7 @@ def test_node_and_os_template_info(play, emulator):
     assert [t["name"] for t in run.task("ubuntu")["os_templates"]] == ["Ubuntu 24.04", "Ubuntu 22.04"]
     assert run.task("template by name")["os_templates"] == [{"name": "Debian 12", "family": "debian", "version": "12"}]
     assert run.task("none")["os_templates"] == []
-    assert [r["path"] for r in emulator.requests()] == ["/api/nodes"] * 4 + ["/api/os-templates"] * 4
-    assert all(r["method"] == "GET" and r["keyPrefix"] == emulator.read_key[:8] for r in emulator.requests())
+    requests = emulator.requests()
+    assert [r["path"] for r in requests][:8] == ["/api/nodes"] * 4 + ["/api/os-templates"] * 4
+    assert not any(r["path"] in ("/api/nodes", "/api/os-templates") for r in requests[8:])
+    assert all(r["method"] == "GET" and r["keyPrefix"] == emulator.read_key[:8] for r in requests[:8])

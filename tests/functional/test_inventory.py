@@ -280,9 +280,17 @@ def test_bad_key_url_or_project_fail_cleanly_without_secrets(emulator):
     assert missing.rc != 0 and "no API key given: set api_key or the HUC_API_KEY" in missing.stderr
 
 
-def test_rate_limit_is_waited_out(emulator_factory):
-    """Without pacing (rate_limit 0) the plugin runs into the limit and waits out its 429s."""
+def test_the_shared_budget_keeps_the_inventory_under_the_limit_and_unpaced_429s_are_waited_out(emulator_factory, tmp_path):
+    """Paced at the emulator's scaled limit, the inventory draws no 429 at all; without pacing
+    (rate_limit 0) the plugin runs into the limit and waits out its 429s."""
     limited = emulator_factory(rate_limit=4, rate_window=2, **SEED)
+    run = inventory(limited, {"rate_limit": 4}, env={"HUC_RATE_LIMIT_WINDOW": "2", "HUC_RATE_LIMIT_DIR": str(tmp_path)})
+    assert run.rc == 0, run
+    assert len(run.data["_meta"]["hostvars"]) == 300
+    assert [r["status"] for r in limited.requests()] == [200] * 6
+
+    limited.advance(2)  # the paced run's requests leave the API's window: the unpaced run starts as on a fresh one
+    limited.clear_requests()
     run = inventory(limited, {"rate_limit": 0})
     assert run.rc == 0, run
     assert len(run.data["_meta"]["hostvars"]) == 300
@@ -291,17 +299,9 @@ def test_rate_limit_is_waited_out(emulator_factory):
     assert [r for r in limited.requests() if r["status"] == 200] and statuses.count(200) == 6
 
 
-def test_the_shared_budget_keeps_the_inventory_under_the_limit(emulator_factory, tmp_path):
-    """Paced at the emulator's scaled limit, the same inventory draws no 429 at all."""
-    limited = emulator_factory(rate_limit=4, rate_window=2, **SEED)
-    run = inventory(limited, {"rate_limit": 4}, env={"HUC_RATE_LIMIT_WINDOW": "2", "HUC_RATE_LIMIT_DIR": str(tmp_path)})
-    assert run.rc == 0, run
-    assert len(run.data["_meta"]["hostvars"]) == 300
-    assert [r["status"] for r in limited.requests()] == [200] * 6
-
-
-def test_attachments_cost_one_list_per_project_and_kind(emulator_factory):
-    """huc_floating_ips and huc_volumes come from one listing per project per kind, only when asked for."""
+def test_attachments_cost_one_list_per_project_and_kind_and_none_for_a_project_without_instances(emulator_factory):
+    """huc_floating_ips and huc_volumes come from one listing per project per kind, only when asked for;
+    a project without instances (default here) costs only its instance listing."""
     emulator = emulator_factory(seed_projects=2, seed_instances=6)
     state = emulator.state()
     instances = sorted(state["instances"], key=lambda i: i["name"])
@@ -345,9 +345,7 @@ def test_attachments_cost_one_list_per_project_and_kind(emulator_factory):
     assert not [r for r in emulator.requests() if r["path"] in ("/api/floating-ips", "/api/volumes")]
 
 
-def test_a_project_without_instances_costs_only_its_instance_listing(emulator_factory):
-    """No instance listed, no host to attach anything to: no attachment listing for that project."""
-    emulator = emulator_factory(seed_projects=1, seed_instances=2)
+    # No instance listed, no host to attach anything to: no attachment listing for that project.
     state = emulator.state()
     empty = [p["id"] for p in state["projects"] if not any(i["projectId"] == p["id"] for i in state["instances"])]
     occupied = [p["id"] for p in state["projects"] if p["id"] not in empty]
