@@ -47,7 +47,8 @@ class Filter(Option):
 
 
 class HucInfoModule(HucModule):
-    """Declare resource (a Reference), filters and by_id (whether the module takes id)."""
+    """Declare resource (a Reference), filters and by_id (whether the module takes id, read with one GET; a kind
+    the API has no GET of one for may declare Filter("id") instead, which filters the listing)."""
 
     filters = ()
     by_id = True
@@ -71,7 +72,7 @@ class HucInfoModule(HucModule):
                 if value is None:
                     return self.set_result([])
             wanted[item.name] = value
-        if self.params.get("id"):
+        if self.by_id and self.params.get("id"):
             found = [obj for obj in [self.client.get_or_none(self.item_path(self.params["id"]))]
                      if obj is not None]
         else:

@@ -69,7 +69,7 @@ def test_instance_info_reads_every_page_and_filters(emulator_factory):
 def test_client_side_filters_and_node_and_os_template_info(play, emulator):
     """If the API ignored the name and status filters, huc_instance_info still returns only what matches;
     and huc_node_info, huc_os_template_info. One playbook, read key, check mode: the node and template
-    tasks come first, so the first eight requests are theirs."""
+    tasks come first, so the first ten requests are theirs."""
     for name in ("web-1", "web-2"):
         status, _headers, body = emulator.call("POST", "/instances", body={
             "projectId": emulator.project_id, "name": name, "nodeId": emulator.node_id,
@@ -83,6 +83,8 @@ def test_client_side_filters_and_node_and_os_template_info(play, emulator):
         info("huc_node_info", "nodes"),
         info("huc_node_info", "node by name", name=emulator.node_name),
         info("huc_node_info", "node by id", name=emulator.node_id),
+        info("huc_node_info", "id filter", id=emulator.node_id),
+        info("huc_node_info", "unknown id", id="7d3c2a4e-0b1f-4c55-9a51-2f6a1c0e8b90"),
         info("huc_node_info", "location", location="ams1"),
         info("huc_os_template_info", "templates"),
         info("huc_os_template_info", "ubuntu", family="ubuntu"),
@@ -100,7 +102,8 @@ def test_client_side_filters_and_node_and_os_template_info(play, emulator):
     assert [n["name"] for n in nodes] == ["fra1-n1", "ams1-n1", "nyc1-n1"]
     assert nodes[0] == {"id": emulator.node_id, "name": "fra1-n1", "location": "fra1", "status": "online",
                         "available_vcpus": 128, "available_memory_mb": 524288, "available_disk_gb": 16384}
-    assert run.task("node by name")["nodes"] == run.task("node by id")["nodes"] == [nodes[0]]
+    assert run.task("node by name")["nodes"] == run.task("node by id")["nodes"] == run.task("id filter")["nodes"] == [nodes[0]]
+    assert run.task("unknown id")["nodes"] == []
     assert [n["name"] for n in run.task("location")["nodes"]] == ["ams1-n1"]
     templates = run.task("templates")["os_templates"]
     assert templates[0] == {"name": "Ubuntu 24.04", "family": "ubuntu", "version": "24.04"} and len(templates) == 5
@@ -108,6 +111,6 @@ def test_client_side_filters_and_node_and_os_template_info(play, emulator):
     assert run.task("template by name")["os_templates"] == [{"name": "Debian 12", "family": "debian", "version": "12"}]
     assert run.task("none")["os_templates"] == []
     requests = emulator.requests()
-    assert [r["path"] for r in requests][:8] == ["/api/nodes"] * 4 + ["/api/os-templates"] * 4
-    assert not any(r["path"] in ("/api/nodes", "/api/os-templates") for r in requests[8:])
-    assert all(r["method"] == "GET" and r["keyPrefix"] == emulator.read_key[:8] for r in requests[:8])
+    assert [r["path"] for r in requests][:10] == ["/api/nodes"] * 6 + ["/api/os-templates"] * 4
+    assert not any(r["path"] in ("/api/nodes", "/api/os-templates") for r in requests[10:])
+    assert all(r["method"] == "GET" and r["keyPrefix"] == emulator.read_key[:8] for r in requests[:10])
