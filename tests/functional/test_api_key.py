@@ -374,18 +374,24 @@ def test_duplicate_names_fail_listing_ids_and_prefixes_unless_id(play, emulator)
 
 
 def test_rotate_playbook_runs_end_to_end(command, emulator):
-    """playbooks/rotate-api-keys.yml: issue, fresh no-op, rotation near expiry, old key refused, cleanup."""
+    """playbooks/rotate-api-keys.yml: issue, fresh no-op, rotation near expiry, old key refused, cleanup.
+
+    The one run of this playbook in the suite: test_roles.py's checks of it are here too."""
     playbook = os.path.join(ROOT, "playbooks", "rotate-api-keys.yml")
     run = command([os.path.join(ANSIBLE_BIN, "ansible-playbook"), playbook],
                   env={"HUC_EMULATOR_URL": emulator.base_url})
     assert run.rc == 0, run
-    assert not run.task("Remember the fresh run")["ansible_facts"]["fresh"]["issued"]
+    issued = run.task("Remember the issued key")["ansible_facts"]["issued"]
+    fresh = run.task("Remember the fresh run")["ansible_facts"]["fresh"]
+    assert issued["issued"] and not fresh["issued"] and fresh["id"] == issued["id"]
     rotated = run.task("Remember the rotation")["ansible_facts"]["rotated"]
     assert rotated["issued"] and rotated["replaced_key_id"] and "key" not in rotated
+    assert rotated["replaced_key_id"] == issued["id"]
     assert run.task("The old key is refused as revoked")["failure"]["code"] == "api_key_revoked"
     assert not keys_named(emulator, "ci-deploy")
     assert emulator.write_key not in run.output
     assert not re.findall(r"huc_[A-Za-z0-9]{5,}", run.output)  # prefixes (huc_ and 4 characters) only
+    assert not re.findall(r"huc_[A-Za-z0-9]{20,}", run.output)  # (test_roles.py's check of the same run: no secret)
 
 
 # -- reliability: concurrent issues, lost answers, debug output, lost DELETE answers ---------------
