@@ -80,6 +80,14 @@ def expiry_days_from(emulator, key):
 
 LIST = ("GET", "/api/api-keys")
 CREATE = ("POST", "/api/api-keys")
+USE = ("GET", "/api/projects")
+
+
+def use_key(title, emulator, secret):
+    """A task making the request status_of(emulator, secret) makes, its answer recorded whatever its status."""
+    return {"name": title, "ansible.builtin.uri": {
+        "url": emulator.base_url + "/api/projects", "headers": {"Authorization": "Bearer " + secret},
+        "status_code": [200, 401, 403]}}
 
 
 def test_lifecycle_secret_once_then_reads_writes_revoke_enable_delete(play, emulator):
@@ -126,18 +134,25 @@ def test_lifecycle_secret_once_then_reads_writes_revoke_enable_delete(play, emul
     assert not keys_named(emulator, "x")
     emulator.clear_requests()
 
-    run = run_ok(play, [key_task("revoke", name="ci", state="revoked"), key_task("revoke again", name="ci", state="revoked")])
+    # revoke, re-enable and delete in one run; after each of the first two a uri task uses the secret
+    # as status_of(emulator, secret) does, and its GET /api/projects marks where each step's requests end.
+    run = run_ok(play, [key_task("revoke", name="ci", state="revoked"), key_task("revoke again", name="ci", state="revoked"),
+                        use_key("use the revoked secret", emulator, secret),
+                        key_task("re-enable", name="ci"),
+                        use_key("use the re-enabled secret", emulator, secret),
+                        key_task("delete", name="ci", state="absent"), key_task("delete again", name="ci", state="absent")])
     assert run.task("revoke")["changed"] and run.task("revoke")["api_key"]["status"] == "revoked"
     assert not run.task("revoke again")["changed"]
-    assert calls(emulator) == [LIST, ("POST", "/api/api-keys/%s/revoke" % ci["api_key"]["id"]), LIST]
-    assert status_of(emulator, secret) == (401, {"code": "api_key_revoked", "message": "this API key has been revoked"})
+    log = calls(emulator)
+    assert log[:log.index(USE)] == [LIST, ("POST", "/api/api-keys/%s/revoke" % ci["api_key"]["id"]), LIST]
+    revoked = run.task("use the revoked secret")
+    assert (revoked["status"], revoked["json"]["error"]) == (
+        401, {"code": "api_key_revoked", "message": "this API key has been revoked"})
 
-    run = run_ok(play, [key_task("re-enable", name="ci")])
     assert run.task("re-enable")["changed"] and run.task("re-enable")["api_key"]["status"] == "active"
     assert "key" not in run.task("re-enable")["api_key"]
-    assert status_of(emulator, secret)[0] == 200
+    assert run.task("use the re-enabled secret")["status"] == 200
 
-    run = run_ok(play, [key_task("delete", name="ci", state="absent"), key_task("delete again", name="ci", state="absent")])
     assert run.task("delete")["changed"] and run.task("delete")["api_key"]["id"] == ci["api_key"]["id"]
     assert not run.task("delete again")["changed"] and run.task("delete again")["api_key"] is None
     assert not keys_named(emulator, "ci")
