@@ -80,6 +80,14 @@ def expiry_days_from(emulator, key):
 
 LIST = ("GET", "/api/api-keys")
 CREATE = ("POST", "/api/api-keys")
+USE = ("GET", "/api/projects")
+
+
+def use_key(title, emulator, secret):
+    """A task making the request status_of(emulator, secret) makes, its answer recorded whatever its status."""
+    return {"name": title, "ansible.builtin.uri": {
+        "url": emulator.base_url + "/api/projects", "headers": {"Authorization": "Bearer " + secret},
+        "status_code": [200, 401, 403]}}
 
 
 def test_lifecycle_secret_once_then_reads_writes_revoke_enable_delete(play, emulator):
@@ -126,18 +134,25 @@ def test_lifecycle_secret_once_then_reads_writes_revoke_enable_delete(play, emul
     assert not keys_named(emulator, "x")
     emulator.clear_requests()
 
-    run = run_ok(play, [key_task("revoke", name="ci", state="revoked"), key_task("revoke again", name="ci", state="revoked")])
+    # revoke, re-enable and delete in one run; after each of the first two a uri task uses the secret
+    # as status_of(emulator, secret) does, and its GET /api/projects marks where each step's requests end.
+    run = run_ok(play, [key_task("revoke", name="ci", state="revoked"), key_task("revoke again", name="ci", state="revoked"),
+                        use_key("use the revoked secret", emulator, secret),
+                        key_task("re-enable", name="ci"),
+                        use_key("use the re-enabled secret", emulator, secret),
+                        key_task("delete", name="ci", state="absent"), key_task("delete again", name="ci", state="absent")])
     assert run.task("revoke")["changed"] and run.task("revoke")["api_key"]["status"] == "revoked"
     assert not run.task("revoke again")["changed"]
-    assert calls(emulator) == [LIST, ("POST", "/api/api-keys/%s/revoke" % ci["api_key"]["id"]), LIST]
-    assert status_of(emulator, secret) == (401, {"code": "api_key_revoked", "message": "this API key has been revoked"})
+    log = calls(emulator)
+    assert log[:log.index(USE)] == [LIST, ("POST", "/api/api-keys/%s/revoke" % ci["api_key"]["id"]), LIST]
+    revoked = run.task("use the revoked secret")
+    assert (revoked["status"], revoked["json"]["error"]) == (
+        401, {"code": "api_key_revoked", "message": "this API key has been revoked"})
 
-    run = run_ok(play, [key_task("re-enable", name="ci")])
     assert run.task("re-enable")["changed"] and run.task("re-enable")["api_key"]["status"] == "active"
     assert "key" not in run.task("re-enable")["api_key"]
-    assert status_of(emulator, secret)[0] == 200
+    assert run.task("use the re-enabled secret")["status"] == 200
 
-    run = run_ok(play, [key_task("delete", name="ci", state="absent"), key_task("delete again", name="ci", state="absent")])
     assert run.task("delete")["changed"] and run.task("delete")["api_key"]["id"] == ci["api_key"]["id"]
     assert not run.task("delete again")["changed"] and run.task("delete again")["api_key"] is None
     assert not keys_named(emulator, "ci")
@@ -220,16 +235,17 @@ def test_fixed_settings_fail_with_never_and_rotate_on_change(play, emulator, tmp
     old = emulator.create_key(name="deploy", permissions=["read"])
     emulator.clear_requests()
     wish = dict(name="deploy", permissions=["read", "write"], expires_at="2099-01-01T00:00:00+02:00")
-    run = run_ok(play, [failing("never", **wish)])
+    key_file = str(tmp_path / "deploy.key")
+    run = run_ok(play, [failing("never", **wish),
+                        key_task("on change", rotate="on_change", old_key="revoke", key_file=key_file, **wish),
+                        key_task("now equal", rotate="on_change", **wish)])
     msg = run.task("never")["msg"]
     assert run.status("never") == "failed" and "cannot change" in msg and "rotate=on_change" in msg
     assert "permissions from ['read'] to ['read', 'write']" in msg
     assert "expires_at from None to '2098-12-31T22:00:00Z'" in msg
-    assert calls(emulator) == [LIST]
+    log = calls(emulator)
+    assert log[:1] == [LIST]  # never: one list
 
-    key_file = str(tmp_path / "deploy.key")
-    run = run_ok(play, [key_task("on change", rotate="on_change", old_key="revoke", key_file=key_file, **wish),
-                        key_task("now equal", rotate="on_change", **wish)])
     changed = run.task("on change")
     assert changed["changed"] and changed["replaced_key_id"] == old["id"] and "censored" not in changed
     assert changed["api_key"]["permissions"] == ["read", "write"] and "key" not in changed["api_key"]
@@ -237,7 +253,7 @@ def test_fixed_settings_fail_with_never_and_rotate_on_change(play, emulator, tmp
     assert not run.task("now equal")["changed"]
     new_id = changed["api_key"]["id"]
     # list, create, list again (with the new key), revoke the old key; then one list.
-    assert calls(emulator) == [LIST, CREATE, LIST, ("POST", "/api/api-keys/%s/revoke" % old["id"]), LIST]
+    assert log[1:] == [LIST, CREATE, LIST, ("POST", "/api/api-keys/%s/revoke" % old["id"]), LIST]
     with open(key_file) as handle:
         secret = handle.read()
     assert status_of(emulator, secret, "POST", "/api/api-keys", {"name": "by-new", "permissions": ["read"]})[0] == 201
@@ -374,18 +390,24 @@ def test_duplicate_names_fail_listing_ids_and_prefixes_unless_id(play, emulator)
 
 
 def test_rotate_playbook_runs_end_to_end(command, emulator):
-    """playbooks/rotate-api-keys.yml: issue, fresh no-op, rotation near expiry, old key refused, cleanup."""
+    """playbooks/rotate-api-keys.yml: issue, fresh no-op, rotation near expiry, old key refused, cleanup.
+
+    The one run of this playbook in the suite: test_roles.py's checks of it are here too."""
     playbook = os.path.join(ROOT, "playbooks", "rotate-api-keys.yml")
     run = command([os.path.join(ANSIBLE_BIN, "ansible-playbook"), playbook],
                   env={"HUC_EMULATOR_URL": emulator.base_url})
     assert run.rc == 0, run
-    assert not run.task("Remember the fresh run")["ansible_facts"]["fresh"]["issued"]
+    issued = run.task("Remember the issued key")["ansible_facts"]["issued"]
+    fresh = run.task("Remember the fresh run")["ansible_facts"]["fresh"]
+    assert issued["issued"] and not fresh["issued"] and fresh["id"] == issued["id"]
     rotated = run.task("Remember the rotation")["ansible_facts"]["rotated"]
     assert rotated["issued"] and rotated["replaced_key_id"] and "key" not in rotated
+    assert rotated["replaced_key_id"] == issued["id"]
     assert run.task("The old key is refused as revoked")["failure"]["code"] == "api_key_revoked"
     assert not keys_named(emulator, "ci-deploy")
     assert emulator.write_key not in run.output
     assert not re.findall(r"huc_[A-Za-z0-9]{5,}", run.output)  # prefixes (huc_ and 4 characters) only
+    assert not re.findall(r"huc_[A-Za-z0-9]{20,}", run.output)  # (test_roles.py's check of the same run: no secret)
 
 
 # -- reliability: concurrent issues, lost answers, debug output, lost DELETE answers ---------------

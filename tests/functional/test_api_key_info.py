@@ -32,22 +32,28 @@ def test_lists_keys_without_secrets_in_one_request(play, emulator):
         ("GET", "/api/api-keys", emulator.read_key[:8])] * 3
 
 
+def advance(emulator, seconds):
+    """A task moving the emulator's clock (as emulator.advance does) between two tasks of one playbook."""
+    return {"name": "advance %s s" % seconds, "ansible.builtin.uri": {
+        "url": emulator.base_url + "/_emulator/clock", "method": "POST", "body_format": "json",
+        "body": {"advanceSeconds": seconds}}}
+
+
 def test_expiry_is_counted_on_the_api_clock(play, emulator):
     """The emulator clock moves, the controller's does not: the days follow the API's Date header."""
     now = datetime.strptime(emulator.clock()["now"], "%Y-%m-%dT%H:%M:%SZ")
     past = (now - timedelta(hours=6)).strftime("%Y-%m-%dT%H:%M:%SZ")
     emulator.create_key(name="gone", permissions=["read"], expiresAt=past)
     run = play([{"name": "issue", "hostupcloud.cloud.huc_api_key": {"name": "ten", "expires_in_days": 10}},
-                info("now", name="ten"), info("gone", name="gone")])
+                info("now", name="ten"), info("gone", name="gone"),
+                advance(emulator, 3.5 * DAY), info("later", name="ten"),
+                advance(emulator, 7 * DAY), info("expired", name="ten")])
     assert run.rc == 0, run
     assert 9.99 <= run.task("now")["api_keys"][0]["expires_in_days"] <= 10
     gone = run.task("gone")["api_keys"][0]
     assert gone["expired"] is True and gone["status"] == "active" and -0.26 <= gone["expires_in_days"] <= -0.24
 
-    emulator.advance(3.5 * DAY)
-    run = play([info("later", name="ten")])
     later = run.task("later")["api_keys"][0]
     assert 6.49 <= later["expires_in_days"] <= 6.5 and later["expired"] is False
-    emulator.advance(7 * DAY)
-    expired = play([info("expired", name="ten")]).task("expired")["api_keys"][0]
+    expired = run.task("expired")["api_keys"][0]
     assert expired["expired"] is True and -0.51 <= expired["expires_in_days"] <= -0.49

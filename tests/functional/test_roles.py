@@ -1,5 +1,6 @@
 """The roles and the playbooks through ansible-playbook, against a fresh emulator per test."""
 
+import json
 import os
 import re
 import stat
@@ -192,13 +193,32 @@ def test_instances_role_check_mode_writes_nothing_and_predicts(play, emulator):
     assert [i["name"] for i in run.task("fact")["instances_fleet"]] == ["web-1"]
 
 
+def rescued(case, role_task):
+    """A role run in a block whose rescue task "<case>: refused" runs once it failed: several refusals in one playbook."""
+    return {"name": case, "block": [role_task],
+            "rescue": [{"name": case + ": refused", "ansible.builtin.debug": {"msg": "failed as it should"}}]}
+
+
+def failures(run):
+    """The text of each failed task result (its message and those of its items), in order."""
+    return [json.dumps(r["result"]) for r in run.records if r["status"] == "failed"]
+
+
+def refused(case, **role_vars):
+    return rescued(case, instances_role(**role_vars))
+
+
 def test_instances_role_needs_a_project(play, emulator):
-    run = play([instances_role(huc_instances=FLEET)])
-    assert run.rc != 0 and "huc_project is required" in run.output
-    run = play([instances_role(huc_project="nope", huc_instances=FLEET)])
-    assert run.rc != 0 and "huc_project: no project named nope" in run.output
-    run = play([instances_role(huc_project="default", huc_instances=[{"name": "x"}])])
-    assert run.rc != 0 and "missing required arguments" in run.output
+    cases = [("no project", "huc_project is required"), ("unknown project", "huc_project: no project named nope"),
+             ("bad instance", "missing required arguments")]
+    run = play([refused("no project", huc_instances=FLEET),
+                refused("unknown project", huc_project="nope", huc_instances=FLEET),
+                refused("bad instance", huc_project="default", huc_instances=[{"name": "x"}])])
+    assert run.rc == 0, run  # every failure was rescued: each case is checked below
+    failed = failures(run)
+    assert len(failed) == len(cases), failed  # one failed task per case: the role stopped there
+    for (case, message), failure in zip(cases, failed):
+        assert run.status(case + ": refused") == "ok" and message in failure and message in run.output, case
     assert writes(emulator) == []
 
 
@@ -288,17 +308,21 @@ def test_rotation_role_keeps_the_secret_when_the_task_file_fails(play, emulator,
     assert emulator.call("GET", "/projects", key=secret)[0] == 200
 
 
-def test_rotation_role_refuses_a_key_without_a_place_for_its_secret(play, emulator):
-    run = play([rotation_role(api_key_rotation_keys=[{"name": "lost"}, {"name": "kept", "key_file": "/tmp/x"}])])
-    assert run.rc != 0 and "no place for the secret of lost:" in run.output
-    assert emulator.requests() == []
-
-
-def test_rotation_role_refuses_a_key_name_that_is_no_safe_file_name(play, emulator, tmp_path):
+def test_rotation_role_refuses_a_key_without_a_place_for_its_secret_or_a_safe_file_name(play, emulator, tmp_path):
+    """Both refusals in one playbook, each role run in a block whose rescue says it failed."""
     key_dir = tmp_path / "keys"
-    run = play([rotation_role(api_key_rotation_keys=[{"name": "../escaped"}, {"name": "ok"}],
-                              api_key_rotation_key_dir=str(key_dir))])
-    assert run.rc != 0 and "must be letters, digits" in run.output and "../escaped" in run.output, run
+    run = play([
+        rescued("no place", rotation_role(api_key_rotation_keys=[{"name": "lost"}, {"name": "kept", "key_file": "/tmp/x"}])),
+        rescued("unsafe name", rotation_role(api_key_rotation_keys=[{"name": "../escaped"}, {"name": "ok"}],
+                                             api_key_rotation_key_dir=str(key_dir))),
+    ])
+    assert run.rc == 0, run  # both failures were rescued: each is checked here
+    failed = failures(run)
+    assert len(failed) == 2, failed
+    assert run.status("no place: refused") == "ok" and "no place for the secret of lost:" in failed[0]
+    assert run.status("unsafe name: refused") == "ok", run
+    assert "must be letters, digits" in failed[1] and "../escaped" in failed[1], run
+    assert "no place for the secret of lost:" in run.output and "must be letters, digits" in run.output
     assert emulator.requests() == [] and not key_dir.exists() and not (tmp_path / "escaped.key").exists()
 
 
@@ -340,17 +364,8 @@ def test_provision_power_teardown_playbooks(command, emulator):
     assert [i["id"] for i in emulator.state()["instances"]] == [legacy]
 
 
-def test_rotate_api_keys_playbook(command, emulator):
-    run = playbook(command, "rotate-api-keys.yml", HUC_EMULATOR_URL=emulator.base_url)
-    assert run.rc == 0, run
-    issued = run.task("Remember the issued key")["ansible_facts"]["issued"]
-    fresh = run.task("Remember the fresh run")["ansible_facts"]["fresh"]
-    rotated = run.task("Remember the rotation")["ansible_facts"]["rotated"]
-    assert issued["issued"] and not fresh["issued"] and fresh["id"] == issued["id"]
-    assert rotated["issued"] and rotated["replaced_key_id"] == issued["id"] and "key" not in rotated
-    assert run.task("The old key is refused as revoked")["failure"]["code"] == "api_key_revoked"
-    assert keys_named(emulator, "ci-deploy") == []
-    assert not SECRET.findall(run.output)
+# playbooks/rotate-api-keys.yml runs once, in test_api_key.py (test_rotate_playbook_runs_end_to_end), with
+# every check this file made of it.
 
 
 def demo(command, emulator):
