@@ -10,13 +10,12 @@ import os
 import re
 import stat
 import subprocess
-import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 
 import yaml
 
-from tests.functional.playbook import ANSIBLE_BIN, ROOT, Run, base_env, run_playbook
+from tests.functional.playbook import ANSIBLE_BIN, ROOT, Run, base_env, run_playbook, work_dir
 
 MODULE = "hostupcloud.cloud.huc_api_key"
 DAY = 86400
@@ -417,7 +416,7 @@ def test_rotate_playbook_runs_end_to_end(command, emulator):
 
 def start_playbook(tasks, emulator, env=None, args=()):
     """Start ansible-playbook in the background, as run_playbook would run it; (process, workdir)."""
-    workdir = tempfile.mkdtemp(prefix="huc-play-")
+    workdir = work_dir("play-")
     playbook = os.path.join(workdir, "play.yml")
     with open(playbook, "w") as handle:
         yaml.safe_dump([{"name": "test", "hosts": "localhost", "connection": "local", "gather_facts": False,

@@ -3,11 +3,10 @@ the option, no traceback, and no request sent. HucClient refuses them, so module
 plugin share the checks."""
 
 import os
-import tempfile
 
 import yaml
 
-from tests.functional.playbook import BIN, run_command
+from tests.functional.playbook import BIN, run_command, work_dir
 
 BAD_TIMEOUTS = [0, -5]
 BAD_URLS = ["http://[::1", "http://127.0.0.1:abc/api"]
@@ -60,7 +59,7 @@ def test_module_refuses_bad_timeouts_and_urls(play, emulator):
 
 def inventory(emulator, config):
     """ansible-inventory --list -vvvv on a bad.huc.yml written from config."""
-    workdir = tempfile.mkdtemp(prefix="huc-inv-")
+    workdir = work_dir("inv-")
     path = os.path.join(workdir, "bad.huc.yml")
     with open(path, "w") as handle:
         yaml.safe_dump(dict({"plugin": "hostupcloud.cloud.huc"}, **config), handle, sort_keys=False)

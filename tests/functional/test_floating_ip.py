@@ -271,7 +271,7 @@ def test_refusals_fail_before_any_write(emulator_factory):
     emulator = emulator_factory(seed_projects=1, transition_seconds=3600)
     ids = make_instances(emulator, ["web-1", "web-2", "gone-1"])
     ams = node_id(emulator, "ams1-n1")
-    far = instance_on(emulator, "far-1", ams)
+    instance_on(emulator, "far-1", ams)
     other_project = [p["id"] for p in emulator.state()["projects"] if p["name"] == "project-01"][0]
     stranger = instance_on(emulator, "stranger-1", emulator.node_id, other_project)
     emulator.set_instance(ids["gone-1"], status="deleting")

@@ -2,12 +2,11 @@
 
 import json
 import os
-import tempfile
 
 import pytest
 import yaml
 
-from tests.functional.playbook import BIN, ROOT, run_command
+from tests.functional.playbook import BIN, ROOT, run_command, work_dir
 
 SEED = {"seed_projects": 3, "seed_instances": 300}
 BAD_KEY = "huc_" + "Zz9" * 13 + "z"
@@ -28,7 +27,7 @@ def plain(value):
 
 def inventory(emulator, config=None, args=("--list",), key=None, env=None, source=None, workdir=None):
     """Run ansible-inventory on source, or a huc.yml written from config; run.data is the parsed --list."""
-    workdir = workdir or tempfile.mkdtemp(prefix="huc-inv-")
+    workdir = workdir or work_dir("inv-")
     path = source or os.path.join(workdir, "huc.yml")
     if not source:
         with open(path, "w") as handle:
@@ -175,9 +174,9 @@ def test_constructable_filters_and_status(seeded):
 
 
 def test_cache_hit_makes_no_request_and_flush_cache_refetches(seeded):
-    cache_dir = tempfile.mkdtemp(prefix="huc-inv-cache-")
+    cache_dir = work_dir("inv-cache-")
     config = {"cache": True, "cache_plugin": "ansible.builtin.jsonfile", "cache_connection": cache_dir}
-    workdir = tempfile.mkdtemp(prefix="huc-inv-")
+    workdir = work_dir("inv-")
     state = seeded.state()
     first = inventory(seeded, config, workdir=workdir)
     assert first.rc == 0, first

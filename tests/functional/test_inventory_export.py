@@ -7,12 +7,11 @@ Runs on the ansible-core of HUC_ANSIBLE_BIN when set (make test-min: 2.17), else
 import json
 import os
 import subprocess
-import tempfile
 
 import pytest
 import yaml
 
-from tests.functional.playbook import ANSIBLE_BIN, run_command, run_playbook
+from tests.functional.playbook import ANSIBLE_BIN, run_command, run_playbook, work_dir
 
 # Label values that are templates (or could become one): each must come out literally, and unsafe.
 TEMPLATE_LABELS = {
@@ -70,7 +69,7 @@ def fleet(emulator_factory):
 
 
 def write_source(config=None):
-    workdir = tempfile.mkdtemp(prefix="huc-export-")
+    workdir = work_dir("export-")
     path = os.path.join(workdir, "huc.yml")
     with open(path, "w") as handle:
         yaml.safe_dump(dict({"plugin": "hostupcloud.cloud.huc"}, **(config or {})), handle, sort_keys=False)

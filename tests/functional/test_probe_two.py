@@ -8,14 +8,13 @@ write; 5: a failure after a write reports changed; 10: an id never reaches a pat
 import os
 import signal
 import subprocess
-import tempfile
 import time
 
 import yaml
 
 from tests.emulator.harness import make_instances
 from tests.functional.faultkit import Background
-from tests.functional.playbook import ANSIBLE_BIN, base_env, run_playbook
+from tests.functional.playbook import ANSIBLE_BIN, base_env, run_playbook, work_dir
 from tests.functional.steps import calls, steps, writes
 
 NETWORK = "hostupcloud.cloud.huc_private_network"
@@ -104,7 +103,7 @@ def killed_while(tasks, emulator, moment, timeout=120):
     moment() looks at the emulator (what the run has done by then); a run that fails is killed after
     timeout all the same, and the test then fails on what the emulator holds.
     """
-    workdir = tempfile.mkdtemp(prefix="huc-kill-")
+    workdir = work_dir("kill-")
     playbook = os.path.join(workdir, "play.yml")
     with open(playbook, "w") as handle:
         yaml.safe_dump([{"name": "killed", "hosts": "localhost", "connection": "local", "gather_facts": False,

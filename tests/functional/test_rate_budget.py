@@ -2,18 +2,17 @@
 
 import os
 import subprocess
-import tempfile
 from datetime import datetime
 
 import yaml
 
-from tests.functional.playbook import ANSIBLE_BIN, base_env
+from tests.functional.playbook import ANSIBLE_BIN, base_env, work_dir
 
 LIMIT, WINDOW = 10, 5  # the emulator's limit, scaled down 12 times from 60 a minute
 
 
 def start(emulator, tasks, env):
-    workdir = tempfile.mkdtemp(prefix="huc-rate-")
+    workdir = work_dir("rate-")
     path = os.path.join(workdir, "play.yml")
     with open(path, "w") as handle:
         yaml.safe_dump([{"hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": tasks}], handle)

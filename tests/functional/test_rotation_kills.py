@@ -16,13 +16,12 @@ import glob
 import os
 import signal
 import subprocess
-import tempfile
 import time
 
 import yaml
 
 from tests.functional.faultkit import describe
-from tests.functional.playbook import ANSIBLE_BIN, base_env, run_playbook
+from tests.functional.playbook import ANSIBLE_BIN, base_env, run_playbook, work_dir
 
 LONG = 300  # the held-back answer (the most the emulator allows): the run is killed long before
 PLAY = {"module_defaults": {"group/hostupcloud.cloud.huc": {"api_timeout": LONG}}}
@@ -46,7 +45,7 @@ class Killable:
     """ansible-playbook in its own session (process group), so that kill() kills it and every worker."""
 
     def __init__(self, tasks, emulator, env):
-        self.workdir = tempfile.mkdtemp(prefix="huc-kill-")
+        self.workdir = work_dir("kill-")
         playbook = os.path.join(self.workdir, "play.yml")
         play = dict({"name": "test", "hosts": "localhost", "connection": "local", "gather_facts": False,
                      "tasks": tasks}, **PLAY)
