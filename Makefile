@@ -136,6 +136,12 @@ changelog-lint: venv
 docs-lint: venv farm
 	$(BIN)/antsibull-docs lint-collection-docs --plugin-docs .
 
+# docs/guide.md, the user guide Galaxy's Documentation tab shows, from its one source
+# docs/docsite/rst/guide.rst (tests/functional/test_readme.py fails when they differ).
+.PHONY: guide
+guide: venv
+	$(BIN)/python tools/guide_md.py
+
 # The stages of make test (tools/test_stages.sh): TEST_FIRST alone, then the two lanes at once,
 # each in order. pytest keeps both cores busy by itself; the lanes pair the CPU-bound ansible-test
 # and lint stages with the playbook stages, which wait on emulators. TEST_LANES= runs them in turn.
