@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """docs/guide.md from docs/docsite/rst/guide.rst: the user guide has one source.
 
 The .rst is what antsibull-docs builds into the collection's docsite (docs/docsite/extra-docs.yml);
@@ -10,8 +10,8 @@ reStructuredText the guide uses, and fails on anything else rather than guess:
   code-block directives, simple tables (===== borders), label targets and a contents directive
   (both dropped: Markdown renderers make their own anchors).
 
-  python3 tools/guide_md.py            # rewrite docs/guide.md (make guide)
-  python3 tools/guide_md.py --check    # exit 1 if docs/guide.md is not what the .rst gives
+  .venv/bin/python tools/guide_md.py            # rewrite docs/guide.md (make guide)
+  .venv/bin/python tools/guide_md.py --check    # exit 1 if docs/guide.md is not what the .rst gives
 """
 
 import argparse
@@ -108,7 +108,7 @@ def table(lines):
     head = [" ".join(column).strip() for column in zip(*header)]
     out = ["| " + " | ".join(inline(cell) for cell in head) + " |", "|" + "---|" * len(head)]
     out += ["| " + " | ".join(inline(cell) for cell in row) + " |" for row in rows]
-    return out, borders[2] + 1
+    return out
 
 
 def list_item(lines, index, marker, prefix):
@@ -134,7 +134,7 @@ def convert(lines):
         elif re.match(r"^\.\. _[^:]+:$", stripped):
             index += 1
         elif stripped.startswith(".. contents::"):
-            _, index = indented_block(lines, index + 1)
+            index = indented_block(lines, index + 1)[1]
         elif stripped.startswith(".. code-block::"):
             language = stripped[len(".. code-block::"):].strip()
             if language not in LANGUAGES:
@@ -158,8 +158,7 @@ def convert(lines):
             while end < len(lines) and borders < 3:
                 borders += lines[end].rstrip() == line
                 end += 1
-            rows, _ = table([text.rstrip() for text in lines[index:end]])
-            out += rows
+            out += table([text.rstrip() for text in lines[index:end]])
             index = end
         elif line.startswith("* "):
             item, index = list_item(lines, index, "* ", "- ")
