@@ -125,10 +125,13 @@ def test_the_playbook_is_taken_verbatim():
 
 
 def test_the_readme_playbooks_exist():
-    """Every playbook the README names by FQCN is one of playbooks/."""
-    names = set(re.findall(r"`hostupcloud\.cloud\.([\w-]+)`", section(readme(), "Playbooks")))
-    assert names and {name for name in names if not os.path.exists(os.path.join(ROOT, "playbooks", name + ".yml"))} == set()
-    assert names == {name[:-4] for name in os.listdir(os.path.join(ROOT, "playbooks")) if name.endswith(".yml")}
+    """The README lists every playbook of playbooks/, by FQCN where its name can be one (no hyphen), else by path."""
+    text = section(readme(), "Playbooks")
+    by_fqcn = set(re.findall(r"`hostupcloud\.cloud\.([\w-]+)`", text))
+    by_path = set(re.findall(r"`playbooks/([\w-]+)\.yml`", text))
+    assert {name for name in by_fqcn if not re.match(r"^[a-z_][a-z0-9_]*$", name)} == set()
+    assert by_fqcn | by_path == {name[:-4] for name in os.listdir(os.path.join(ROOT, "playbooks")) if name.endswith(".yml")}
+    assert {name for name in by_path if re.match(r"^[a-z_][a-z0-9_]*$", name)} == set()
 
 
 def ssh_key(home):
