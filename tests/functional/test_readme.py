@@ -270,6 +270,8 @@ def user_env(home, venv):
         "HOME": str(home),
         "PATH": os.pathsep.join([os.path.join(str(venv), "bin"), "/usr/local/bin", "/usr/bin", "/bin"]),
         "PIP_CONSTRAINT": os.path.join(ROOT, "constraints-dev.txt"),
+        # The new home has no pip cache: share the real one, or every run downloads the same wheels again.
+        "PIP_CACHE_DIR": os.environ.get("PIP_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "pip"),
         "PIP_DISABLE_PIP_VERSION_CHECK": "1",
         "PIP_NO_INPUT": "1",
         # Any attempt to reach Galaxy fails at once instead of going out.
