@@ -265,7 +265,7 @@ def user_env(home, venv):
     """A new user's shell: the fresh venv first on PATH, a home of its own, nothing of this checkout or of the tests.
     pip may reach PyPI, pinned to constraints-dev.txt (what the rest of the tests run on); Galaxy is unreachable."""
     env = {name: value for name, value in os.environ.items()
-           if not name.startswith(("HUC_", "ANSIBLE_", "PYTHON", "PIP_", "VIRTUAL_ENV"))}
+           if not name.startswith(("HUC_", "ANSIBLE_", "PYTHON", "VIRTUAL_ENV"))}  # PIP_*: how this machine reaches PyPI
     env.update({
         "HOME": str(home),
         "PATH": os.pathsep.join([os.path.join(str(venv), "bin"), "/usr/local/bin", "/usr/bin", "/bin"]),
