@@ -115,6 +115,12 @@ def test_the_readme_is_for_users_first():
         assert "-e @" not in block and not re.search(r"HUC_API_KEY=[\"']?huc_", block), block
 
 
+def test_the_readme_lists_every_module():
+    modules = {name[:-3] for name in os.listdir(os.path.join(ROOT, "plugins", "modules")) if name.startswith("huc_") and name.endswith(".py")}
+    listed = set(re.findall(r"^\| `hostupcloud\.cloud\.(huc_\w+)` \|", section(readme(), "Modules"), re.M))
+    assert listed == modules
+
+
 def test_the_playbook_is_taken_verbatim():
     playbook = quick_start_playbook()
     assert "```yaml\n" + playbook + "```" in readme()
