@@ -136,12 +136,24 @@ changelog-lint: venv
 docs-lint: venv farm
 	$(BIN)/antsibull-docs lint-collection-docs --plugin-docs .
 
+# docs/guide.md, the user guide Galaxy's Documentation tab shows, from its one source
+# docs/docsite/rst/guide.rst (tests/functional/test_readme.py fails when they differ).
+.PHONY: guide readme
+guide: venv
+	$(BIN)/python tools/guide_md.py
+
+# The README's Installation and Quick start commands, verbatim, from the built tarball in a fresh venv
+# (pip reaches PyPI, pinned to constraints-dev.txt; never Galaxy). pytest.ini deselects the `readme`
+# marker by default, as it is slow; -m readme here selects it.
+readme: venv
+	$(BIN)/python -m pytest -m readme tests/functional/test_readme.py
+
 # The stages of make test (tools/test_stages.sh): TEST_FIRST alone, then the two lanes at once,
 # each in order. pytest keeps both cores busy by itself; the lanes pair the CPU-bound ansible-test
 # and lint stages with the playbook stages, which wait on emulators. TEST_LANES= runs them in turn.
 TEST_FIRST := pytest
 TEST_LANE_1 := sanity sanity-2.18 sanity-2.20 units lint changelog-lint docs-lint
-TEST_LANE_2 := integration test-min test-max test-pythons molecule
+TEST_LANE_2 := integration test-min test-max test-pythons molecule readme
 TEST_LANES := "$(TEST_LANE_1)" "$(TEST_LANE_2)"
 test: venv farm
 	@MAKE=$(MAKE) tools/test_stages.sh "$(TEST_FIRST)$(if $(TEST_LANES),, $(TEST_LANE_1) $(TEST_LANE_2))" $(TEST_LANES)

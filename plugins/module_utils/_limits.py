@@ -4,7 +4,7 @@
 """Every limit of every option, checked before any request. Private to this collection.
 
 A check takes an option's value and returns None when it is within the API's limits, else what
-is wrong with it (docs/api-contract.md, "Limits"). Fields declare them (Field(check=...)).
+is wrong with it (docs/dev/api-contract.md, "Limits"). Fields declare them (Field(check=...)).
 """
 
 from __future__ import absolute_import, division, print_function

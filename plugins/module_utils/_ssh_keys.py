@@ -4,7 +4,7 @@
 """OpenSSH public keys: read one line, check it is a key the API accepts, fingerprint it. Private.
 
 Standard library only (it runs wherever the module runs). The API accepts ssh-ed25519, ssh-rsa of
-2048 bits or more and ecdsa-sha2-nistp256/384/521, nothing else (docs/api-contract.md, SSH keys);
+2048 bits or more and ecdsa-sha2-nistp256/384/521, nothing else (docs/dev/api-contract.md, SSH keys);
 parse_public_key() refuses everything else with the message the API answers on publicKey, so a
 task fails before any request. Fingerprints are OpenSSH's SHA256 form, as `ssh-keygen -l` shows
 them and as the API reports them in `fingerprint`.

@@ -143,3 +143,17 @@ def test_help():
     result = subprocess.run([sys.executable, "-m", "tests.emulator", "--help"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=30, check=True)
     for option in ("--rate-limit", "--rate-window", "--provision-seconds", "--transition-seconds", "--seed-projects", "--seed-instances", "--state-file"):
         assert option in result.stdout
+
+
+def test_missing_requirements_are_named(tmp_path):
+    """Without FastAPI, uvicorn and pydantic (python -S: no site-packages, the standard library only), the
+    command says what to install instead of a ModuleNotFoundError traceback, and exits 1."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("PYTHON")}
+    bootstrap = tmp_path / "bootstrap.json"
+    result = subprocess.run([sys.executable, "-S", "-m", "tests.emulator", "--port", "0", "--bootstrap-file", str(bootstrap)],
+                            cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=30, check=False)
+    assert result.returncode == 1, result
+    assert "Traceback" not in result.stderr and "ModuleNotFoundError" not in result.stderr
+    assert "tests/emulator/requirements.txt" in result.stderr
+    assert "-m pip install -r %s" % os.path.join(REPO_ROOT, "tests", "emulator", "requirements.txt") in result.stderr
+    assert result.stdout == "" and not bootstrap.exists()

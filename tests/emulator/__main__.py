@@ -11,12 +11,30 @@ import socket
 import sys
 from typing import Any, Callable, Dict, List, Optional
 
-import uvicorn
+# What tests/emulator/requirements.txt installs (and what those pull in).
+REQUIREMENTS = ("fastapi", "uvicorn", "pydantic", "pydantic_core", "starlette", "h11", "anyio", "annotated_types", "typing_extensions")
 
-from .app import create_app
-from .records import MAX_CLOCK_MOVE, YEAR_SECONDS, write_json_atomic
-from .seed import parse_seed_projects
-from .state import Store
+
+def missing_requirements_message(missing: str) -> str:
+    """What `python -m tests.emulator` prints when FastAPI, uvicorn or pydantic is not installed."""
+    requirements = os.path.join(os.path.dirname(os.path.abspath(__file__)), "requirements.txt")
+    return ("The HostUpCloud API emulator needs FastAPI, uvicorn and pydantic, which are listed in "
+            "tests/emulator/requirements.txt; %r is not installed for this Python (%s).\nInstall them with:\n"
+            "    %s -m pip install -r %s\n" % (missing, sys.executable, sys.executable, requirements))
+
+
+try:
+    import uvicorn
+
+    from .app import create_app
+    from .records import MAX_CLOCK_MOVE, YEAR_SECONDS, write_json_atomic
+    from .seed import parse_seed_projects
+    from .state import Store
+except ModuleNotFoundError as exc:
+    if __name__ != "__main__" or (exc.name or "").split(".")[0] not in REQUIREMENTS:
+        raise
+    sys.stderr.write(missing_requirements_message((exc.name or "").split(".")[0]))
+    sys.exit(1)
 
 
 def seed_projects_option(text: str) -> Any:

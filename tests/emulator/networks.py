@@ -1,4 +1,4 @@
-"""Firewall and private network rules and bodies (assumed API: docs/api-contract.md, "Firewalls and private networks")."""
+"""Firewall and private network rules and bodies (assumed API: docs/dev/api-contract.md, "Firewalls and private networks")."""
 
 import ipaddress
 import re

@@ -47,7 +47,7 @@ INSTANCE_NET = ipaddress.ip_network("100.64.0.0/10")
 INSTANCE_NET6 = ipaddress.ip_network("2001:db8::/32")
 FLOATING_NETS = tuple(ipaddress.ip_network(net) for net in ("203.0.113.0/24", "198.51.100.0/24", "192.0.2.0/24"))
 
-# The key types the provider accepts (docs/api-contract.md, SSH keys), and nothing else.
+# The key types the provider accepts (docs/dev/api-contract.md, SSH keys), and nothing else.
 SSH_KEY_TYPES = ("ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521")
 SSH_KEY_TYPES_TEXT = "must be an ssh-ed25519, ssh-rsa (2048 bits or more) or ecdsa-sha2-nistp256/384/521 key"
 SSH_RSA_MIN_BITS = 2048

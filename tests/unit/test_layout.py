@@ -1,4 +1,4 @@
-"""The shape rules of docs/developing.md, held by a test: modules are declarations, rooms stay small.
+"""The shape rules of docs/dev/developing.md, held by a test: modules are declarations, rooms stay small.
 
 - no file of plugins/module_utils is over 400 lines;
 - a module has at most ~120 logic lines (docs, docstrings, comments, blanks and imports not counted)
