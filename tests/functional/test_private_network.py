@@ -4,8 +4,7 @@ attachments, purge, overlaps, budgets, refusals."""
 import pytest
 
 from tests.emulator.harness import make_instances
-from tests.functional.steps import PAGE, UNKNOWN_ID, calls, run_ok, steps
-from tests.functional.test_floating_ip import keyed_run, refused_in_one_run
+from tests.functional.steps import PAGE, UNKNOWN_ID, calls, keyed_run, refused_in_one_run, run_ok, steps
 
 MODULE = "hostupcloud.cloud.huc_private_network"
 INFO = "hostupcloud.cloud.huc_private_network_info"
