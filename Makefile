@@ -138,11 +138,18 @@ changelog-lint: venv
 docs-lint: venv farm
 	$(BIN)/antsibull-docs lint-collection-docs --plugin-docs .
 
+# galaxy-importer on the built tarball, as Galaxy and Automation Hub run it on an upload (ansible-doc,
+# ansible-lint production offline, flake8, metadata; settings in tools/galaxy-importer.cfg). Fails on
+# any warning or error it reports. Offline: nothing reaches Galaxy.
+.PHONY: importer
+importer: venv
+	tools/galaxy-importer.sh
+
 # The stages of make test (tools/test_stages.sh): TEST_FIRST alone, then the two lanes at once,
 # each in order. pytest keeps both cores busy by itself; the lanes pair the CPU-bound ansible-test
 # and lint stages with the playbook stages, which wait on emulators. TEST_LANES= runs them in turn.
 TEST_FIRST := pytest
-TEST_LANE_1 := sanity sanity-2.20 sanity-2.21 units lint changelog-lint docs-lint
+TEST_LANE_1 := sanity sanity-2.20 sanity-2.21 units lint changelog-lint docs-lint importer
 TEST_LANE_2 := integration test-min test-max test-pythons molecule
 TEST_LANES := "$(TEST_LANE_1)" "$(TEST_LANE_2)"
 test: venv farm
