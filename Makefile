@@ -93,14 +93,14 @@ MAX_VENV := .venv-max
 PYTHONS_VENVS := .venv-py3.8 .venv-py3.13
 PYTHONS_SUITES := tests/functional/test_interpreters.py $(EVERY_MODULE)
 
-.PHONY: test-max test-pythons sanity-2.18 sanity-2.20
+.PHONY: test-max test-pythons sanity-2.20 sanity-2.21
 
 $(MAX_VENV)/.installed: requirements-max.txt
 	$(call make-venv,$(MAX_VENV),$(PYTHON312),requirements-max.txt)
-.venv-sanity-2.18/.installed: requirements-sanity-2.18.txt
-	$(call make-venv,.venv-sanity-2.18,$(PYTHON311),requirements-sanity-2.18.txt)
 .venv-sanity-2.20/.installed: requirements-sanity-2.20.txt
 	$(call make-venv,.venv-sanity-2.20,$(PYTHON312),requirements-sanity-2.20.txt)
+.venv-sanity-2.21/.installed: requirements-sanity-2.21.txt
+	$(call make-venv,.venv-sanity-2.21,$(PYTHON312),requirements-sanity-2.21.txt)
 .venv-py3.8/.installed: requirements-pythons.txt
 	$(call make-venv,.venv-py3.8,$(PYTHON38),requirements-pythons.txt)
 .venv-py3.13/.installed: requirements-pythons.txt
@@ -120,12 +120,14 @@ test-pythons: venv farm $(PYTHONS_VENVS:%=%/.installed)
 		HUC_PYTHON_INTERPRETER=$(CURDIR)/$$venv/bin/python $(BIN)/python -m pytest $(PYTEST_N) $(PYTHONS_SUITES) || exit 1; \
 	done
 
-# ansible-test sanity on the cores either side of the pinned one, one Python each to save time.
-sanity-2.18: .venv-sanity-2.18/.installed
-	VENV=$(CURDIR)/.venv-sanity-2.18 tools/ansible-test.sh sanity --venv --requirements --python 3.11 $(SANITY_ARGS)
-
+# ansible-test sanity on the supported cores above the pinned 2.19 (make sanity), one Python each
+# to save time. No `devel`: it comes only from git (GitHub), PyPI has no release of it, so it
+# cannot run offline.
 sanity-2.20: .venv-sanity-2.20/.installed
 	VENV=$(CURDIR)/.venv-sanity-2.20 tools/ansible-test.sh sanity --venv --requirements --python 3.12 $(SANITY_ARGS)
+
+sanity-2.21: .venv-sanity-2.21/.installed
+	VENV=$(CURDIR)/.venv-sanity-2.21 tools/ansible-test.sh sanity --venv --requirements --python 3.12 $(SANITY_ARGS)
 
 lint: venv farm
 	$(BIN)/ansible-lint
@@ -148,11 +150,18 @@ guide: venv
 readme: venv
 	$(BIN)/python -m pytest -m readme tests/functional/test_readme.py
 
+# galaxy-importer on the built tarball, as Galaxy and Automation Hub run it on an upload (ansible-doc,
+# ansible-lint production offline, flake8, metadata; settings in tools/galaxy-importer.cfg). Fails on
+# any warning or error it reports. Offline: nothing reaches Galaxy.
+.PHONY: importer
+importer: venv
+	tools/galaxy-importer.sh
+
 # The stages of make test (tools/test_stages.sh): TEST_FIRST alone, then the two lanes at once,
 # each in order. pytest keeps both cores busy by itself; the lanes pair the CPU-bound ansible-test
 # and lint stages with the playbook stages, which wait on emulators. TEST_LANES= runs them in turn.
 TEST_FIRST := pytest
-TEST_LANE_1 := sanity sanity-2.18 sanity-2.20 units lint changelog-lint docs-lint
+TEST_LANE_1 := sanity sanity-2.20 sanity-2.21 units lint changelog-lint docs-lint importer
 TEST_LANE_2 := integration test-min test-max test-pythons molecule readme
 TEST_LANES := "$(TEST_LANE_1)" "$(TEST_LANE_2)"
 test: venv farm

@@ -40,7 +40,9 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 dest=$work/ansible_collections/hostupcloud/cloud
 mkdir -p "$dest"
-(cd "$root" && git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t "$dest" 2>/dev/null || true)
+# Not collections/ (a symlink to the checkout itself, for ansible.cfg) nor ansible.cfg: neither ships.
+(cd "$root" && git ls-files -co --exclude-standard -z | grep -zv -e '^collections/' -e '^ansible\.cfg$' \
+  | xargs -0 cp --parents -t "$dest" 2>/dev/null || true)
 # git ls-files lists deleted-but-tracked files too; cp skips them above.
 cd "$dest"
 status=0

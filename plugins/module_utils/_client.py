@@ -88,8 +88,7 @@ def _parse_api_url(api_url):
 
 def _check_timeout(timeout):
     """timeout when it is a finite number of seconds greater than 0; else HucApiError naming api_timeout."""
-    if (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
-            or not math.isfinite(timeout) or timeout <= 0):
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not math.isfinite(timeout) or timeout <= 0:
         raise HucApiError("api_timeout must be a number of seconds greater than 0, got %r" % (timeout,),
                           code="invalid_api_timeout")
     return timeout

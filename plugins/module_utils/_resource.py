@@ -184,8 +184,8 @@ class HucResourceModule(HucModule):
                 self.fail("no %s with %s %s%s; %s" % (self.kind, option, inputs[option], where, self.create_hint),
                           code="not_found")
         missing = [field.required if isinstance(field.required, str) else field.option for field in self.fields
-                   if field.required and inputs.get(field.option) is None
-                   and not any(other.via.derives(field, inputs) for other in self.fields if other.via is not None)]
+                   if field.required and inputs.get(field.option) is None and not any(
+                       other.via.derives(field, inputs) for other in self.fields if other.via is not None)]
         if missing:
             self.fail("%s %s does not exist; to %s it also give: %s" % (
                 self.kind, inputs.get(self.identity()), self.create_verb, ", ".join(missing)), code="missing_options")

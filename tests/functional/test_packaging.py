@@ -158,7 +158,7 @@ def test_execution_environment_context_builds_offline(tarball, tmp_path):
     run([os.path.join(BIN, "ansible-builder"), "create", "-f", str(tmp_path / "ee" / "execution-environment.yml"),
          "-c", str(context), "--output-filename", "Containerfile"])
     containerfile = (context / "Containerfile").read_text()
-    assert "ansible-core==2.19.14" in containerfile
+    assert "ansible-core==2.21.5" in containerfile
     assert (context / "_build" / "collections" / "hostupcloud-cloud.tar.gz").exists()
     with open(str(context / "_build" / "requirements.yml")) as handle:
         assert yaml.safe_load(handle)["collections"][0]["type"] == "file"
