@@ -1,7 +1,7 @@
 """ansible-inventory --list --export (what AWX and Automation Controller import) of the huc plugin.
 
 Strings are plain; only API data that could be a template stays marked unsafe, and is never templated.
-Runs on the ansible-core of HUC_ANSIBLE_BIN when set (make test-min: 2.17), else on the pinned one.
+Runs on the ansible-core of HUC_ANSIBLE_BIN when set (make test-min: 2.19.0), else on the pinned one.
 """
 
 import json
