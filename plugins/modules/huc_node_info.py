@@ -21,7 +21,7 @@ options:
   id:
     description:
       - Return only the node with this id (an empty list when there is none). The API has no GET of one
-        node: this filters the one listing.
+        node, so this filters the one listing.
     type: str
     version_added: 1.0.0
   name:

@@ -343,7 +343,6 @@ def test_attachments_cost_one_list_per_project_and_kind_and_none_for_a_project_w
     assert "huc_floating_ips" not in run.data["_meta"]["hostvars"][first["name"]]
     assert not [r for r in emulator.requests() if r["path"] in ("/api/floating-ips", "/api/volumes")]
 
-
     # No instance listed, no host to attach anything to: no attachment listing for that project.
     state = emulator.state()
     empty = [p["id"] for p in state["projects"] if not any(i["projectId"] == p["id"] for i in state["instances"])]
