@@ -49,7 +49,7 @@ def wanted_status(entry):
 
 def instances_role(entries, project="default"):
     return {"name": ROLE_TASK, "ansible.builtin.include_role": {"name": "hostupcloud.cloud.instances"},
-            "vars": {"huc_project": project, "huc_instances": entries}}
+            "vars": {"instances_project": project, "instances_list": entries}}
 
 
 # -- checks ---------------------------------------------------------------------------------------

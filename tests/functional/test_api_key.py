@@ -391,13 +391,16 @@ def test_duplicate_names_fail_listing_ids_and_prefixes_unless_id(play, emulator)
 
 
 def test_rotate_playbook_runs_end_to_end(command, emulator):
-    """playbooks/rotate-api-keys.yml: issue, fresh no-op, rotation near expiry, old key refused, cleanup.
+    """playbooks/rotate_api_keys.yml: issue, fresh no-op, rotation near expiry, old key refused, cleanup.
 
     The one run of this playbook in the suite: test_roles.py's checks of it are here too."""
-    playbook = os.path.join(ROOT, "playbooks", "rotate-api-keys.yml")
-    run = command([os.path.join(ANSIBLE_BIN, "ansible-playbook"), playbook],
-                  env={"HUC_EMULATOR_URL": emulator.base_url})
+    run = command([os.path.join(ANSIBLE_BIN, "ansible-playbook"), "hostupcloud.cloud.rotate_api_keys"],
+                  env={"HUC_EMULATOR_URL": emulator.base_url})  # by its FQCN, as a user runs it
     assert run.rc == 0, run
+    # The old hyphenated path (until 2.0.0) imports the same plays.
+    old = command([os.path.join(ANSIBLE_BIN, "ansible-playbook"), "--list-tasks",
+                   os.path.join(ROOT, "playbooks", "rotate-api-keys.yml")])
+    assert old.rc == 0 and "Remember the rotation" in old.output, old
     issued = run.task("Remember the issued key")["ansible_facts"]["issued"]
     fresh = run.task("Remember the fresh run")["ansible_facts"]["fresh"]
     assert issued["issued"] and not fresh["issued"] and fresh["id"] == issued["id"]

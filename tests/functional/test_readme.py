@@ -372,7 +372,7 @@ def test_readme_verbatim_from_the_tarball_in_a_fresh_venv(tmp_path):
         # The example fleet gives no ssh_keys (the README says so): only that warning, once per instance.
         assert [line for line in warnings_in(output) if "is created with no SSH key" not in line] == [], output
         with open(os.path.join(ROOT, "playbooks", "vars", "fleet.yml")) as handle:
-            fleet = {item["name"] for item in yaml.safe_load(handle)["huc_instances"]}
+            fleet = {item["name"] for item in yaml.safe_load(handle)["instances_list"]}
         production = emulator.project("production")["id"]
         assert fleet <= {inst["name"] for inst in emulator.state()["instances"] if inst["projectId"] == production}
     finally:

@@ -70,7 +70,7 @@ def playbook(command, name, *args, **env):
 
 
 def test_instances_role_builds_the_fleet_then_changes_nothing(play, emulator):
-    first = play([instances_role(huc_project="default", huc_instances=FLEET), FACT])
+    first = play([instances_role(instances_project="default", instances_list=FLEET), FACT])
     assert first.rc == 0, first
     instances = by_name(emulator)
     assert sorted(instances) == ["db-1", "web-1"]
@@ -83,7 +83,7 @@ def test_instances_role_builds_the_fleet_then_changes_nothing(play, emulator):
     assert fleet[0]["ipv4"] == instances["web-1"]["ipv4"]
 
     emulator.clear_requests()
-    second = play([instances_role(huc_project="default", huc_instances=FLEET)])
+    second = play([instances_role(instances_project="default", instances_list=FLEET)])
     assert second.rc == 0, second
     assert changed_tasks(second) == []
     # Budget of a run that changes nothing: the project by name, the nodes by name, one lookup per
@@ -95,7 +95,7 @@ def test_instances_role_builds_the_fleet_then_changes_nothing(play, emulator):
 def test_instances_role_attaches_volumes_and_floating_ips_then_changes_nothing(play, emulator):
     fleet = [dict(FLEET[0], volumes=[{"name": "web-data", "size_gb": 10}, {"name": "web-logs", "size_gb": 5}],
                   floating_ip=True), FLEET[1]]
-    first = play([instances_role(huc_project="default", huc_instances=fleet)])
+    first = play([instances_role(instances_project="default", instances_list=fleet)])
     assert first.rc == 0, first
     state = emulator.state()
     web = by_name(emulator)["web-1"]
@@ -105,13 +105,13 @@ def test_instances_role_attaches_volumes_and_floating_ips_then_changes_nothing(p
 
     emulator.clear_requests()
     grown = [dict(fleet[0], volumes=[{"name": "web-data", "size_gb": 20}, {"name": "web-logs", "size_gb": 5}]), FLEET[1]]
-    again = play([instances_role(huc_project="default", huc_instances=grown)])
+    again = play([instances_role(instances_project="default", instances_list=grown)])
     assert again.rc == 0, again
     assert changed_tasks(again) == ["hostupcloud.cloud.instances : Create, grow and attach the volumes of each instance"]
     assert writes(emulator) == [("PATCH", "/api/volumes/%s" % next(
         v["id"] for v in state["volumes"] if v["name"] == "web-data"))]
     emulator.clear_requests()
-    third = play([instances_role(huc_project="default", huc_instances=grown)])
+    third = play([instances_role(instances_project="default", instances_list=grown)])
     assert third.rc == 0 and changed_tasks(third) == [], third
     # One request per instance, volume and floating IP, one listing per power state, the fleet, the project and nodes.
     assert writes(emulator) == [] and len(emulator.requests()) == 2 + 2 + 1 + 2 + 1 + 2
@@ -122,7 +122,7 @@ def test_instances_role_updates_in_place_and_adopts(play, emulator):
     db = create(emulator, "db-1", status="running")
     emulator.clear_requests()
     grown = [dict(FLEET[0], disk_gb=30), dict(FLEET[1], vcpus=4, allow_restart=True)]
-    run = play([instances_role(huc_instances=grown)], env={"HUC_PROJECT": emulator.project_id})
+    run = play([instances_role(instances_list=grown)], env={"HUC_PROJECT": emulator.project_id})
     assert run.rc == 0, run
     instances = by_name(emulator)
     assert instances["web-1"]["id"] == web and instances["web-1"]["diskGb"] == 30
@@ -136,7 +136,7 @@ def test_instances_role_updates_in_place_and_adopts(play, emulator):
 def test_instances_role_resize_of_a_running_instance_needs_allow_restart(play, emulator):
     create(emulator, "web-1", status="running")
     emulator.clear_requests()
-    run = play([instances_role(huc_instances=[dict(FLEET[0], vcpus=2)])], env={"HUC_PROJECT": emulator.project_id})
+    run = play([instances_role(instances_list=[dict(FLEET[0], vcpus=2)])], env={"HUC_PROJECT": emulator.project_id})
     assert run.rc != 0
     failed = run.task("hostupcloud.cloud.instances : Create or update each instance, without waiting")["results"][0]
     assert "changing vcpus needs instance web-1 stopped" in failed["msg"] and "allow_restart: true" in failed["msg"]
@@ -152,7 +152,7 @@ def test_prune_removes_only_instances_with_the_fleet_label(play, emulator):
         ("stray-2", MANAGED),
     ])
     emulator.clear_requests()
-    run = play([instances_role(huc_instances=FLEET[:1], huc_instances_prune=True), FACT],
+    run = play([instances_role(instances_list=FLEET[:1], instances_prune=True), FACT],
                env={"HUC_PROJECT": emulator.project_id})
     assert run.rc == 0, run
     assert sorted(by_name(emulator)) == ["legacy-1", "other-1", "tagged-1", "web-1"]
@@ -160,16 +160,21 @@ def test_prune_removes_only_instances_with_the_fleet_label(play, emulator):
     assert sorted(deletes) == sorted("/api/instances/" + ids[name] for name in ("stray-1", "stray-2"))
     assert [i["name"] for i in run.task("fact")["instances_fleet"]] == ["web-1"]
 
-    # Teardown (an empty fleet with prune) still leaves every instance without the label alone.
-    run = play([instances_role(huc_instances=[], huc_instances_prune=True)], env={"HUC_PROJECT": emulator.project_id})
+    # Teardown (an empty fleet with prune) still leaves every instance without the label alone; this run
+    # uses the names of before 1.0.0, still accepted with a deprecation warning until 2.0.0.
+    run = play([instances_role(huc_project=emulator.project_id, huc_instances=[], huc_instances_prune=True)])
     assert run.rc == 0, run
     assert sorted(by_name(emulator)) == ["legacy-1", "other-1", "tagged-1"]
+    assert "[DEPRECATION WARNING]: The instances role's variables huc_instances, huc_instances_prune, huc_project " \
+        "are deprecated: use instances_list, instances_prune, instances_project." in run.output
+    assert "removed from collection 'hostupcloud.cloud' version 2.0.0" in run.output
+    assert "FAILED - RETRYING" not in run.output  # the prune waits quietly
 
 
 def test_prune_with_another_managed_by_value_spares_the_default_fleet(play, emulator):
     create(emulator, "web-1", labels=MANAGED, status="running")
     emulator.clear_requests()
-    run = play([instances_role(huc_instances=[], huc_instances_prune=True, instances_managed_by="blue")],
+    run = play([instances_role(instances_list=[], instances_prune=True, instances_managed_by="blue")],
                env={"HUC_PROJECT": emulator.project_id})
     assert run.rc == 0, run
     assert sorted(by_name(emulator)) == ["web-1"] and writes(emulator) == []
@@ -180,7 +185,7 @@ def test_instances_role_check_mode_writes_nothing_and_predicts(play, emulator):
     create(emulator, "stray-1", labels=MANAGED, status="running")
     before = by_name(emulator)
     emulator.clear_requests()
-    run = play([instances_role(huc_instances=FLEET, huc_instances_prune=True), FACT], args=["--check", "--diff"],
+    run = play([instances_role(instances_list=FLEET, instances_prune=True), FACT], args=["--check", "--diff"],
                env={"HUC_PROJECT": emulator.project_id})
     assert run.rc == 0, run
     assert writes(emulator) == []
@@ -188,7 +193,8 @@ def test_instances_role_check_mode_writes_nothing_and_predicts(play, emulator):
     applied = run.task("hostupcloud.cloud.instances : Create or update each instance, without waiting")
     assert [r["changed"] for r in applied["results"]] == [True, True]  # web-1 is relabelled, db-1 is new
     assert applied["results"][0]["diff"]["after"]["labels"] == dict(MANAGED, role="web")
-    pruned = run.task("hostupcloud.cloud.instances : Delete the managed instances no longer listed (prune)")
+    pruned = run.task("hostupcloud.cloud.instances : "
+                      "Delete the managed instances no longer listed (prune) and wait until each is gone")
     assert [r["item"]["name"] for r in pruned["results"]] == ["stray-1"] and pruned["changed"]
     assert [i["name"] for i in run.task("fact")["instances_fleet"]] == ["web-1"]
 
@@ -209,11 +215,14 @@ def refused(case, **role_vars):
 
 
 def test_instances_role_needs_a_project(play, emulator):
-    cases = [("no project", "huc_project is required"), ("unknown project", "huc_project: no project named nope"),
+    cases = [("no project", "instances_project is required"),
+             ("no fleet", "instances_list is required"),
+             ("unknown project", "instances_project: no project named nope"),
              ("bad instance", "missing required arguments")]
-    run = play([refused("no project", huc_instances=FLEET),
-                refused("unknown project", huc_project="nope", huc_instances=FLEET),
-                refused("bad instance", huc_project="default", huc_instances=[{"name": "x"}])])
+    run = play([refused("no project", instances_list=FLEET),
+                refused("no fleet", instances_project="default"),
+                refused("unknown project", instances_project="nope", instances_list=FLEET),
+                refused("bad instance", instances_project="default", instances_list=[{"name": "x"}])])
     assert run.rc == 0, run  # every failure was rescued: each case is checked below
     failed = failures(run)
     assert len(failed) == len(cases), failed  # one failed task per case: the role stopped there
@@ -364,7 +373,7 @@ def test_provision_power_teardown_playbooks(command, emulator):
     assert [i["id"] for i in emulator.state()["instances"]] == [legacy]
 
 
-# playbooks/rotate-api-keys.yml runs once, in test_api_key.py (test_rotate_playbook_runs_end_to_end), with
+# playbooks/rotate_api_keys.yml runs once, in test_api_key.py (test_rotate_playbook_runs_end_to_end), with
 # every check this file made of it.
 
 
