@@ -223,7 +223,10 @@ def claims(ip, instance_id):
 
 
 def oldest(ips):
-    return min(ips, key=lambda ip: (ip.get("createdAt") or "", ip["id"]))
+    """The first allocated: the oldest createdAt, and of those of one second (its resolution) the first listed.
+    The API lists in creation order, so two racing runs agree on it (a tie broken by id could make each keep
+    its own)."""
+    return min(enumerate(ips), key=lambda pair: (pair[1].get("createdAt") or "", pair[0]))[1]
 
 
 class HucFloatingIp(HucResourceModule):
@@ -273,7 +276,8 @@ class HucFloatingIp(HucResourceModule):
         instance_id = plan.writes.get("instanceId")
         if new is None or not instance_id:
             return new
-        keep = oldest([ip for ip in self.list_all() if claims(ip, instance_id)] + [new])
+        rivals = [ip for ip in self.list_all() if claims(ip, instance_id)]
+        keep = oldest(rivals + [new] if new["id"] not in [ip["id"] for ip in rivals] else rivals)
         if keep["id"] != new["id"]:
             self.client.delete_if_exists(self.item_path(new))
             self.module.warn("another run allocated floating IP %s for instance %s at the same time; it is kept and %s "

@@ -20,6 +20,7 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import (
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import Option
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES, References
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucResourceModule
+from ansible_collections.hostupcloud.cloud.plugins.modules.huc_floating_ip import oldest
 from ansible_collections.hostupcloud.cloud.tests.unit.plugins.module_utils.fakes import Failed, FakeModule
 
 PROJECT = "7d3c2a4e-0b1f-4c55-9a51-2f6a1c0e8b90"
@@ -428,3 +429,13 @@ def test_ptr_check_mode_predicts_without_writing():
 def test_an_unknown_instance_fails_naming_it():
     with pytest.raises(HucApiError, match="instance 'web-9' not found"):
         build(Volume, {"instance": "web-9"}, volumes(volume())).run()
+
+
+def test_of_floating_ips_allocated_within_one_second_the_first_listed_is_the_oldest():
+    """Two racing runs agree on which floating IP to keep: createdAt has whole seconds, and the API lists in
+    creation order; the id (random) must not break the tie, or each run could keep its own."""
+    first = {"id": "ffffffff-0000-4000-8000-000000000000", "createdAt": "2026-12-05T10:00:00Z"}
+    second = {"id": "00000000-0000-4000-8000-000000000000", "createdAt": "2026-12-05T10:00:00Z"}
+    earlier = {"id": "99999999-0000-4000-8000-000000000000", "createdAt": "2026-12-05T09:59:59Z"}
+    assert oldest([first, second]) is first and oldest([second, first]) is second
+    assert oldest([first, second, earlier]) is earlier
