@@ -188,8 +188,8 @@ def oldest_key(keys, candidates):
 
 def rivals_of(new, keys, known_ids):
     """The active keys of new's name in keys that were not there before (known_ids) and are not new."""
-    return [key for key in keys
-            if key.get("name") == new.get("name") and key.get("status") == "active" and key.get("id") not in known_ids and key.get("id") != new.get("id")]
+    return [key for key in keys if all((key.get("name") == new.get("name"), key.get("status") == "active",
+                                        key.get("id") not in known_ids, key.get("id") != new.get("id")))]
 
 
 # -- the rotation ----------------------------------------------------------------------------------
