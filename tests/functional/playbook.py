@@ -20,6 +20,10 @@ ANSIBLE_BIN = os.environ.get("HUC_ANSIBLE_BIN") or BIN
 # same tests at another one (make test-max: the max venv's, make test-pythons: 3.8 and 3.13).
 PYTHON_INTERPRETER = os.environ.get("HUC_PYTHON_INTERPRETER") or sys.executable
 RATE_DIR = os.path.join(tempfile.gettempdir(), "huc-test-rate-budget")
+# Compiled code, kept between runs: the controller's (Python's pycache, which PYTHONDONTWRITEBYTECODE
+# in the caller's environment would turn off) and the modules' (code_cache/sitecustomize.py).
+CODE_CACHE = os.path.join(ROOT, ".cache", "code")
+SITECUSTOMIZE = os.path.join(ROOT, "tests", "functional", "code_cache")
 _WORK_ROOT = []
 
 
@@ -73,6 +77,7 @@ class Run:
 def base_env(emulator=None, key=None, extra=None):
     """Environment of a child ansible process: clean of the caller's HUC_* and ANSIBLE_* settings."""
     env = dict((k, v) for k, v in os.environ.items() if not k.startswith(("HUC_", "ANSIBLE_")))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update({
         "ANSIBLE_COLLECTIONS_PATH": collections_path(),
         "ANSIBLE_CALLBACK_PLUGINS": CALLBACKS,
@@ -85,6 +90,9 @@ def base_env(emulator=None, key=None, extra=None):
         "PATH": ANSIBLE_BIN + os.pathsep + env.get("PATH", ""),
         # The shared request budget's state files of test runs stay out of the user's directory.
         "HUC_RATE_LIMIT_DIR": RATE_DIR,
+        "PYTHONPYCACHEPREFIX": os.path.join(CODE_CACHE, "pycache"),
+        "PYTHONPATH": os.pathsep.join(p for p in (SITECUSTOMIZE, env.get("PYTHONPATH")) if p),
+        "HUC_TEST_CODE_CACHE": os.path.join(CODE_CACHE, "modules"),
     })
     if emulator is not None:
         env["HUC_API_URL"] = emulator.api_url
