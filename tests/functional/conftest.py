@@ -1,6 +1,7 @@
 """Fixtures: a fresh emulator per test on a free port, and ansible runs bound to it."""
 
 import functools
+import os
 
 import pytest
 
@@ -32,3 +33,26 @@ def play(emulator):
 @pytest.fixture
 def command(emulator):
     return functools.partial(run_command, emulator=emulator)
+
+
+@pytest.hookimpl(trylast=True)  # after -m deselected: the order of what runs
+def pytest_collection_modifyitems(items):
+    """Tests marked heavy start first, spread over the workers, so that none of them ends the stage alone.
+
+    pytest-xdist's worksteal scheduler hands worker k the k-th of N contiguous chunks of the
+    collection, runs each chunk from its front and steals from its end: the heavy tests go to the
+    fronts of the chunks, in turn. Every worker computes the same order (xdist requires it).
+    """
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    heavy = [item for item in items if item.get_closest_marker("heavy")]
+    if workers < 2 or not heavy:
+        return
+    rest = iter([item for item in items if not item.get_closest_marker("heavy")])
+    ordered, left = [], len(items)
+    for worker in range(workers):
+        size = left // (workers - worker)  # as worksteal splits the pending tests
+        front = heavy[worker::workers]
+        ordered += front + [next(rest) for _item in range(max(0, size - len(front)))]
+        left -= size
+    ordered += list(rest)
+    items[:] = ordered

@@ -13,6 +13,7 @@ import subprocess
 import time
 from datetime import datetime, timedelta, timezone
 
+import pytest
 import yaml
 
 from tests.functional.playbook import ANSIBLE_BIN, ROOT, Run, base_env, run_playbook, work_dir
@@ -505,6 +506,7 @@ def emulator_play(emulator):
     return functools.partial(run_playbook, emulator=emulator)
 
 
+@pytest.mark.heavy
 def test_a_key_issued_meanwhile_wins_when_older_and_is_left_alone_when_younger(play, emulator, tmp_path):
     """Deterministic halves of the race: another key of the name appears between the list and the re-list."""
     # Older rival: it appears while this run's create waits, so this run deletes its own key again.

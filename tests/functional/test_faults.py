@@ -114,6 +114,7 @@ def test_the_fault_plans_are_spent_by_any_run_and_within_the_retries():
             assert sum(rule["count"] for rule in covered) <= RETRIES, (kind, covered)
 
 
+@pytest.mark.heavy
 @pytest.mark.parametrize("kind", sorted(CASES))
 def test_a_fleet_of_20_converges_under_faults(kind, emulator_factory):
     emulator = emulator_factory(**FAST)
@@ -139,6 +140,7 @@ def test_a_fleet_of_20_converges_under_faults(kind, emulator_factory):
     assert converged(emulator, FLEET) == []
 
 
+@pytest.mark.heavy
 @pytest.mark.parametrize("stopped_every", [0, 3], ids=["all-started", "three-stopped"])
 def test_two_concurrent_runs_creating_the_same_10_names_make_10_instances(stopped_every, emulator_factory, tmp_path):
     """Two ansible-playbook processes create race-01 ... race-10 at once.

@@ -140,6 +140,7 @@ def test_by_id_renames_and_budget(emulator, world):
     assert logs["noop"] + logs["rename"] == [("GET", one, {}), ("GET", one, {}), ("PATCH", one, {})]
 
 
+@pytest.mark.heavy
 def test_refusals_are_clear_and_write_nothing(emulator, world):
     """One playbook: firewall web made, then every refusal for real and in check mode, then port 0 alone."""
     new = dict(project=emulator.project_id, name="new")

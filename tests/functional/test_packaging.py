@@ -166,6 +166,7 @@ def test_execution_environment_context_builds_offline(tarball, tmp_path):
     assert "requests>=2.31" in introspect.stdout
 
 
+@pytest.mark.heavy
 def test_demo_runs_through_ansible_runner(emulator, tmp_path, monkeypatch):
     import ansible_runner
     monkeypatch.setenv("PATH", BIN + os.pathsep + os.environ.get("PATH", ""))

@@ -4,6 +4,7 @@ import os
 import subprocess
 from datetime import datetime
 
+import pytest
 import yaml
 
 from tests.functional.playbook import ANSIBLE_BIN, base_env, work_dir
@@ -56,6 +57,7 @@ def run_three(emulator, env, args=None, returncodes=(0, 0, 0)):
     return [r["status"] for r in emulator.requests()]
 
 
+@pytest.mark.heavy
 def test_unshared_processes_write_no_state_and_pacing_off_draws_429s(emulator_factory, tmp_path):
     """Sharing off: no state file, each process paced by itself and the server's headers. Pacing off
     (rate_limit 0), the control experiment: together they overrun the limit and draw 429s.

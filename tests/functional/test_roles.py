@@ -92,6 +92,7 @@ def test_instances_role_builds_the_fleet_then_changes_nothing(play, emulator):
         ("GET", "/api/projects"), ("GET", "/api/nodes")] + [("GET", "/api/instances")] * 5
 
 
+@pytest.mark.heavy
 def test_instances_role_attaches_volumes_and_floating_ips_then_changes_nothing(play, emulator):
     fleet = [dict(FLEET[0], volumes=[{"name": "web-data", "size_gb": 10}, {"name": "web-logs", "size_gb": 5}],
                   floating_ip=True), FLEET[1]]
@@ -346,6 +347,7 @@ def test_rotation_role_check_mode_issues_nothing(play, emulator, tmp_path):
 # -- playbooks ------------------------------------------------------------------------------------
 
 
+@pytest.mark.heavy
 def test_provision_power_teardown_playbooks(command, emulator):
     legacy = create(emulator, "legacy-1", status="running")
     emulator.clear_requests()
@@ -382,6 +384,7 @@ def demo(command, emulator):
                     HUC_PROJECT=emulator.project_id)
 
 
+@pytest.mark.heavy
 def test_demo_runs_and_cleans_up(command, emulator):
     run = demo(command, emulator)
     assert run.rc == 0, run
@@ -399,6 +402,7 @@ def test_demo_runs_and_cleans_up(command, emulator):
     assert not SECRET.findall(run.output)
 
 
+@pytest.mark.heavy
 def test_demo_fails_on_an_error_and_still_tears_down(command, emulator):
     emulator.fault(status=500, methods=["POST"], pathPrefix="/api/api-keys")
     run = demo(command, emulator)

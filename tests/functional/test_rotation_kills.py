@@ -18,6 +18,7 @@ import signal
 import subprocess
 import time
 
+import pytest
 import yaml
 
 from tests.functional.faultkit import describe
@@ -126,6 +127,7 @@ def secret_tasks(tmp_path, vault):
     return store
 
 
+@pytest.mark.heavy
 def test_a_rotation_killed_during_the_hand_over_converges_on_the_rerun(emulator_factory, tmp_path):
     emulator = emulator_factory()
     vault = tmp_path / "vault"

@@ -186,6 +186,7 @@ def test_lifecycle_check_create_rerun_grow_move_detach_delete(emulator, world):
     assert volumes(emulator) == []
 
 
+@pytest.mark.heavy
 def test_refusals_are_clear_and_write_nothing(emulator, world):
     vid = make_volume(emulator, "data", 20, instance_id=world["web-1"])
     make_volume(emulator, "free", 20)
