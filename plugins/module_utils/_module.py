@@ -75,8 +75,23 @@ class WaitSchedule(object):
     def __init__(self, waits_for, first, factor=2.0, cap=30.0):
         self.waits_for, self.first, self.factor, self.cap = waits_for, float(first), float(factor), float(cap)
 
+    def sleeps(self, hint=lambda: None):
+        """The sleep before each poll (endless; the wait stops it): hint(), the API's latest
+        Retry-After, when it gave one, else the schedule's next interval."""
+        interval = self.first
+        while True:
+            latest = hint()
+            yield max(HINT_MIN, latest) if latest is not None else min(interval, self.cap)
+            interval *= self.factor
+
     def intervals(self, timeout):
-        return poll_intervals(timeout, self.first, self.factor, self.cap)
+        """The sleeps of a wait of at most timeout seconds without hints, the last one cut at the deadline."""
+        spent = 0.0
+        for step in self.sleeps():
+            if spent >= timeout:
+                return
+            yield min(step, timeout - spent)
+            spent += step
 
     def __repr__(self):
         return "WaitSchedule(%r, first=%s)" % (self.waits_for, self.first)
@@ -87,21 +102,7 @@ class WaitSchedule(object):
 PROVISION = WaitSchedule("a new resource to be ready", 3.0)
 POWER = WaitSchedule("a power transition (start, stop, shutdown, reboot)", 2.0)
 DELETE = WaitSchedule("a deletion", 2.0)
-POLL_FIRST = 2.0
-POLL_FACTOR = 2.0
-POLL_MAX = 30.0
 HINT_MIN = 1.0  # an ETA of 0 (or in the past) still waits this long: never a busy loop
-
-
-def poll_intervals(timeout, first=POLL_FIRST, factor=POLL_FACTOR, cap=POLL_MAX):
-    """The sleeps of a wait of at most timeout seconds: growing, capped, never past the deadline."""
-    spent = 0.0
-    interval = first
-    while spent < timeout:
-        step = min(interval, cap, timeout - spent)
-        yield step
-        spent += step
-        interval *= factor
 
 
 def failure(message, code=None, details=None, status=None):
@@ -300,17 +301,15 @@ class HucModule:
         Returns the last object.
         """
         clock = self.client.clock
-        left = self.wait_seconds_left()
         obj = None
-        interval = schedule.first
-        hint = getattr(self.client, "retry_hint", None)
-        while left > 0:
-            step = max(HINT_MIN, hint) if hint is not None else min(interval, schedule.cap)
+        for step in schedule.sleeps(lambda: getattr(self.client, "retry_hint", None)):
+            left = self.wait_seconds_left()
+            if left <= 0:
+                break
             if give_up is not None:
                 step = min(step, max(0.0, give_up - clock.now()))
             clock.sleep(min(step, left))
             obj = fetch()
-            hint = getattr(self.client, "retry_hint", None)
             if done(obj):
                 return obj
             message = failed(obj) if failed else None
@@ -318,8 +317,6 @@ class HucModule:
                 self.fail(message, code="wait_failed")
             if give_up is not None and clock.now() >= give_up:
                 return obj
-            interval *= schedule.factor
-            left = self.wait_seconds_left()
         if describe is not None:
             last = describe(obj)
         else:

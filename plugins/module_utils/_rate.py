@@ -20,9 +20,8 @@ oversized or out-of-bounds state is rebuilt (no pause outlasts the window or rat
 directory that cannot be written or is not this user's alone, or a state file that is no regular
 file of ours, falls back to a bucket for this process alone, with one warning.
 
-The server's rate signals are read here too (X-RateLimit-Remaining/Reset/Limit, Retry-After), and
-the waits they call for (after a 429, before a retry) are computed here: the client only sends,
-hands each answer's headers to the budget and sleeps what the budget says, on the one Clock.
+The server's rate signals (X-RateLimit-Remaining/Reset/Limit, Retry-After) and the waits they call for are read
+here too: the client only sends, hands each answer's headers to the budget and sleeps what it says, on the one Clock.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -129,8 +128,9 @@ def retry_after(headers, server_time=None):
 
 def rate_limit_delay(headers, server_time=None, attempt=0, clock=SYSTEM_CLOCK):
     """Seconds to wait after a 429: Retry-After (seconds or an HTTP date), else X-RateLimit-Reset, else backoff."""
-    if retry_after(headers, server_time) is not None:
-        return retry_after(headers, server_time)
+    told = retry_after(headers, server_time)
+    if told is not None:
+        return told
     reset = headers.get("X-RateLimit-Reset")
     if reset:
         try:

@@ -16,7 +16,7 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import (
     to_snake,
 )
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._errors import mask_secrets
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import poll_intervals
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import POWER
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._version import COLLECTION_VERSION
 
 SECRET = "huc_" + "Ab3dEfGhIjKlMnOpQrStUvWxYz0123456789abcd"
@@ -95,10 +95,10 @@ def test_describe_read_only_key():
 
 
 def test_poll_intervals_grow_and_stop_at_the_deadline():
-    steps = list(poll_intervals(20))
+    steps = list(POWER.intervals(20))
     assert steps == [2.0, 4.0, 8.0, 6.0]
-    assert max(poll_intervals(600)) == 30.0
-    assert len(list(poll_intervals(300))) == 13
+    assert max(POWER.intervals(600)) == 30.0
+    assert len(list(POWER.intervals(300))) == 13
 
 
 def collection_version():

@@ -5,7 +5,7 @@ each interval doubles up to 30 s, all within the one wait_timeout; a Retry-After
 import pytest
 
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import (
-    DELETE, POWER, PROVISION, HucModule, poll_intervals)
+    DELETE, POWER, PROVISION, HucModule)
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import Reference
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucResourceModule
 from ansible_collections.hostupcloud.cloud.tests.unit.plugins.module_utils.fakes import Failed, FakeClock, FakeModule
@@ -53,7 +53,7 @@ def test_the_schedules_of_each_kind():
     assert (POWER.first, POWER.factor, POWER.cap) == (2.0, 2.0, 30.0)
     assert (DELETE.first, DELETE.factor, DELETE.cap) == (2.0, 2.0, 30.0)
     assert list(PROVISION.intervals(100)) == [3.0, 6.0, 12.0, 24.0, 30.0, 25.0]
-    assert list(poll_intervals(10, 2.0)) == [2.0, 4.0, 4.0]
+    assert list(POWER.intervals(10)) == [2.0, 4.0, 4.0]
 
 
 @pytest.mark.parametrize("polls, times", [
