@@ -98,8 +98,8 @@ def test_the_readme_is_for_users_first():
     with the two commands; links absolute (Galaxy shows the README, where relative links are dead)."""
     text = readme()
     headings = re.findall(r"^## (.+)$", text, re.M)
-    assert headings == ["Requirements", "Installation", "Quick start", "Modules", "Dynamic inventory", "Roles",
-                        "Playbooks", "Support", "Changelog", "License", "From a checkout"]
+    assert headings == ["Requirements", "Installation", "Quick start", "Using it against the real API for the first time", "Modules",
+                        "Dynamic inventory", "Roles", "Playbooks", "Support", "Changelog", "License", "From a checkout"]
     checkout = section(text, "From a checkout")
     assert "make demo" in checkout and "make test" in checkout
     links = re.findall(r"\]\(([^)]+)\)", text)
