@@ -1,6 +1,7 @@
 """Fixtures: a fresh emulator per test on a free port, and ansible runs bound to it."""
 
 import functools
+import itertools
 import os
 
 import pytest
@@ -52,7 +53,8 @@ def pytest_collection_modifyitems(items):
     for worker in range(workers):
         size = left // (workers - worker)  # as worksteal splits the pending tests
         front = heavy[worker::workers]
-        ordered += front + [next(rest) for _item in range(max(0, size - len(front)))]
+        # islice: when most of the selection is heavy, fewer light tests are left than the chunks have room for.
+        ordered += front + list(itertools.islice(rest, max(0, size - len(front))))
         left -= size
     ordered += list(rest)
     items[:] = ordered
