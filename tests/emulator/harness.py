@@ -144,7 +144,7 @@ class Emulator:
     """One emulator process on a free port of 127.0.0.1."""
 
     def __init__(self, *, rate_limit=60, rate_window=60, provision_seconds=5, transition_seconds=2, clock_step=0,
-                 seed_projects=0, seed_instances=0, state_file=None, extra_args=(), python=sys.executable):
+                 seed_projects=0, seed_instances=0, state_file=None, variants=(), extra_args=(), python=sys.executable):
         self.options = {
             "--rate-limit": rate_limit,
             "--rate-window": rate_window,
@@ -156,6 +156,8 @@ class Emulator:
             "--seed-instances": seed_instances,
         }
         self.state_file = state_file
+        # variant names (tests/emulator/variants.py): a list, or one string, comma-separated
+        self.variants = [variants] if isinstance(variants, str) else list(variants)
         self.extra_args = list(extra_args)
         self.python = python
         self.process = None  # type: Optional[subprocess.Popen]
@@ -172,6 +174,8 @@ class Emulator:
             cmd += [option, str(value)]
         if self.state_file:
             cmd += ["--state-file", str(self.state_file)]
+        for variant in self.variants:
+            cmd += ["--variant", variant]
         return cmd + self.extra_args
 
     def start(self, timeout: float = 30) -> "Emulator":
