@@ -60,7 +60,7 @@ class Attachment(Endpoint):
 
     def create_body(self, module, inputs, body):
         instance = module.refs.get("instance", inputs[self.field.option])
-        extra = {"labels": {self.mark: instance["id"]}} if self.mark else {}
+        extra = {"labels": {self.mark: str(instance["id"])}} if self.mark else {}  # label values are strings; ids may be numbers
         return extra if body.get("nodeId") else dict(extra, nodeId=instance.get("nodeId"))
 
     def refuse(self, module, obj, value, inputs):
