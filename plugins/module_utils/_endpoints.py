@@ -164,7 +164,7 @@ class Members(Endpoint):
 
     def blocks_delete(self, module, obj):
         ids = attached_ids(obj)
-        return "has %d instances attached (%s)" % (len(ids), ", ".join(ids)) if ids else None
+        return "has %d instances attached (%s)" % (len(ids), ", ".join(str(one) for one in ids)) if ids else None
 
     def undo(self, module, obj):
         return self.write(module, obj, [])

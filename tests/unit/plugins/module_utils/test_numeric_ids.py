@@ -3,7 +3,7 @@
 from types import SimpleNamespace
 
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._declarations import Field
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._endpoints import Attachment
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._endpoints import Attachment, Members
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import path_safe_id
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import pick
 
@@ -30,3 +30,7 @@ def test_the_allocated_for_label_is_a_string_when_ids_are_numbers():
     module = SimpleNamespace(refs=SimpleNamespace(get=lambda kind, value: {"id": 7, "nodeId": 3}))
     assert endpoint.create_body(module, {"instance": "7"}, {}) == {
         "labels": {"hostupcloud.cloud/allocated-for": "7"}, "nodeId": 3}
+
+
+def test_numeric_ids_in_messages():
+    assert Members("purge_instances").blocks_delete(None, {"attachments": [{"instanceId": 7, "ip": "10.0.0.2"}]}) == "has 1 instances attached (7)"
