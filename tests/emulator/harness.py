@@ -370,7 +370,8 @@ class Emulator:
 def make_instances(emulator: Emulator, names: List[str], status: Any = "running") -> Dict[str, str]:
     """Create instances through the API, force their status (one for all, or by name), clear the request log.
 
-    Returns {name: id}. For tests and benchmarks that need instances in a given status.
+    Returns {name: id}, the ids as the API answered them (with variants: numbers under numeric-ids). For tests and
+    benchmarks that need instances in a given status.
     """
     ids = {}
     for name in names:
@@ -379,8 +380,10 @@ def make_instances(emulator: Emulator, names: List[str], status: Any = "running"
             "osTemplate": emulator.os_template, "vcpus": 1, "memoryMb": 1024, "diskGb": 20})
         if code != 201:
             raise EmulatorError("creating instance %s answered %s: %s" % (name, code, body))
-        ids[name] = body["data"]["id"]
-    for name, instance_id in ids.items():
-        emulator.set_instance(instance_id, status=status if isinstance(status, str) else status[name])
+        ids[name] = (body["data"] if "data" in body else body)["id"]  # bare-objects: no envelope
+    # The control routes know the UUIDs, which the ids on the wire are not under numeric-ids.
+    uuids = {item["name"]: item["id"] for item in emulator.state()["instances"]} if emulator.variants else ids
+    for name in ids:
+        emulator.set_instance(uuids[name], status=status if isinstance(status, str) else status[name])
     emulator.clear_requests()
     return ids
