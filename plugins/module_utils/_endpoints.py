@@ -60,7 +60,7 @@ class Attachment(Endpoint):
 
     def create_body(self, module, inputs, body):
         instance = module.refs.get("instance", inputs[self.field.option])
-        extra = {"labels": {self.mark: instance["id"]}} if self.mark else {}
+        extra = {"labels": {self.mark: str(instance["id"])}} if self.mark else {}  # label values are strings; ids may be numbers
         return extra if body.get("nodeId") else dict(extra, nodeId=instance.get("nodeId"))
 
     def refuse(self, module, obj, value, inputs):
@@ -164,7 +164,7 @@ class Members(Endpoint):
 
     def blocks_delete(self, module, obj):
         ids = attached_ids(obj)
-        return "has %d instances attached (%s)" % (len(ids), ", ".join(ids)) if ids else None
+        return "has %d instances attached (%s)" % (len(ids), ", ".join(str(one) for one in ids)) if ids else None
 
     def undo(self, module, obj):
         return self.write(module, obj, [])

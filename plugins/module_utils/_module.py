@@ -12,6 +12,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 from ansible.module_utils import basic
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
@@ -26,6 +28,15 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import (
     to_snake,
 )
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._ssh_keys import looks_private
+
+
+# An API with numeric ids (the emulator's numeric-ids variant) answers 7 where ours gives a UUID.
+NUMERIC_ID = re.compile(r"[1-9][0-9]{0,18}\Z")
+
+
+def path_safe_id(value):
+    """Whether an id option may go into a path: a UUID, or a plain positive integer; nothing else."""
+    return looks_like_id(value) or bool(NUMERIC_ID.match(str(value)))
 
 
 class Option:
@@ -197,7 +208,7 @@ class HucModule:
         """Define the module, run it and exit: every API or network error becomes one clean fail_json."""
         module = cls.define_module()
         given = module.params.get("id")
-        if given is not None and not looks_like_id(given):
+        if given is not None and not path_safe_id(given):
             # Never put into a path: an id such as ../instances/... would reach another resource.
             module.fail_json(msg="invalid input (validation_error): id: must be an id such as %s, got %r" % (EXAMPLE_ID, given),
                              failure=failure("invalid request: id", "validation_error", {"id": "must be a UUID"}))

@@ -19,7 +19,8 @@ def pick(kind, items, value, required=False, name_key="name"):
 
     An ambiguous name, or no match when required, raises HucApiError listing what is known.
     """
-    found = [item for item in items if item.get("id") == value] or [
+    # Ids compare as text: an API with numeric ids answers 7 where the task gave "7".
+    found = [item for item in items if item.get("id") is not None and str(item.get("id")) == str(value)] or [
         item for item in items if item.get(name_key) == value]
     if len(found) > 1:
         raise HucApiError("%s name %r is ambiguous: it matches %s; give the id instead"

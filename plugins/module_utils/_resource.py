@@ -169,7 +169,7 @@ class HucResourceModule(HucModule):
             identity = self.identity()
             what = "are named %r" % name if identity == "name" else "have %s %r" % (identity, name)
             self.fail("%d %ss %s in this project: %s; give id instead of %s" % (
-                len(found), self.kind, what, ", ".join(sorted(obj["id"] for obj in found)), identity),
+                len(found), self.kind, what, ", ".join(sorted(str(obj["id"]) for obj in found)), identity),
                 code="ambiguous")
         return found[0] if found else None
 
@@ -343,7 +343,7 @@ class HucResourceModule(HucModule):
             else:
                 same = value == have or (by_name and self.value(field, inputs) == have)
             if not same:
-                text = (", ".join(have or []) or "none") if field.many else have
+                text = (", ".join(str(item) for item in have or []) or "none") if field.many else have
                 differ.append("%s (%s)" % (field.option, (field.existing or "the %s has %%s" % self.kind) % text))
         if differ:
             self.module.warn("%s %s exists and these options differ from it, but they only apply at creation, so they "

@@ -30,6 +30,7 @@ try:
     from .records import MAX_CLOCK_MOVE, YEAR_SECONDS, write_json_atomic
     from .seed import parse_seed_projects
     from .state import Store
+    from .variants import VARIANTS, parse_variants
 except ModuleNotFoundError as exc:
     if __name__ != "__main__" or (exc.name or "").split(".")[0] not in REQUIREMENTS:
         raise
@@ -60,6 +61,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help="create project-01..project-P, or the named projects (production,staging), besides default")
     parser.add_argument("--seed-instances", type=int, default=0, help="create N running instances round-robin over the seeded projects")
     parser.add_argument("--state-file", help="load the state from this file if it exists, save it after every change")
+    parser.add_argument("--variant", action="append", default=[], metavar="NAME[,NAME]",
+                        help="break one named assumption of the API contract at the wire (repeatable): " + ", ".join(VARIANTS))
     parser.add_argument("--quiet", action="store_true", help="do not print the banner")
     parser.add_argument("--verbose", action="store_true", help="log every request (uvicorn access log)")
     args = parser.parse_args(argv)
@@ -67,6 +70,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     if args.rate_limit < 1 or args.rate_window <= 0 or min(at_least_zero) < 0:
         parser.error("--rate-limit must be >= 1, --rate-window > 0, and --provision-seconds, --transition-seconds, --clock-step "
                      "and --seed-instances >= 0")
+    try:
+        args.variant = parse_variants(args.variant)
+    except ValueError as exc:
+        parser.error("--variant: %s" % exc)
     durations = (args.rate_window, args.provision_seconds, args.transition_seconds, args.clock_step)
     if not all(math.isfinite(value) and value <= MAX_CLOCK_MOVE for value in durations):
         parser.error("--rate-window, --provision-seconds, --transition-seconds and --clock-step must be finite and at most "
@@ -93,9 +100,12 @@ def base_url(host: str, port: int) -> str:
     return "http://%s:%d" % ("[%s]" % host if ":" in host else host, port)
 
 
-def bootstrap_payload(store: Store, base: str) -> Dict[str, Any]:
-    """The bootstrap file's content."""
-    return dict(store.bootstrap, api_url=base + "/api", base_url=base, pid=os.getpid())
+def bootstrap_payload(store: Store, base: str, variants: Optional[List[str]] = None) -> Dict[str, Any]:
+    """The bootstrap file's content (variants only when there are some)."""
+    payload = dict(store.bootstrap, api_url=base + "/api", base_url=base, pid=os.getpid())
+    if variants:
+        payload["variants"] = list(variants)
+    return payload
 
 
 def banner(payload: Dict[str, Any]) -> str:
@@ -111,6 +121,8 @@ def banner(payload: Dict[str, Any]) -> str:
         "  try: curl -s -H 'Authorization: Bearer %s' '%s/instances?projectId=%s'" % (payload["read_key"], payload["api_url"], payload["project_id"]),
         "Press Ctrl+C to stop.",
     ]
+    if payload.get("variants"):
+        lines.insert(-1, "  variants    %s (assumptions of the API contract broken on purpose)" % ", ".join(payload["variants"]))
     return "\n".join(lines)
 
 
@@ -143,7 +155,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     except OSError as exc:
         print("cannot listen on %s:%d: %s" % (args.host, args.port, exc), file=sys.stderr)
         return 1
-    payload = bootstrap_payload(store, base_url(args.host, sock.getsockname()[1]))
+    payload = bootstrap_payload(store, base_url(args.host, sock.getsockname()[1]), args.variant)
 
     def on_ready() -> None:
         if args.bootstrap_file:
@@ -152,7 +164,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             print(banner(payload), flush=True)
 
     config = uvicorn.Config(
-        create_app(store),
+        create_app(store, args.variant),
         http="h11",
         lifespan="on",
         log_level="info" if args.verbose else "warning",

@@ -2,7 +2,7 @@
 
 import contextlib
 import logging
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Sequence
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -15,6 +15,7 @@ from .api import details_of
 from .errors import ApiError, code_for_status, error_body, validation
 from .gateway import Gateway
 from .state import Store
+from .variants import Variants
 
 LOG = logging.getLogger("tests.emulator")
 
@@ -52,8 +53,8 @@ async def internal_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body("internal_error", "internal error: %s" % type(exc).__name__), status_code=500)
 
 
-def create_app(store: Store) -> Any:
-    """The ASGI app serving the store."""
+def create_app(store: Store, variants: Sequence[str] = ()) -> Any:
+    """The ASGI app serving the store; with variants, behind their translation layer (variants.py)."""
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
@@ -76,4 +77,5 @@ def create_app(store: Store) -> Any:
     app.add_exception_handler(RequestValidationError, request_validation_error)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(Exception, internal_error)
-    return Gateway(app, store)
+    gateway = Gateway(app, store)
+    return Variants(gateway, variants) if variants else gateway

@@ -242,10 +242,11 @@ class Gateway:
 
     def _log_entry(self, exchange: Exchange) -> Dict[str, Any]:
         token = exchange.token()
+        path, query = exchange.scope.get("huc.wire") or (exchange.path, exchange.scope.get("query_string", b""))  # variants.py
         return {
             "method": exchange.method,
-            "path": exchange.path,
-            "query": exchange.scope.get("query_string", b"").decode("latin-1"),
+            "path": path,
+            "query": query.decode("latin-1"),
             "status": None,
             "keyPrefix": token[:8] if token else None,
             "at": iso(self.store.now()),

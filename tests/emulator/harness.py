@@ -144,7 +144,7 @@ class Emulator:
     """One emulator process on a free port of 127.0.0.1."""
 
     def __init__(self, *, rate_limit=60, rate_window=60, provision_seconds=5, transition_seconds=2, clock_step=0,
-                 seed_projects=0, seed_instances=0, state_file=None, extra_args=(), python=sys.executable):
+                 seed_projects=0, seed_instances=0, state_file=None, variants=(), extra_args=(), python=sys.executable):
         self.options = {
             "--rate-limit": rate_limit,
             "--rate-window": rate_window,
@@ -156,6 +156,8 @@ class Emulator:
             "--seed-instances": seed_instances,
         }
         self.state_file = state_file
+        # variant names (tests/emulator/variants.py): a list, or one string, comma-separated
+        self.variants = [variants] if isinstance(variants, str) else list(variants)
         self.extra_args = list(extra_args)
         self.python = python
         self.process = None  # type: Optional[subprocess.Popen]
@@ -172,6 +174,8 @@ class Emulator:
             cmd += [option, str(value)]
         if self.state_file:
             cmd += ["--state-file", str(self.state_file)]
+        for variant in self.variants:
+            cmd += ["--variant", variant]
         return cmd + self.extra_args
 
     def start(self, timeout: float = 30) -> "Emulator":
@@ -366,7 +370,8 @@ class Emulator:
 def make_instances(emulator: Emulator, names: List[str], status: Any = "running") -> Dict[str, str]:
     """Create instances through the API, force their status (one for all, or by name), clear the request log.
 
-    Returns {name: id}. For tests and benchmarks that need instances in a given status.
+    Returns {name: id}, the ids as the API answered them (with variants: numbers under numeric-ids). For tests and
+    benchmarks that need instances in a given status.
     """
     ids = {}
     for name in names:
@@ -375,8 +380,10 @@ def make_instances(emulator: Emulator, names: List[str], status: Any = "running"
             "osTemplate": emulator.os_template, "vcpus": 1, "memoryMb": 1024, "diskGb": 20})
         if code != 201:
             raise EmulatorError("creating instance %s answered %s: %s" % (name, code, body))
-        ids[name] = body["data"]["id"]
-    for name, instance_id in ids.items():
-        emulator.set_instance(instance_id, status=status if isinstance(status, str) else status[name])
+        ids[name] = (body["data"] if "data" in body else body)["id"]  # bare-objects: no envelope
+    # The control routes know the UUIDs, which the ids on the wire are not under numeric-ids.
+    uuids = {item["name"]: item["id"] for item in emulator.state()["instances"]} if emulator.variants else ids
+    for name in ids:
+        emulator.set_instance(uuids[name], status=status if isinstance(status, str) else status[name])
     emulator.clear_requests()
     return ids

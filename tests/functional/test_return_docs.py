@@ -48,33 +48,31 @@ def mismatches(docs, value, path=""):
     return found
 
 
-def test_return_docs_match_real_results(play, emulator, tmp_path):
-    ids = make_instances(emulator, ["doc-1"])
-    # huc_api_key results that carry a secret are censored before any callback sees them, so
-    # the registered variable is written to a file (without logging it) and read from there.
-    dump = tmp_path / "api_key.json"
-    run = play([
+def every_module_tasks(node, os_template, instance, dump):
+    """The every-module playbook: each module once, in the default project; the instance (an id) is running, node
+    and os_template name where doc-2 goes, dump is where huc_api_key's registered result is written."""
+    return [
         {"name": "huc_project_info", "hostupcloud.cloud.huc_project_info": {}},
         {"name": "huc_node_info", "hostupcloud.cloud.huc_node_info": {}},
         {"name": "huc_os_template_info", "hostupcloud.cloud.huc_os_template_info": {}},
         {"name": "huc_instance", "hostupcloud.cloud.huc_instance": {
-            "name": "doc-2", "node": emulator.node_id, "os_template": emulator.os_template, "vcpus": 1,
+            "name": "doc-2", "node": node, "os_template": os_template, "vcpus": 1,
             "memory_mb": 1024, "disk_gb": 20, "labels": {"a": "b"}, "wait": False}},
         {"name": "huc_instance_info", "hostupcloud.cloud.huc_instance_info": {}},
-        {"name": "huc_volume", "hostupcloud.cloud.huc_volume": {"name": "data", "size_gb": 10, "instance": ids["doc-1"]}},
+        {"name": "huc_volume", "hostupcloud.cloud.huc_volume": {"name": "data", "size_gb": 10, "instance": instance}},
         {"name": "huc_volume_info", "hostupcloud.cloud.huc_volume_info": {}},
-        {"name": "huc_floating_ip", "hostupcloud.cloud.huc_floating_ip": {"instance": ids["doc-1"]}},
+        {"name": "huc_floating_ip", "hostupcloud.cloud.huc_floating_ip": {"instance": instance}},
         {"name": "huc_floating_ip_info", "hostupcloud.cloud.huc_floating_ip_info": {}},
         {"name": "huc_ssh_key", "hostupcloud.cloud.huc_ssh_key": {"name": "deploy", "public_key": PUBLIC_KEY}},
         {"name": "huc_ssh_key_info", "hostupcloud.cloud.huc_ssh_key_info": {}},
         {"name": "huc_firewall", "hostupcloud.cloud.huc_firewall": {
             "name": "web", "rules": [{"protocol": "tcp", "port": 22, "sources": ["10.0.0.0/8"]}],
-            "instances": [ids["doc-1"]]}},
+            "instances": [instance]}},
         {"name": "huc_firewall_info", "hostupcloud.cloud.huc_firewall_info": {}},
         {"name": "huc_private_network", "hostupcloud.cloud.huc_private_network": {
-            "name": "backend", "cidr": "10.10.0.0/24", "instances": [ids["doc-1"]]}},
+            "name": "backend", "cidr": "10.10.0.0/24", "instances": [instance]}},
         {"name": "huc_private_network_info", "hostupcloud.cloud.huc_private_network_info": {}},
-        {"name": "huc_power", "hostupcloud.cloud.huc_power": {"id": ids["doc-1"], "state": "stopped",
+        {"name": "huc_power", "hostupcloud.cloud.huc_power": {"id": instance, "state": "stopped",
                                                               "graceful": False, "wait": False}},
         {"name": "huc_api_key", "hostupcloud.cloud.huc_api_key": {"name": "docs", "permissions": ["read"],
                                                                   "expires_in_days": 3}, "register": "key"},
@@ -82,7 +80,15 @@ def test_return_docs_match_real_results(play, emulator, tmp_path):
          "no_log": True},
         {"name": "huc_api_key_info", "hostupcloud.cloud.huc_api_key_info": {}},
         {"name": "huc_api_request", "hostupcloud.cloud.huc_api_request": {"path": "/projects", "all_pages": True}},
-    ], env={"HUC_PROJECT": emulator.project_id})
+    ]
+
+
+def test_return_docs_match_real_results(play, emulator, tmp_path):
+    ids = make_instances(emulator, ["doc-1"])
+    # huc_api_key results that carry a secret are censored before any callback sees them, so
+    # the registered variable is written to a file (without logging it) and read from there.
+    dump = tmp_path / "api_key.json"
+    run = play(every_module_tasks(emulator.node_id, emulator.os_template, ids["doc-1"], dump), env={"HUC_PROJECT": emulator.project_id})
     assert run.rc == 0, run
     problems = []
     for module in MODULES:
