@@ -28,3 +28,19 @@ def test_every_module_under_a_variant(emulator_factory, tmp_path, variant):
     assert run.rc == 0 and "Traceback" not in run.output, run
     assert [record["task"] for record in run.records if record["status"] == "failed"] == [], run
     assert len(run.records) == len(tasks)
+
+
+@pytest.mark.parametrize("variant, listed, requests", [
+    (None, 120, 2),                  # pages of 100
+    ("bare-lists", 120, 1),          # one bare array holds them all
+    ("per-page-25", 120, 5),         # the cap is followed through totalPages
+    ("other-pagination", 100, 1),    # no pagination object it knows: the first page is taken as all (the documented limit)
+])
+def test_long_listings_under_the_pagination_variants(emulator_factory, variant, listed, requests):
+    """What the tolerance of each pagination variant amounts to, on a listing longer than one page."""
+    from tests.functional.test_client import client_for
+    emulator = emulator_factory(variants=[variant] if variant else [], seed_instances=120)
+    client, _clock = client_for(emulator)
+    emulator.clear_requests()
+    assert len(client.list("/instances", {"projectId": emulator.project_id})) == listed
+    assert len(emulator.requests()) == requests
