@@ -44,3 +44,27 @@ def test_long_listings_under_the_pagination_variants(emulator_factory, variant, 
     emulator.clear_requests()
     assert len(client.list("/instances", {"projectId": emulator.project_id})) == listed
     assert len(emulator.requests()) == requests
+
+
+def test_plain_errors_keep_their_status_for_the_client(emulator_factory):
+    """Every decision of the client is on the status (404 gone, 409 converge, 4xx fail), never on the error code."""
+    from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError
+    from tests.functional.test_client import client_for
+    emulator = emulator_factory(variants=["plain-errors"])
+    client, _clock = client_for(emulator)
+    assert client.get_or_none("/projects/" + "0" * 8 + "-0000-4000-8000-" + "0" * 12) is None
+    with pytest.raises(HucApiError) as failed:
+        client.post("/ssh-keys", {"projectId": emulator.project_id, "name": "k"})
+    assert failed.value.status == 422 and "422 Unprocessable Entity" in str(failed.value)
+    with pytest.raises(HucApiError) as failed:
+        client_for(emulator, key="huc_" + "x" * 40)[0].list("/projects")
+    assert failed.value.status == 401
+
+
+def test_no_rate_headers_a_429_is_still_waited_out(emulator_factory):
+    from tests.functional.test_client import client_for
+    emulator = emulator_factory(variants=["no-rate-headers"], rate_limit=2)
+    client, clock = client_for(emulator)
+    for _attempt in range(3):
+        assert client.list("/projects")[0]["name"] == "default"
+    assert [entry["status"] for entry in emulator.requests()] == [200, 200, 429, 200] and clock.slept
