@@ -28,3 +28,43 @@ def test_every_module_under_a_variant(emulator_factory, tmp_path, variant):
     assert run.rc == 0 and "Traceback" not in run.output, run
     assert [record["task"] for record in run.records if record["status"] == "failed"] == [], run
     assert len(run.records) == len(tasks)
+
+
+@pytest.mark.parametrize("variant, listed, requests", [
+    (None, 120, 2),                  # pages of 100
+    ("bare-lists", 120, 1),          # one bare array holds them all
+    ("per-page-25", 120, 5),         # the cap is followed through totalPages
+    ("other-pagination", 100, 1),    # no pagination object it knows: the first page is taken as all (the documented limit)
+])
+def test_long_listings_under_the_pagination_variants(emulator_factory, variant, listed, requests):
+    """What the tolerance of each pagination variant amounts to, on a listing longer than one page."""
+    from tests.functional.test_client import client_for
+    emulator = emulator_factory(variants=[variant] if variant else [], seed_instances=120)
+    client, _clock = client_for(emulator)
+    emulator.clear_requests()
+    assert len(client.list("/instances", {"projectId": emulator.project_id})) == listed
+    assert len(emulator.requests()) == requests
+
+
+def test_plain_errors_keep_their_status_for_the_client(emulator_factory):
+    """Every decision of the client is on the status (404 gone, 409 converge, 4xx fail), never on the error code."""
+    from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError
+    from tests.functional.test_client import client_for
+    emulator = emulator_factory(variants=["plain-errors"])
+    client, _clock = client_for(emulator)
+    assert client.get_or_none("/projects/" + "0" * 8 + "-0000-4000-8000-" + "0" * 12) is None
+    with pytest.raises(HucApiError) as failed:
+        client.post("/ssh-keys", {"projectId": emulator.project_id, "name": "k"})
+    assert failed.value.status == 422 and "422 Unprocessable Entity" in str(failed.value)
+    with pytest.raises(HucApiError) as failed:
+        client_for(emulator, key="huc_" + "x" * 40)[0].list("/projects")
+    assert failed.value.status == 401
+
+
+def test_no_rate_headers_a_429_is_still_waited_out(emulator_factory):
+    from tests.functional.test_client import client_for
+    emulator = emulator_factory(variants=["no-rate-headers"], rate_limit=2)
+    client, clock = client_for(emulator)
+    for _attempt in range(3):
+        assert client.list("/projects")[0]["name"] == "default"
+    assert [entry["status"] for entry in emulator.requests()] == [200, 200, 429, 200] and clock.slept
