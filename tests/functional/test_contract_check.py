@@ -5,10 +5,12 @@ nothing behind, and each --variant of the emulator turns its own checks ✗ and 
 import json
 import os
 import re
+import subprocess
 
 import pytest
 
-from tests.functional.playbook import ANSIBLE_BIN, ROOT, run_command, work_dir
+from tests.functional.playbook import ANSIBLE_BIN, ROOT, base_env, run_command, work_dir
+from tests.functional.test_readme import code_blocks, readme, section
 
 CONTRACT = os.path.join(ROOT, "docs", "dev", "api-contract.md")
 WRITE_IDS = {"C-SSH-KEY-CREATE", "C-SSH-KEY-FINGERPRINT", "C-SSH-KEY-BY-ID", "C-SSH-KEY-DELETE"}
@@ -129,3 +131,25 @@ def test_each_variant_turns_its_own_checks_and_no_other(emulator_factory, varian
     assert verdicts(checks, "?") <= unobservable, checks
     assert total == len(emulator.requests()) < 60
     assert [key["name"] for key in emulator.state()["sshKeys"]] == ["seeded"]
+
+
+@pytest.mark.heavy
+def test_the_readme_section_runs_as_written(emulator_factory, tmp_path):
+    """README's "Using it against the real API for the first time": its commands, verbatim, in bash, with the read key
+    where the README keeps it (~/.config/huc/read-key) and HUC_API_URL pointing at an emulator."""
+    blocks = code_blocks(section(readme(), "Using it against the real API for the first time"), "bash")
+    assert len(blocks) == 1 and "ansible-playbook hostupcloud.cloud.contract_check" in blocks[0], blocks
+    emulator = emulator_factory(seed_instances=1)
+    home = tmp_path / "home"
+    (home / ".config" / "huc").mkdir(parents=True)
+    (home / ".config" / "huc" / "read-key").write_text(emulator.read_key + "\n")
+    env = base_env(emulator, key="")
+    env.update(HOME=str(home), PWD=str(tmp_path))
+    proc = subprocess.run(["bash", "-euo", "pipefail", "-c", blocks[0]], cwd=str(tmp_path), env=env, capture_output=True, text=True,
+                          timeout=600, check=False)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    assert emulator.read_key not in proc.stdout + proc.stderr
+    assert "✓ [C-LIST-ENVELOPE]" in proc.stdout and "requests: %d" % len(emulator.requests()) in proc.stdout
+    assert {entry["keyPrefix"] for entry in emulator.requests()} == {emulator.read_key[:8]}
+    with open(str(tmp_path / "huc-contract-report.json")) as handle:
+        assert {check["id"] for check in json.load(handle)} == contract_ids() - WRITE_IDS
