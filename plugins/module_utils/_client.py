@@ -103,6 +103,18 @@ def _is_loopback(host):
         return False
 
 
+def page_items(body, path):
+    """The items of one answer to a list: a bare array, or the data of the envelope (null data is empty)."""
+    if isinstance(body, list):
+        return body
+    data = body.get("data") if isinstance(body, dict) else None
+    data = [] if data is None else data
+    if not isinstance(data, list):
+        raise HucApiError("the API answered a list with data that is not a list: %s"
+                          % json.dumps(data)[:200], code="invalid_response", method="GET", path=path)
+    return data
+
+
 class HucClient:
     """One API session: authentication, retries, pagination and errors; the rate is its budget's."""
 
@@ -152,6 +164,7 @@ class HucClient:
         self.rate_waited, self.request_count, self.wrote = 0.0, 0, False
         self.server_time = None
         self.retry_hint = None
+        self.last_response = None
         agent = "hostupcloud.cloud/%s python-requests/%s" % (COLLECTION_VERSION, requests.__version__)
         if user_agent_extra:
             agent += " " + user_agent_extra
@@ -175,25 +188,23 @@ class HucClient:
 
     def list(self, path, params=None):
         """Every item of a paginated list, reading pages of PAGE_SIZE; accepts a bare array."""
-        items, page = [], 1
+        items = []
+        for body in self.pages(path, params):
+            items.extend(page_items(body, path))
+        return items
+
+    def pages(self, path, params=None, per_page=PAGE_SIZE):
+        """Each answer of a paginated list as sent, page after page: a bare array, no pagination or no
+        totalPages is one page; an empty page ends it. params may set perPage."""
+        page = 1
         while True:
-            query = dict(params or {}, page=page, perPage=PAGE_SIZE)
-            body = self.request("GET", path, params=query, envelope=True)
-            if isinstance(body, list):
-                return items + body
-            if not isinstance(body, dict):
-                return items
-            # null data is an empty page, and null pagination (or no totalPages) means one page.
-            data = body.get("data")
-            data = [] if data is None else data
-            if not isinstance(data, list):
-                raise HucApiError("the API answered a list with data that is not a list: %s"
-                                  % json.dumps(data)[:200], code="invalid_response", method="GET", path=path)
-            items.extend(data)
-            pagination = body.get("pagination")
+            body = self.request("GET", path, params=dict({"perPage": per_page}, **dict(params or {}, page=page)),
+                                envelope=True)
+            yield body
+            pagination = body.get("pagination") if isinstance(body, dict) else None
             pages = pagination.get("totalPages") if isinstance(pagination, dict) else None
-            if not isinstance(pages, int) or isinstance(pages, bool) or page >= pages or not data:
-                return items
+            if not isinstance(pages, int) or isinstance(pages, bool) or page >= pages or not page_items(body, path):
+                return
             page += 1
 
     def post(self, path, body=None, idempotent=False, before_retry=None):
@@ -232,8 +243,14 @@ class HucClient:
 
     def request(self, method, path, params=None, body=None, idempotency_key=None, envelope=False,
                 before_retry=None):
-        """Send one logical request, waiting out 429s and retrying what is safe to retry."""
-        if self.read_only and method != "GET":
+        """Send one logical request, waiting out 429s and retrying what is safe to retry; the decoded answer."""
+        response, found = self.exchange(method, path, params, body, idempotency_key, before_retry=before_retry)
+        return found if response is None else self._decode(response, envelope, method, path)
+
+    def exchange(self, method, path, params=None, body=None, idempotency_key=None, expect=(), before_retry=None):
+        """(the final answer, None) of one logical request: below 400 or a status in expect, after waiting
+        out 429s and retrying what is safe to retry; (None, found) when before_retry found the object."""
+        if self.read_only and method not in ("GET", "HEAD"):
             raise HucApiError("internal error: a %s was attempted in check mode" % method,
                               code="check_mode_write", method=method, path=path)
         url = self.api_url + path
@@ -257,10 +274,10 @@ class HucClient:
                 throttled += 1
                 continue
             # Only a 4xx says for sure that the server did nothing.
-            self.wrote = self.wrote or method != "GET" and (response is None or not 400 <= response.status_code < 500)
+            self.wrote = self.wrote or method not in ("GET", "HEAD") and (response is None or not 400 <= response.status_code < 500)
             if response is not None:
-                if response.status_code < 400:
-                    return self._decode(response, envelope, method, path)
+                if response.status_code < 400 or response.status_code in expect:
+                    return response, None
                 error = self._error(response, method, path)
                 if response.status_code not in RETRYABLE_STATUS:
                     raise error
@@ -268,7 +285,7 @@ class HucClient:
             failures = self._retry_or_raise(error, failures, retry_allowed)
             found = before_retry() if before_retry and method == "POST" else None
             if found is not None:
-                return found
+                return None, found
 
     def _send(self, method, url, params, body, headers):
         self.budget.acquire()
@@ -276,6 +293,7 @@ class HucClient:
         response = self.session.request(
             method, url, params=params, data=json.dumps(body) if body is not None else None,
             headers=headers, timeout=self.timeout, verify=self.validate_certs, allow_redirects=False)
+        self.last_response = response
         self.server_time = server_date(response.headers) or self.server_time
         self.budget.observe_response(response.headers, self.server_time)
         # A success that says when to look again (the ETA of a transition): the waits poll then.

@@ -41,6 +41,13 @@ def encode_headers(headers: Dict[str, str]) -> List[Tuple[bytes, bytes]]:
     return [(name.lower().encode("latin-1"), str(value).encode("latin-1")) for name, value in headers.items()]
 
 
+def without_body(send: Callable) -> Callable:
+    """send, with every body of the answer left out (its headers, Content-Length included, kept)."""
+    async def headless(message: Dict[str, Any]) -> None:
+        await send(dict(message, body=b"") if message["type"] == "http.response.body" else message)
+    return headless
+
+
 class Exchange:
     """One HTTP request on its way through the gateway: its headers, the headers to add, what was answered."""
 
@@ -261,6 +268,10 @@ class Gateway:
             raise ApiError(403, "forbidden", WRITE_REFUSED)
         if exchange.method == "POST" and exchange.headers.get("idempotency-key"):
             await self._idempotent(exchange, key["id"], exchange.headers["idempotency-key"])
+            return
+        if exchange.method == "HEAD":
+            # A HEAD is the GET without its body (RFC 9110); the routes answer GETs only.
+            await self.app(dict(exchange.scope, method="GET"), exchange.receive, without_body(exchange.send))
             return
         await self.app(exchange.scope, exchange.receive, exchange.send)
 

@@ -222,3 +222,37 @@ def test_a_missing_listing_hints_at_the_api_url():
     gone = client._error(Answer(404, {"error": {"code": "not_found", "message": "instance x not found"}}),
                          "GET", "/instances/x")
     assert str(gone) == "not found: instance x not found (GET /instances/x)"
+
+
+def test_pages_follow_total_pages_and_stop_on_a_bare_array_or_an_empty_page():
+    client = HucClient(SECRET, "http://127.0.0.1:9/api")
+    sent = []
+
+    def script(*answers):
+        def request(method, path, params=None, envelope=False, **_kwargs):
+            sent.append(params)
+            return answers[len(sent) - 1]
+        client.request = request
+
+    def page(items, total):
+        return {"data": items, "pagination": {"totalPages": total}}
+
+    script(page([1, 2], 3), page([3, 4], 3), page([5], 3))
+    assert client.list("/x", {"perPage": 2, "name": "n"}) == [1, 2, 3, 4, 5]
+    assert sent == [{"perPage": 2, "name": "n", "page": page_number} for page_number in (1, 2, 3)]
+    for answers, items in (([[1, 2]], [1, 2]), ([page([], 5)], []), ([{"data": None}], []), ([page([1], None)], [1])):
+        del sent[:]
+        script(*answers)
+        assert client.list("/x") == items and len(sent) == 1
+    del sent[:]
+    script({"data": {"not": "a list"}})
+    with pytest.raises(HucApiError) as info:
+        client.list("/x")
+    assert info.value.code == "invalid_response"
+
+
+def test_check_mode_client_sends_head():
+    client = HucClient(SECRET, "http://127.0.0.1:9/api", read_only=True, retries=0)
+    with pytest.raises(HucApiError) as info:
+        client.exchange("HEAD", "/projects")
+    assert info.value.code == "network_error" and client.request_count == 1
