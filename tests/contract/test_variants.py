@@ -193,3 +193,14 @@ def test_faults_pass_through_the_layer(pooled_emulator):
     emulator.fault(status=503, count=1, headers={"Retry-After": "1"})
     status, headers, body = emulator.call("GET", "/projects")
     assert (status, body, headers["retry-after"]) == (503, "503 Service Unavailable\n", "1")
+
+
+def test_a_head_tells_the_length_of_the_reshaped_get(pooled_emulator):
+    emulator = variant(pooled_emulator, "bare-objects", "plain-errors")
+    path = "/projects/" + emulator.project_id
+    _status, get_headers, _body = emulator.call("GET", path)
+    status, headers, body = emulator.call("HEAD", path)
+    assert (status, body, headers["content-length"]) == (200, None, get_headers["content-length"])
+    status, headers, body = emulator.call("HEAD", "/projects/nope")
+    assert (status, body, headers["content-type"], headers["content-length"]) == (404, None, "text/plain; charset=utf-8", "14")
+    assert [entry["method"] for entry in emulator.requests()] == ["GET", "HEAD", "HEAD"]
