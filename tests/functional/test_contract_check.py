@@ -153,3 +153,13 @@ def test_the_readme_section_runs_as_written(emulator_factory, tmp_path):
     assert {entry["keyPrefix"] for entry in emulator.requests()} == {emulator.read_key[:8]}
     with open(str(tmp_path / "huc-contract-report.json")) as handle:
         assert {check["id"] for check in json.load(handle)} == contract_ids() - WRITE_IDS
+
+
+def test_a_project_the_key_does_not_list_stops_the_check(emulator):
+    """A typo in contract_project is not a mismatch of the contract: the check stops after the one listing."""
+    workdir = work_dir("contract-")
+    run = run_command([os.path.join(ANSIBLE_BIN, "ansible-playbook"), "hostupcloud.cloud.contract_check", "-e", "contract_project=prodction"],
+                      emulator=emulator, key=emulator.read_key, env={"PWD": workdir}, workdir=workdir)
+    assert run.rc != 0 and "the key lists no project named prodction" in run.task("Stop when the project asked for is not listed")["msg"]
+    assert [(entry["method"], entry["path"]) for entry in emulator.requests()] == [("GET", "/api/projects")]
+    assert not os.path.exists(os.path.join(workdir, "huc-contract-report.json"))
