@@ -40,7 +40,7 @@ PAGE_SIZE = 100
 # idempotent methods, and POSTs that carry an Idempotency-Key (the server replays a finished one).
 RETRYABLE_STATUS = (500, 502, 503, 504)
 IDEMPOTENT_METHODS = ("GET", "HEAD", "PUT", "PATCH", "DELETE")
-UUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+UUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
 
 
 def item_path(base, item, suffix=""):
