@@ -115,6 +115,12 @@ def page_items(body, path):
     return data
 
 
+def page_info(body):
+    """The pagination object of one answer to a list ({} when it has none); under `meta` too, which some APIs use."""
+    found = (body.get("pagination") or body.get("meta")) if isinstance(body, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
 class HucClient:
     """One API session: authentication, retries, pagination and errors; the rate is its budget's."""
 
@@ -201,8 +207,8 @@ class HucClient:
             body = self.request("GET", path, params=dict({"perPage": per_page}, **dict(params or {}, page=page)),
                                 envelope=True)
             yield body
-            pagination = body.get("pagination") if isinstance(body, dict) else None
-            pages = pagination.get("totalPages") if isinstance(pagination, dict) else None
+            pagination = page_info(body)
+            pages = pagination.get("totalPages")
             if not isinstance(pages, int) or isinstance(pages, bool) or page >= pages or not page_items(body, path):
                 return
             page += 1
