@@ -40,7 +40,7 @@ PAGE_SIZE = 100
 # idempotent methods, and POSTs that carry an Idempotency-Key (the server replays a finished one).
 RETRYABLE_STATUS = (500, 502, 503, 504)
 IDEMPOTENT_METHODS = ("GET", "HEAD", "PUT", "PATCH", "DELETE")
-UUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+UUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
 
 
 def item_path(base, item, suffix=""):
@@ -113,6 +113,12 @@ def page_items(body, path):
         raise HucApiError("the API answered a list with data that is not a list: %s"
                           % json.dumps(data)[:200], code="invalid_response", method="GET", path=path)
     return data
+
+
+def page_info(body):
+    """The pagination object of one answer to a list ({} when it has none); under `meta` too, which some APIs use."""
+    found = (body.get("pagination") or body.get("meta")) if isinstance(body, dict) else None
+    return found if isinstance(found, dict) else {}
 
 
 class HucClient:
@@ -201,8 +207,8 @@ class HucClient:
             body = self.request("GET", path, params=dict({"perPage": per_page}, **dict(params or {}, page=page)),
                                 envelope=True)
             yield body
-            pagination = body.get("pagination") if isinstance(body, dict) else None
-            pages = pagination.get("totalPages") if isinstance(pagination, dict) else None
+            pagination = page_info(body)
+            pages = pagination.get("totalPages")
             if not isinstance(pages, int) or isinstance(pages, bool) or page >= pages or not page_items(body, path):
                 return
             page += 1

@@ -205,7 +205,7 @@ failure:
 import re
 import uuid
 
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import page_items
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import page_info, page_items
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._errors import mask_secrets
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import HucModule, Option, failure
 
@@ -321,7 +321,7 @@ class HucApiRequest(HucModule):
                                       per_page=query.get("perPage", 100)):
             items.extend(page_items(body, path))
             self.result["pages"] += 1
-        combined = items if isinstance(body, list) else {"data": items, "pagination": (body or {}).get("pagination")}
+        combined = items if isinstance(body, list) else {"data": items, "pagination": page_info(body) or None}
         return self.client.last_response, combined
 
 

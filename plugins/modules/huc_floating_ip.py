@@ -218,7 +218,8 @@ ALLOCATED_FOR = "hostupcloud.cloud/allocated-for"
 
 def claims(ip, instance_id):
     """Whether ip is attached to instance_id, or was allocated for it and is attached to nothing."""
-    allocated = (ip.get("labels") or {}).get(ALLOCATED_FOR) == instance_id and not ip.get("instanceId")
+    # Label values are text; an API with numeric ids answers 7 where the label says "7".
+    allocated = (ip.get("labels") or {}).get(ALLOCATED_FOR) == str(instance_id) and not ip.get("instanceId")
     return ip.get("instanceId") == instance_id or allocated
 
 

@@ -3,8 +3,7 @@ every-module playbook of test_return_docs.py passes against an emulator that bre
 contract (a variant, tests/emulator/variants.py), for every variant the document calls tolerated.
 
 References are given as the API answered them (the instance's id, a number under numeric-ids), the node
-and the project by name, which works under every variant. The playbook's lists fit one page, which is
-all that other-pagination is tolerated for.
+and the project by name, which works under every variant.
 """
 
 import pytest
@@ -34,7 +33,7 @@ def test_every_module_under_a_variant(emulator_factory, tmp_path, variant):
     (None, 120, 2),                  # pages of 100
     ("bare-lists", 120, 1),          # one bare array holds them all
     ("per-page-25", 120, 5),         # the cap is followed through totalPages
-    ("other-pagination", 100, 1),    # no pagination object it knows: the first page is taken as all (the documented limit)
+    ("other-pagination", 120, 2),    # the pagination object is followed under meta too
 ])
 def test_long_listings_under_the_pagination_variants(emulator_factory, variant, listed, requests):
     """What the tolerance of each pagination variant amounts to, on a listing longer than one page."""

@@ -51,6 +51,8 @@ def test_uuid_shape_is_an_id_and_names_are_not():
     assert looks_like_id("7d3c2a4e-0b1f-4c55-9a51-2f6a1c0e8b90")
     assert not looks_like_id("production")
     assert not looks_like_id("7d3c2a4e")
+    # A trailing newline would reach a path: "$" let it through, "\Z" does not.
+    assert not looks_like_id("7d3c2a4e-0b1f-4c55-9a51-2f6a1c0e8b90\n")
 
 
 @pytest.mark.parametrize("url", ["http://api.example.com/api", "http://10.0.0.5:8080/api"])

@@ -20,7 +20,7 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import (
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import Option
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES, References
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucResourceModule
-from ansible_collections.hostupcloud.cloud.plugins.modules.huc_floating_ip import oldest
+from ansible_collections.hostupcloud.cloud.plugins.modules.huc_floating_ip import ALLOCATED_FOR, claims, oldest
 from ansible_collections.hostupcloud.cloud.tests.unit.plugins.module_utils.fakes import Failed, FakeModule
 
 PROJECT = "7d3c2a4e-0b1f-4c55-9a51-2f6a1c0e8b90"
@@ -439,3 +439,11 @@ def test_of_floating_ips_allocated_within_one_second_the_first_listed_is_the_old
     earlier = {"id": "99999999-0000-4000-8000-000000000000", "createdAt": "2026-12-05T09:59:59Z"}
     assert oldest([first, second]) is first and oldest([second, first]) is second
     assert oldest([first, second, earlier]) is earlier
+
+
+def test_a_floating_ip_is_claimed_when_attached_or_allocated_for_the_instance_and_free():
+    assert claims({"instanceId": "i-1"}, "i-1")
+    assert claims({"instanceId": None, "labels": {ALLOCATED_FOR: "i-1"}}, "i-1")
+    assert not claims({"instanceId": "i-2", "labels": {ALLOCATED_FOR: "i-1"}}, "i-1")
+    # Label values are text: an API with numeric ids labels "7" for instance 7.
+    assert claims({"instanceId": None, "labels": {ALLOCATED_FOR: "7"}}, 7)
