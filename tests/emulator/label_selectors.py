@@ -11,7 +11,7 @@ from fastapi import Query
 
 from .errors import validation
 
-LABEL_SELECTOR_QUERY = Query(None, description="[assumed] only records whose labels match this selector (k=v, k!=v, k, !k, k in (a,b), k notin (a,b); comma = and)")
+LABEL_SELECTOR_QUERY = Query(None, description="[assumed] only records whose labels match (k=v, k!=v, k, !k, k in (a,b), k notin (a,b); comma = and)")
 SPECIALS = ",()=!<>"
 Token = Tuple[str, str]  # ("word" | "op", text)
 Test = Callable[[Dict[str, str]], bool]

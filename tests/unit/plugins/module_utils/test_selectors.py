@@ -4,6 +4,7 @@ import pytest
 
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._errors import HucApiError
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._selectors import Selector, parse_selector
+from ansible_collections.hostupcloud.cloud.tests.unit.plugins.module_utils.fakes import FakeModule
 
 WEB = {"role": "web", "env": "prod"}
 DB = {"role": "db", "env": "test"}
@@ -88,3 +89,57 @@ def test_every_error(text, term, why):
 def test_not_a_string():
     with pytest.raises(HucApiError, match="label_selector: bad selector"):
         parse_selector(None)
+
+
+# -- the info modules: sent as labelSelector=, applied again to an API that ignores it --------------
+
+PROJECT = "7d3c2a4e-0b1f-4c55-9a51-2f6a1c0e8b90"
+
+
+class IgnoringClient:
+    """An API that ignores labelSelector: every listing returns every object. Records every call."""
+
+    def __init__(self, objects):
+        self.objects = objects
+        self.calls = []
+
+    def list(self, path, params=None):
+        self.calls.append(("LIST", path, dict(params or {})))
+        return [dict(obj) for obj in self.objects]
+
+    def get_or_none(self, path):
+        self.calls.append(("GET", path))
+        return dict(self.objects[0])
+
+
+def info_module(cls, **params):
+    params = dict(dict((option.name, None) for option in cls.declared_options()), project=PROJECT, **params)
+    self = cls.__new__(cls)
+    self.module = FakeModule(params)
+    self.params, self.check_mode, self.result = params, False, {"changed": False}
+    self.before = self.after = self._deadline = None
+    self.client = IgnoringClient([dict(id="i-%s" % name, name=name, labels=labels) for name, labels in sorted(OBJECTS.items())])
+    return self
+
+
+@pytest.mark.parametrize("module_name, cls_name, key", [
+    ("huc_instance_info", "HucInstanceInfo", "instances"),
+    ("huc_floating_ip_info", "HucFloatingIpInfo", "floating_ips"),
+])
+def test_info_modules_apply_the_selector_themselves(monkeypatch, module_name, cls_name, key):
+    import importlib
+    cls = getattr(importlib.import_module("ansible_collections.hostupcloud.cloud.plugins.modules." + module_name), cls_name)
+    monkeypatch.setattr(cls, "view", lambda self, obj: obj["name"])
+    module = info_module(cls, label_selector="role notin (web), env ")
+    module.run()
+    assert module.result[key] == ["db"]
+    path = cls.resource.path
+    assert module.client.calls == [("LIST", path, {"projectId": PROJECT, "labelSelector": "role notin (web), env "})]
+
+
+def test_info_module_refuses_before_any_request():
+    from ansible_collections.hostupcloud.cloud.plugins.modules.huc_floating_ip_info import HucFloatingIpInfo
+    module = info_module(HucFloatingIpInfo, label_selector="role in (web", instance="web-1")
+    with pytest.raises(HucApiError, match=r"label_selector: bad selector in 'role in \(web'"):
+        module.run()
+    assert module.client.calls == []
