@@ -37,7 +37,7 @@ options:
     description:
       - Return only the resources whose labels match this selector, written as in Kubernetes and hcloud.
       - "Terms joined by commas, all of which must hold: V(key=value) (or V(key==value)), V(key!=value), V(key) (the
-        label is set), V(!key) (it is not), V(key in (a,b)), V(key notin (a,b)). V(key!=value) and V(key notin (a,b))
+        label is set), V(!key) (it is not), V(key in (a,b\\)), V(key notin (a,b\\)). V(key!=value) and V(key notin (a,b\\))
         also match resources without the label."
       - "Keys and values contain no whitespace and none of C(, = ! ( ) < >); keys are at most 63 characters, values
         at most 255."
