@@ -143,3 +143,32 @@ def test_info_module_refuses_before_any_request():
     with pytest.raises(HucApiError, match=r"label_selector: bad selector in 'role in \(web'"):
         module.run()
     assert module.client.calls == []
+
+
+# -- huc_power: the instances to act on ------------------------------------------------------------
+
+def power_targets(**params):
+    from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import References
+    from ansible_collections.hostupcloud.cloud.plugins.modules.huc_power import HucPower
+    self = HucPower.__new__(HucPower)
+    self.params = dict(dict((option.name, None) for option in HucPower.declared_options()), project=PROJECT, **params)
+    self.module = FakeModule(self.params)
+    self.client = IgnoringClient([dict(id="i-%s" % name, name=name, labels=labels) for name, labels in sorted(OBJECTS.items())])
+    return [obj["name"] for obj in self.targets(References(self.client, PROJECT))], self.client.calls
+
+
+def test_power_applies_the_selector_itself():
+    names, calls = power_targets(label_selector="role!=web")
+    assert names == ["bare", "db"]
+    assert calls == [("LIST", "/instances", {"projectId": PROJECT, "labelSelector": "role!=web"})]
+
+
+def test_power_names_and_selector_one_listing():
+    names, calls = power_targets(label_selector="role", instances=["bare", "web"])
+    assert names == ["bare", "web", "db"]
+    assert calls == [("LIST", "/instances", {"projectId": PROJECT})]
+
+
+def test_power_refuses_a_bad_selector_before_any_request():
+    with pytest.raises(HucApiError, match=r"label_selector: bad term 'role=web=x'"):
+        power_targets(label_selector="role=web=x", instances=["web"])
