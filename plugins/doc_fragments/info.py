@@ -39,7 +39,7 @@ options:
       - "Terms joined by commas, all of which must hold: V(key=value) (or V(key==value)), V(key!=value), V(key) (the
         label is set), V(!key) (it is not), V(key in (a,b\\)), V(key notin (a,b\\)). V(key!=value) and V(key notin (a,b\\))
         also match resources without the label."
-      - "Keys and values contain no whitespace and none of C(, = ! ( ) < >); keys are at most 63 characters, values
+      - "Keys and values contain no whitespace, commas, parentheses, C(=), C(!), C(<) or C(>); keys are at most 63 characters, values
         at most 255."
       - Sent to the API as C(labelSelector) and applied again to what it returns, so the result is the same
         when the API ignores it; the request count does not change.
