@@ -46,7 +46,7 @@ def split_terms(text):
         elif char == ")":
             depth -= 1
         if depth < 0 or depth > 1:
-            raise _bad(text, None, "unbalanced parentheses")
+            raise _bad(text, None, "unbalanced parentheses" if depth < 0 else "nested parentheses (a set holds plain values)")
         if char == "," and depth == 0:
             terms.append(text[start:index])
             start = index + 1

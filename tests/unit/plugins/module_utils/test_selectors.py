@@ -61,7 +61,7 @@ def test_empty_value_matches_empty_label():
     ("role in ()", "role in ()", "the set must list values"),
     ("role in (a,,b)", "role in (a,,b)", "the set must list values"),
     ("role in (a b)", "role in (a b)", "the set must list values"),
-    ("role in (a,(b))", None, "unbalanced parentheses"),
+    ("role in (a,(b))", None, "nested parentheses"),
     ("role in (a,b", None, "unbalanced parentheses"),
     ("role)", None, "unbalanced parentheses"),
     ("role web", "role web", "write key"),
