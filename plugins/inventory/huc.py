@@ -121,6 +121,17 @@ options:
     elements: str
     choices: [provisioning, running, stopping, stopped, starting, rebooting, deleting, error]
     default: []
+  label_selector:
+    description:
+      - Only instances whose labels match this selector, written as in Kubernetes and hcloud.
+      - "Terms joined by commas, all of which must hold: V(key=value) (or V(key==value)), V(key!=value), V(key) (the
+        label is set), V(!key) (it is not), V(key in (a,b\\)), V(key notin (a,b\\)). V(key!=value) and
+        V(key notin (a,b\\)) also match instances without the label."
+      - Sent to the API as C(labelSelector) with each project's instance listing (no more requests, and fewer
+        pages when the API applies it) and applied again to what it returns.
+      - A selector with bad syntax fails the inventory, naming the bad term, before any request.
+    type: str
+    version_added: 1.1.0
   filters:
     description:
       - Jinja expressions over the host variables this plugin sets (with prefix and suffix, and
@@ -217,6 +228,12 @@ plugin: hostupcloud.cloud.huc
 api_key: "{{ lookup('ansible.builtin.file', '~/.config/huc/key') }}"
 hostvars_prefix: ""
 strict: true
+
+---
+# web.huc.yml: only the web and cache servers that are not being retired, selected by labels.
+plugin: hostupcloud.cloud.huc
+projects: [production]
+label_selector: "role in (web,cache), !retired"
 """
 
 import hashlib
@@ -230,6 +247,7 @@ from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructa
 
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError, HucClient, looks_like_id, to_snake
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import References
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._selectors import parse_selector
 
 # API data must never be templated, and `ansible-inventory --list --export` (what AWX imports) shows
 # every string marked unsafe as {"__ansible_unsafe": ...}. So only a string that could be a template
@@ -385,7 +403,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def _cache_key(self, path):
         """The file's cache key, made distinct by what decides the listing (never the key)."""
         listing = [self.get_option("api_url"), self.get_option("projects"), self._server_status(),
-                   self._attachment_kinds()]
+                   self._attachment_kinds()] + ([self.get_option("label_selector")] if self.get_option("label_selector") else [])
         return "%s_%s" % (self.get_cache_key(path),
                           hashlib.sha256(json.dumps(listing).encode("utf-8")).hexdigest()[:8])
 
@@ -399,15 +417,19 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         self.templar.available_variables = self._vars or {}
         options = dict((name, self.get_option(name)) for name in API_OPTIONS)
         try:
+            selector = parse_selector(self.get_option("label_selector")) if self.get_option("label_selector") else None
             options["api_key"] = self.templar.template(options["api_key"])
             client = HucClient.from_options(options, user_agent_extra="ansible-inventory/%s" % self.NAME,
                                             warn=self.display.warning)
             projects = self._projects(client)
             nodes = dict((node.get("id"), node.get("name")) for node in client.list("/nodes"))
             query = {"status": self._server_status()} if self._server_status() else {}
+            if selector:
+                query["labelSelector"] = selector.text
             records = []
             for project in projects:
                 instances = client.list("/instances", dict(query, projectId=project["id"]))
+                instances = selector.select(instances) if selector else instances
                 # no instance listed, no host to attach anything to: the attachment listings are skipped
                 attached = self._attachments(client, project["id"]) if instances else {}
                 for instance in instances:

@@ -13,8 +13,8 @@ module: huc_floating_ip_info
 short_description: List HostUpCloud floating IPs
 version_added: 0.2.0
 description:
-  - Returns one floating IP by O(id), or the floating IPs of a project, optionally filtered by O(address) and
-    O(instance). Every page of the listing is read.
+  - Returns one floating IP by O(id), or the floating IPs of a project, optionally filtered by O(address),
+    O(instance) and O(label_selector). Every page of the listing is read.
   - One request (by O(id), or the listing); O(project) and O(instance) given by name cost one listing more each.
 author:
   - HostUpCloud collection maintainers (@hostupcloud)
@@ -30,6 +30,7 @@ options:
     type: str
 extends_documentation_fragment:
   - hostupcloud.cloud.info
+  - hostupcloud.cloud.info.LABEL_SELECTOR
   - hostupcloud.cloud.api
   - hostupcloud.cloud.api.ATTRIBUTES
   - hostupcloud.cloud.api.INFO_MODULE
@@ -55,6 +56,11 @@ EXAMPLES = r"""
   hostupcloud.cloud.huc_floating_ip_info:
     project: production
     instance: web-1
+
+- name: The floating IPs labelled for the web tier
+  hostupcloud.cloud.huc_floating_ip_info:
+    project: production
+    label_selector: tier=web
 
 - name: Look one address up
   hostupcloud.cloud.huc_floating_ip_info:
@@ -110,7 +116,7 @@ floating_ips:
       sample: "2026-11-26T10:00:00Z"
 """
 
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._info import Filter, HucInfoModule
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._info import Filter, HucInfoModule, label_selector_filter
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
 
 
@@ -120,6 +126,7 @@ class HucFloatingIpInfo(HucInfoModule):
     filters = (
         Filter("address"),
         Filter("instance", ref="instance", match=lambda obj, value: obj.get("instanceId") == value),
+        label_selector_filter(),
     )
 
 

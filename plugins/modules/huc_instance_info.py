@@ -13,8 +13,8 @@ module: huc_instance_info
 short_description: List HostUpCloud instances
 version_added: 0.1.0
 description:
-  - Returns one instance by O(id), or the instances of a project, optionally filtered by O(name), O(status) and
-    O(labels). Every page of the listing is read.
+  - Returns one instance by O(id), or the instances of a project, optionally filtered by O(name), O(status),
+    O(labels) and O(label_selector). Every page of the listing is read.
 author:
   - HostUpCloud collection maintainers (@hostupcloud)
 options:
@@ -29,6 +29,7 @@ options:
     type: dict
 extends_documentation_fragment:
   - hostupcloud.cloud.info
+  - hostupcloud.cloud.info.LABEL_SELECTOR
   - hostupcloud.cloud.info.NAME
   - hostupcloud.cloud.api
   - hostupcloud.cloud.api.ATTRIBUTES
@@ -56,6 +57,12 @@ EXAMPLES = r"""
 - name: Their addresses
   ansible.builtin.debug:
     msg: "{{ web.instances | map(attribute='ipv4') | list }}"
+
+- name: The web and cache servers that are not in production, by label selector
+  hostupcloud.cloud.huc_instance_info:
+    project: production
+    label_selector: "role in (web,cache), env!=prod, !retired"
+  register: selected
 
 - name: Find one instance by name
   hostupcloud.cloud.huc_instance_info:
@@ -163,7 +170,7 @@ instances:
       sample: "2026-11-26T10:05:00Z"
 """
 
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._info import Filter, HucInfoModule, has_labels
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._info import Filter, HucInfoModule, has_labels, label_selector_filter
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import STATUSES
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
 
@@ -175,6 +182,7 @@ class HucInstanceInfo(HucInfoModule):
         Filter("name", server=True),
         Filter("status", choices=STATUSES, server=True),
         Filter("labels", "dict", match=has_labels),
+        label_selector_filter(),
     )
 
 

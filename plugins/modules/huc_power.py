@@ -27,7 +27,7 @@ options:
   project:
     description:
       - The project of the instances, by name or id.
-      - Required with O(name) and O(instances); with O(id) it is not needed.
+      - Required with O(name), O(instances) and O(label_selector); with O(id) it is not needed.
       - If not set, the value of the E(HUC_PROJECT) environment variable is used.
     type: str
   name:
@@ -41,8 +41,20 @@ options:
   instances:
     description:
       - Several instances, each by name or id, found with one listing of the project.
+      - With O(label_selector), the task acts on these and on every instance the selector picks.
     type: list
     elements: str
+  label_selector:
+    description:
+      - Act on every instance of O(project) whose labels match this selector (and on those of O(instances), if
+        given); none matching is no failure, the task then changes nothing.
+      - "Written as in Kubernetes and hcloud, terms joined by commas, all of which must hold: V(key=value) (or
+        V(key==value)), V(key!=value), V(key) (the label is set), V(!key) (it is not), V(key in (a,b\\)),
+        V(key notin (a,b\\)). V(key!=value) and V(key notin (a,b\\)) also match instances without the label."
+      - Found with the one listing of the project, sent to the API as C(labelSelector) and applied again to what
+        it returns. A selector with bad syntax fails the task, naming the bad term, before any request.
+    type: str
+    version_added: 1.1.0
   state:
     description:
       - The wanted power state.
@@ -110,6 +122,13 @@ EXAMPLES = r"""
     instances: "{{ groups['huc_status_stopped'] | map('extract', hostvars, 'huc_id') | list }}"
     state: started
 
+- name: Stop every web server outside production, and db-1 as well
+  hostupcloud.cloud.huc_power:
+    project: production
+    label_selector: "role=web, env notin (prod)"
+    instances: [db-1]
+    state: stopped
+
 - name: Reboot without waiting for the instance to come back
   hostupcloud.cloud.huc_power:
     project: production
@@ -129,7 +148,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 instances:
-  description: Every instance the task was about, in the order given.
+  description: Every instance the task was about, in the order given (then those only O(label_selector) picked, oldest first).
   returned: always
   type: list
   elements: dict
@@ -167,6 +186,7 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import I
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import RESTORE_LABEL
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._power import PowerPlan, relabel, user_and_own
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES, References
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._selectors import parse_selector
 
 
 class HucPower(HucModule):
@@ -175,16 +195,25 @@ class HucPower(HucModule):
     result_key = "instances"
     resource = REFERENCES["instance"]
     options = (
-        PROJECT, Option("name"), ID, Option("instances", "list", elements="str"),
+        PROJECT, Option("name"), ID, Option("instances", "list", elements="str"), Option("label_selector"),
         Option("state", required=True, choices=("started", "stopped", "restarted")),
         Option("graceful", "bool", default=True), Option("shutdown_timeout", "int", default=120),
     ) + wait_options(300)
-    option_rules = dict(mutually_exclusive=[("name", "id", "instances")], required_one_of=[("name", "id", "instances")],
-                        required_by={"name": "project", "instances": "project"})
+    option_rules = dict(mutually_exclusive=[("name", "id", "instances"), ("name", "label_selector"), ("id", "label_selector")],
+                        required_one_of=[("name", "id", "instances", "label_selector")],
+                        required_by={"name": "project", "instances": "project", "label_selector": "project"})
 
     def targets(self, refs):
-        """The instances to act on: one GET by id, or one listing for a name or a list."""
+        """The instances to act on: one GET by id, or one listing for a name, a list and/or a label selector."""
         path = self.resource.path
+        if self.params["label_selector"]:
+            selector = parse_selector(self.params["label_selector"])  # refused here, before any request
+            if not self.params["instances"]:
+                return selector.select(refs.in_project(path, {"labelSelector": selector.text}))
+            # Names too: the whole listing (once), the selector applied here.
+            named = [refs.find("instance", ref) for ref in self.params["instances"]]
+            ids = set(obj["id"] for obj in named)
+            return named + [obj for obj in selector.select(refs.listing("instance")) if obj["id"] not in ids]
         if self.params["id"]:
             instance = self.client.get_or_none(self.item_path(self.params["id"]))
             if instance is None:

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from .api import PROJECT_QUERY, Page, body_doc, get_store, many, new_record, one, page_params, parse_body, stored
 from .attachments import attach, delete_detached
 from .errors import conflict
+from .label_selectors import LABEL_SELECTOR_QUERY, select
 from .models import AttachBody, FloatingIpCreate, FloatingIpReverseDns
 from .records import free_floating_address
 from .state import Store
@@ -16,8 +17,8 @@ router = APIRouter(prefix="/api/floating-ips", tags=["floating-ips"])
 
 @router.get("", summary="List floating IPs")
 async def list_floating_ips(projectId: Optional[str] = PROJECT_QUERY, instanceId: Optional[str] = Query(None, description="attached to this instance"),
-                            page: Page = Depends(page_params), store: Store = Depends(get_store)):
-    return many(store.select("floatingIps", projectId=store.project_filter(projectId), instanceId=instanceId), page)
+                            labelSelector: Optional[str] = LABEL_SELECTOR_QUERY, page: Page = Depends(page_params), store: Store = Depends(get_store)):
+    return many(select(store.select("floatingIps", projectId=store.project_filter(projectId), instanceId=instanceId), labelSelector), page)
 
 
 @router.post("", status_code=201, summary="Allocate a floating IP", openapi_extra=body_doc(FloatingIpCreate))

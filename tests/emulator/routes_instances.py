@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from . import instances
 from .api import Page, body_doc, get_store, many, one, page_params, parse_body
 from .errors import validation
+from .label_selectors import LABEL_SELECTOR_QUERY, select
 from .models import InstanceCreate, InstanceUpdate, PowerAction, ReverseDnsBody, given
 from .records import STATUSES
 from .state import Store
@@ -19,13 +20,14 @@ async def list_instances(
     projectId: Optional[str] = Query(None, description="only this project's instances (404 when unknown)"),
     name: Optional[str] = Query(None, description="exact name"),
     status: Optional[str] = Query(None, description="one status"),
+    labelSelector: Optional[str] = LABEL_SELECTOR_QUERY,
     page: Page = Depends(page_params),
     store: Store = Depends(get_store),
 ):
     if status is not None and status not in STATUSES:
         raise validation({"status": "must be one of: %s" % ", ".join(STATUSES)})
     found = store.select("instances", projectId=store.project_filter(projectId), name=name, status=status)
-    return many(found, page)
+    return many(select(found, labelSelector), page)
 
 
 @router.post("", status_code=201, summary="Create an instance", openapi_extra=body_doc(InstanceCreate))

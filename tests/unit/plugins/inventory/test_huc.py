@@ -151,3 +151,42 @@ def test_verify_file_accepts_the_documented_names(plugin, tmp_path, name, accept
     path = tmp_path / name
     path.write_text("plugin: hostupcloud.cloud.huc\n")
     assert plugin.verify_file(str(path)) is accepted
+
+
+class IgnoringClient:
+    """An API that ignores labelSelector: every instance listing returns every instance."""
+
+    def __init__(self):
+        self.calls = []
+
+    def list(self, path, params=None):
+        self.calls.append((path, dict(params or {})))
+        if path == "/nodes":
+            return [{"id": "n1", "name": "fra1-n1"}]
+        return [dict(id="i-%s" % name, name=name, projectId=P1, nodeId="n1", labels=labels, ipv4=None, ipv6=None)
+                for name, labels in (("web-1", {"role": "web"}), ("db-1", {"role": "db"}), ("bare-1", None))]
+
+
+def _fetched(plugin, monkeypatch, **options):
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.template import Templar
+    from ansible_collections.hostupcloud.cloud.plugins.inventory import huc
+    client = IgnoringClient()
+    monkeypatch.setattr(huc.HucClient, "from_options", classmethod(lambda cls, *args, **kwargs: client))
+    plugin.set_options(direct=dict({"plugin": "hostupcloud.cloud.huc", "projects": [P1], "api_key": "huc_" + "a" * 40}, **options))
+    plugin.templar, plugin._vars = Templar(loader=DataLoader()), {}
+    return plugin._fetch(), client.calls
+
+
+def test_label_selector_is_sent_and_applied_here_too(plugin, monkeypatch):
+    records, calls = _fetched(plugin, monkeypatch, label_selector="role notin (web)")
+    assert sorted(record["name"] for record in records) == ["bare-1", "db-1"]
+    assert calls == [("/nodes", {}), ("/instances", {"projectId": P1, "labelSelector": "role notin (web)"})]
+
+
+def test_a_bad_label_selector_fails_before_any_request(plugin, monkeypatch):
+    made = []
+    monkeypatch.setattr(IgnoringClient, "list", lambda self, path, params=None: made.append(path))
+    with pytest.raises(AnsibleError, match=r"huc inventory: label_selector: bad term 'role web' in 'role web'"):
+        _fetched(plugin, monkeypatch, label_selector="role web")
+    assert made == []
