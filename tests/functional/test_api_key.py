@@ -463,11 +463,12 @@ def oldest(keys):
 
 def test_two_runs_issuing_one_name_at_once_converge_on_one_key(emulator, tmp_path):
     """Two playbooks issue "race" at once: both list (no key), both create; the younger key is deleted again."""
-    # Both runs wait at a barrier until both have started, and every create waits 3 s before the API
-    # handles it, so both runs have listed (and found no key) before either key exists: the race
-    # happens on every run, however slowly the two processes start.
+    # Both runs wait at a barrier until both have started, and every create waits 15 s before the API
+    # handles it (within the default api_timeout of 30 s), so both runs have listed (and found no key)
+    # before either key exists: the race happens on every run, however far one lags behind the other on
+    # a loaded machine (3 s was once not enough there).
     go = tmp_path / "go"
-    emulator.fault(status=None, delaySeconds=3, methods=["POST"], pathPrefix="/api/api-keys")
+    emulator.fault(status=None, delaySeconds=15, methods=["POST"], pathPrefix="/api/api-keys")
     tasks = [{"name": "ready", "ansible.builtin.file": {"path": "{{ playbook_dir }}/ready", "state": "touch", "mode": "0600"}},
              {"name": "barrier", "ansible.builtin.wait_for": {"path": str(go), "sleep": 1, "timeout": 120}},
              key_task("issue", name="race", permissions=["write"])]

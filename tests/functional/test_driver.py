@@ -122,7 +122,8 @@ def test_a_wait_that_times_out_fails(play, emulator_factory):
 def test_an_instance_entering_error_fails_the_wait_at_once(emulator_factory):
     """The first poll is held by the emulator while the test breaks the instance: the module sees error and stops."""
     emulator = emulator_factory(provision_seconds=4)  # the create says Retry-After: 4; the poll then is held
-    emulator.fault(methods=["GET"], pathPrefix="/api/instances/", delaySeconds=2, count=1)
+    # Held 10 s: long enough for this test to act on a loaded machine (developing.md: 10 s, not 1).
+    emulator.fault(methods=["GET"], pathPrefix="/api/instances/", delaySeconds=10, count=1)
     outcome = {}
     worker = threading.Thread(target=lambda: outcome.update(run=run_playbook(
         [failing("create", INSTANCE, spec(emulator, wait_timeout=600))], emulator=emulator)))
@@ -148,7 +149,8 @@ def test_an_instance_entering_error_fails_the_wait_at_once(emulator_factory):
 def test_a_create_racing_another_run_for_the_name_converges(emulator_factory):
     """Our lookup finds nothing; before our POST lands another run creates the name; the 409 converges."""
     emulator = emulator_factory(provision_seconds=0.5)
-    emulator.fault(methods=["POST"], pathPrefix="/api/instances", delaySeconds=2, count=1)
+    # Held 10 s: long enough for this test to act on a loaded machine (developing.md: 10 s, not 1).
+    emulator.fault(methods=["POST"], pathPrefix="/api/instances", delaySeconds=10, count=1)
     outcome = {}
     args = spec(emulator, labels={"owner": "us"})
     worker = threading.Thread(target=lambda: outcome.update(run=run_playbook(

@@ -30,6 +30,8 @@ RETRIES = 5  # api_retries, the default
 # the timeout and a backoff of at least 0.25 s. So a request delayed before the server acts reaches
 # the server after the client gave up on it but before the client's retry, on every run.
 LATE = API_TIMEOUT + 0.2
+# For the race of two runs: an answer held 15 s is a wait, not a timeout.
+PATIENT = {"module_defaults": {"group/hostupcloud.cloud.huc": {"api_timeout": 30}}}
 
 # The requests every run of FLEET makes at least, in this order for each method: GET the project,
 # the nodes and each instance by name; POST each instance (its retries are POSTs to /api/instances
@@ -145,11 +147,13 @@ def test_a_fleet_of_20_converges_under_faults(kind, emulator_factory):
 def test_two_concurrent_runs_creating_the_same_10_names_make_10_instances(stopped_every, emulator_factory, tmp_path):
     """Two ansible-playbook processes create race-01 ... race-10 at once.
 
-    Both wait at a barrier until both are ready, and every create waits 1.5 s before the API handles
-    it (latency within api_timeout), so both runs look each name up before either has created it:
-    one create wins, the other gets 409 for the taken name and converges on the instance it finds.
-    The latency holds back the power actions too (the same pathPrefix): with instances to be stopped,
-    both runs find them running and both send their shutdown.
+    Both wait at a barrier until both are ready. The first create of either run waits 15 s before the
+    API handles it, so the other run looks that name up before it exists, however far behind it is on a
+    loaded machine (the barrier lets them go up to a second apart, and the tasks before the first create
+    can take seconds each; 1.5 s was once not enough): one create wins, the other gets 409 for the taken
+    name and converges on the instance it finds. Every other create and power action waits 1.5 s (the
+    same pathPrefix): with instances to be stopped, both runs find them running and both send their
+    shutdown. api_timeout is 30 s here, so that no wait is a timeout.
     """
     emulator = emulator_factory(**FAST)
     entries = fleet(10, prefix="race", stopped_every=stopped_every)
@@ -158,8 +162,9 @@ def test_two_concurrent_runs_creating_the_same_10_names_make_10_instances(stoppe
     tasks = [{"name": "ready", "ansible.builtin.file": ready},
              {"name": "barrier", "ansible.builtin.wait_for": {"path": str(go), "sleep": 1, "timeout": 120}},
              instances_role(entries)]
+    emulator.fault(status=None, delaySeconds=15, methods=["POST"], pathPrefix="/api/instances", count=1)
     emulator.fault(status=None, delaySeconds=1.5, methods=["POST"], pathPrefix="/api/instances")
-    runs = [Background(tasks, emulator, play=MODULE_DEFAULTS) for _run in range(2)]
+    runs = [Background(tasks, emulator, play=PATIENT) for _run in range(2)]
     try:
         deadline = time.time() + 120
         while not all(os.path.exists(run.path("ready")) for run in runs) and time.time() < deadline:
