@@ -51,8 +51,9 @@ def test_the_default_app_has_no_variant_layer():
     from tests.emulator.state import Store
     from tests.emulator.variants import Variants
     settings = {"rateLimit": 60, "rateWindow": 60.0, "provisionSeconds": 5.0, "transitionSeconds": 2.0, "clockStepSeconds": 0.0}
-    assert type(create_app(Store(dict(settings)))) is Gateway
-    assert type(create_app(Store(dict(settings)), ["bare-lists"])) is Variants
+    plain = create_app(Store(dict(settings)))
+    assert isinstance(plain, Gateway) and not isinstance(plain, Variants)
+    assert isinstance(create_app(Store(dict(settings)), ["bare-lists"]), Variants)
 
 
 def test_the_command_line_takes_repeated_and_comma_separated_names(capsys):
