@@ -40,6 +40,7 @@ PAGE_SIZE = 100
 # idempotent methods, and POSTs that carry an Idempotency-Key (the server replays a finished one).
 RETRYABLE_STATUS = (500, 502, 503, 504)
 IDEMPOTENT_METHODS = ("GET", "HEAD", "PUT", "PATCH", "DELETE")
+READ_METHODS = ("GET", "HEAD")  # the only ones check mode sends; they change nothing
 UUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
 
 
@@ -170,7 +171,6 @@ class HucClient:
         self.rate_waited, self.request_count, self.wrote = 0.0, 0, False
         self.server_time = None
         self.retry_hint = None
-        self.last_response = None
         agent = "hostupcloud.cloud/%s python-requests/%s" % (COLLECTION_VERSION, requests.__version__)
         if user_agent_extra:
             agent += " " + user_agent_extra
@@ -195,20 +195,20 @@ class HucClient:
     def list(self, path, params=None):
         """Every item of a paginated list, reading pages of PAGE_SIZE; accepts a bare array."""
         items = []
-        for body in self.pages(path, params):
+        for _response, body in self.pages(path, params):
             items.extend(page_items(body, path))
         return items
 
     def pages(self, path, params=None, per_page=PAGE_SIZE):
-        """Each answer of a paginated list as sent, page after page: a bare array, no pagination or no
+        """(answer, decoded body) of each page of a list, page after page: a bare array, no pagination or no
         totalPages is one page; an empty page ends it. params may set perPage."""
         page = 1
         while True:
-            body = self.request("GET", path, params=dict({"perPage": per_page}, **dict(params or {}, page=page)),
-                                envelope=True)
-            yield body
-            pagination = page_info(body)
-            pages = pagination.get("totalPages")
+            query = dict({"perPage": per_page}, **dict(params or {}, page=page))
+            response, _found = self.exchange("GET", path, query)
+            body = self._decode(response, True, "GET", path)
+            yield response, body
+            pages = page_info(body).get("totalPages")
             if not isinstance(pages, int) or isinstance(pages, bool) or page >= pages or not page_items(body, path):
                 return
             page += 1
@@ -256,7 +256,7 @@ class HucClient:
     def exchange(self, method, path, params=None, body=None, idempotency_key=None, expect=(), before_retry=None):
         """(the final answer, None) of one logical request: below 400 or a status in expect, after waiting
         out 429s and retrying what is safe to retry; (None, found) when before_retry found the object."""
-        if self.read_only and method not in ("GET", "HEAD"):
+        if self.read_only and method not in READ_METHODS:
             raise HucApiError("internal error: a %s was attempted in check mode" % method,
                               code="check_mode_write", method=method, path=path)
         url = self.api_url + path
@@ -280,7 +280,7 @@ class HucClient:
                 throttled += 1
                 continue
             # Only a 4xx says for sure that the server did nothing.
-            self.wrote = self.wrote or method not in ("GET", "HEAD") and (response is None or not 400 <= response.status_code < 500)
+            self.wrote = self.wrote or method not in READ_METHODS and (response is None or not 400 <= response.status_code < 500)
             if response is not None:
                 if response.status_code < 400 or response.status_code in expect:
                     return response, None
@@ -299,7 +299,6 @@ class HucClient:
         response = self.session.request(
             method, url, params=params, data=json.dumps(body) if body is not None else None,
             headers=headers, timeout=self.timeout, verify=self.validate_certs, allow_redirects=False)
-        self.last_response = response
         self.server_time = server_date(response.headers) or self.server_time
         self.budget.observe_response(response.headers, self.server_time)
         # A success that says when to look again (the ETA of a transition): the waits poll then.

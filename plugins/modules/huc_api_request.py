@@ -205,11 +205,10 @@ failure:
 import re
 import uuid
 
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import page_info, page_items
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import READ_METHODS, page_info, page_items
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._errors import mask_secrets
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import HucModule, Option, failure
 
-READS = ("GET", "HEAD")
 TEXT_LIMIT = 4096
 SECRET = re.compile(r"huc_[A-Za-z0-9]{20,}")  # a whole secret; the prefixes the API shows are shorter
 RATE_HEADERS = (("limit", "X-RateLimit-Limit"), ("remaining", "X-RateLimit-Remaining"), ("reset", "X-RateLimit-Reset"))
@@ -274,15 +273,15 @@ class HucApiRequest(HucModule):
         path, problem = checked_path(self.params["path"])
         if problem:
             self.fail("path: %s, got %r" % (problem, self.params["path"]), code="validation_error")
-        if method in READS and self.params["body"] is not None:
+        if method in READ_METHODS and self.params["body"] is not None:
             self.fail("body: a %s sends no body" % method, code="validation_error")
         if self.params["all_pages"] and method != "GET":
             self.fail("all_pages: only for method GET, got %s" % method, code="validation_error")
         key = self.params["idempotency_key"] or (str(uuid.uuid4()) if method == "POST" else None)
         self.result.update(status=None, json=None, text=None, headers={}, rate_limit=rate_limit({}), pages=0,
                            requests=0, url=self.client.api_url + path, idempotency_key=key,
-                           changed=method not in READS)
-        if self.check_mode and method not in READS:
+                           changed=method not in READ_METHODS)
+        if self.check_mode and method not in READ_METHODS:
             return
         query = wire_query(self.params["query"])
         if self.params["all_pages"]:
@@ -315,14 +314,15 @@ class HucApiRequest(HucModule):
             return None
 
     def all_pages(self, path, query):
-        """Every page of a list: ({"data": items, "pagination": the last page's}, or the bare list)."""
-        items, body = [], None
-        for body in self.client.pages(path, dict((k, v) for k, v in query.items() if k != "page"),
-                                      per_page=query.get("perPage", 100)):
+        """The last page's answer, and every item of every page: {"data": items, "pagination": the last page's},
+        or the bare list."""
+        items, response, body = [], None, None
+        for response, body in self.client.pages(path, dict((k, v) for k, v in query.items() if k != "page"),
+                                                per_page=query.get("perPage", 100)):
             items.extend(page_items(body, path))
             self.result["pages"] += 1
         combined = items if isinstance(body, list) else {"data": items, "pagination": page_info(body) or None}
-        return self.client.last_response, combined
+        return response, combined
 
 
 def main():

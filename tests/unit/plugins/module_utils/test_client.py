@@ -231,10 +231,12 @@ def test_pages_follow_total_pages_and_stop_on_a_bare_array_or_an_empty_page():
     sent = []
 
     def script(*answers):
-        def request(method, path, params=None, envelope=False, **_kwargs):
+        # Each answer stands for itself: the scripted body is what _decode gives for it.
+        def exchange(method, path, params=None, *_args, **_kwargs):
             sent.append(params)
-            return answers[len(sent) - 1]
-        client.request = request
+            return answers[len(sent) - 1], None
+        client.exchange = exchange
+        client._decode = lambda response, envelope, method, path: response
 
     def page(items, total):
         return {"data": items, "pagination": {"totalPages": total}}
