@@ -293,7 +293,13 @@ def test_rotation_role_hands_secrets_to_a_task_file(play, emulator, tmp_path):
         "    mode: '0600'\n"
         "  no_log: true\n" % vault)
     keys = [{"name": "vault-sync"}, {"name": "direct", "key_file": str(tmp_path / "direct.key")}]
-    run = play([rotation_role(api_key_rotation_keys=keys, api_key_rotation_secret_tasks=str(store)), ROTATED])
+    transit = tmp_path / "transit"
+    # Whatever else is there is not read: a file that vanishes while the role looks did make it warn.
+    os.makedirs(str(transit), 0o700)
+    (transit / "unreadable").mkdir(0o000)
+    role = rotation_role(api_key_rotation_keys=keys, api_key_rotation_secret_tasks=str(store),
+                         api_key_rotation_transit_dir=str(transit))
+    run = play([role, ROTATED])
     assert run.rc == 0, run
     issued = keys_named(emulator, "vault-sync")[0]
     stored = vault / ("vault-sync-" + issued["id"])
@@ -303,32 +309,43 @@ def test_rotation_role_hands_secrets_to_a_task_file(play, emulator, tmp_path):
     assert [k["key_file"] for k in run.task("rotated")["api_key_rotation_result"]] == [None, str(tmp_path / "direct.key")]
     assert not SECRET.findall(run.output)
 
-    run = play([rotation_role(api_key_rotation_keys=keys, api_key_rotation_secret_tasks=str(store))])
+    run = play([role])
     assert run.rc == 0 and changed_tasks(run) == [] and "WARNING" not in run.output, run
+    assert os.listdir(str(transit)) == ["unreadable"]  # both runs' transit directories are gone
 
 
 def test_rotation_role_keeps_the_secret_when_the_task_file_fails(play, emulator, tmp_path):
     store = tmp_path / "store.yml"
     store.write_text("- name: Secret manager down\n  ansible.builtin.fail:\n    msg: vault unreachable\n")
-    run = play([rotation_role(api_key_rotation_keys=[{"name": "vault-sync"}], api_key_rotation_secret_tasks=str(store))])
+    run = play([rotation_role(api_key_rotation_keys=[{"name": "vault-sync"}], api_key_rotation_secret_tasks=str(store),
+                              api_key_rotation_transit_dir=str(tmp_path / "transit"))])
     assert run.rc != 0
     kept = re.search(r"kept in (\S+) \(files", run.output).group(1)
+    assert os.path.dirname(kept) == str(tmp_path / "transit") and os.stat(os.path.dirname(kept)).st_mode & 0o777 == 0o700
     secret = open(os.path.join(kept, "vault-sync.key")).read()
     assert "vault unreachable" in run.output and secret not in run.output
     assert emulator.call("GET", "/projects", key=secret)[0] == 200
 
 
 def test_rotation_role_refuses_a_key_without_a_place_for_its_secret_or_a_safe_file_name(play, emulator, tmp_path):
-    """Both refusals in one playbook, each role run in a block whose rescue says it failed."""
+    """The refusals in one playbook, each role run in a block whose rescue says it failed."""
     key_dir = tmp_path / "keys"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir(0o755)
+    (tmp_path / "link").symlink_to(elsewhere)  # a transit directory that is a link: never written through
     run = play([
         rescued("no place", rotation_role(api_key_rotation_keys=[{"name": "lost"}, {"name": "kept", "key_file": "/tmp/x"}])),
         rescued("unsafe name", rotation_role(api_key_rotation_keys=[{"name": "../escaped"}, {"name": "ok"}],
                                              api_key_rotation_key_dir=str(key_dir))),
+        rescued("linked transit", rotation_role(api_key_rotation_keys=[{"name": "ok"}],
+                                                api_key_rotation_secret_tasks=str(tmp_path / "store.yml"),
+                                                api_key_rotation_transit_dir=str(tmp_path / "link"))),
     ])
-    assert run.rc == 0, run  # both failures were rescued: each is checked here
+    assert run.rc == 0, run  # every failure was rescued: each is checked here
     failed = failures(run)
-    assert len(failed) == 2, failed
+    assert len(failed) == 3, failed
+    assert run.status("linked transit: refused") == "ok" and "api_key_rotation_transit_dir: " in failed[2], run
+    assert "must be a directory, not a symbolic" in failed[2] and os.listdir(str(elsewhere)) == []
     assert run.status("no place: refused") == "ok" and "no place for the secret of lost:" in failed[0]
     assert run.status("unsafe name: refused") == "ok", run
     assert "must be letters, digits" in failed[1] and "../escaped" in failed[1], run

@@ -74,8 +74,9 @@ class Killable:
         self.proc.wait()
 
 
-def transit_dirs(tmp):
-    return glob.glob(os.path.join(str(tmp), "ansible.*.huc-keys"))
+def transit_dirs(home):
+    """The transit directories under the role's default api_key_rotation_transit_dir."""
+    return glob.glob(os.path.join(str(home), ".cache/hostupcloud/key-transit/ansible.*.huc-keys"))
 
 
 def test_a_rotation_killed_after_the_issue_converges_on_the_rerun(emulator_factory, tmp_path):
@@ -132,9 +133,9 @@ def test_a_rotation_killed_during_the_hand_over_converges_on_the_rerun(emulator_
     emulator = emulator_factory()
     vault = tmp_path / "vault"
     vault.mkdir()
-    tmp = tmp_path / "tmp"  # the TMPDIR of every run: where the transit directories go
+    tmp = tmp_path / "home"  # the HOME of every run: the transit directories go to its ~/.cache/hostupcloud
     tmp.mkdir()
-    env = {"TMPDIR": str(tmp)}
+    env = {"HOME": str(tmp)}
     go, reached = tmp_path / "go", tmp_path / "handing-over"
     role = rotation_role(api_key_rotation_keys=KEYS, api_key_rotation_secret_tasks=str(secret_tasks(tmp_path, vault)))
     go.write_text("go")
