@@ -300,6 +300,12 @@ class HucModule:
             self._deadline = self.client.clock.now() + (self.params.get("wait_timeout") or 0)
         return max(0.0, self._deadline - self.client.clock.now())
 
+    def waited_seconds(self):
+        """Seconds since the task's first wait began; 0 when it has not waited."""
+        if self._deadline is None:
+            return 0.0
+        return round(self.client.clock.now() - self._deadline + (self.params.get("wait_timeout") or 0), 3)
+
     def wait_for(self, fetch, done, what, failed=None, describe=None, give_up=None, schedule=POWER):
         """Poll fetch() on schedule until done(obj); fail once wait_timeout is spent.
 

@@ -29,9 +29,10 @@ class HucResourceModule(HucModule):
     options (those that map to no API field), states, settled (status a create waits for),
     predicted (status a create reports without waiting), broken (statuses that fail a wait),
     wait_timeout (the default of the wait options; None: the module does not wait), create_wait and
-    delete_wait (their WaitSchedule), defaults (what the API fills in a new object), diff_if_set
-    (result fields shown in the diff only when their option is set), renamable, listed (find lists
-    the whole project: the listing is in the plan), create_verb/create_hint (how failures say to make one).
+    delete_wait (their WaitSchedule), ready (a Readiness: what else present waits for, such as SSH),
+    defaults (what the API fills in a new object), diff_if_set (result fields shown in the diff only
+    when their option is set), renamable, listed (find lists the whole project: the listing is in the
+    plan), create_verb/create_hint (how failures say to make one).
     Hooks, each given its inputs: inputs(), find(inputs), refuse(plan), predict(plan, obj), patch(plan).
     """
 
@@ -43,6 +44,7 @@ class HucResourceModule(HucModule):
     predicted = None
     wait_timeout = None
     create_wait, delete_wait = PROVISION, DELETE
+    ready = None
     defaults = {}
     diff_format = {}
     renamable = True
@@ -66,7 +68,7 @@ class HucResourceModule(HucModule):
         options += [ID] + [field for field in cls.fields if field.argument] + list(cls.options)
         options.append(Option("state", choices=cls.states, default=cls.states[0]))
         if cls.wait_timeout:
-            options.extend(wait_options(cls.wait_timeout))
+            options.extend(wait_options(cls.wait_timeout) + (cls.ready.options if cls.ready else ()))
         if any(field.replace or field.via is not None and field.via.forced for field in cls.fields):
             options.append(Option("force", "bool", default=False))
         return tuple(options)
@@ -110,8 +112,8 @@ class HucResourceModule(HucModule):
 
     def validate(self, inputs):
         """Every limit of every option the user set, before any request; all problems at once."""
-        for field in self.fields:
-            problem = field.via.check(inputs) if field.via is not None else None
+        for problem in [field.via.check(inputs) for field in self.fields if field.via is not None] + [
+                self.ready.problem(inputs) if self.ready else None]:
             if problem:
                 self.fail(problem, code="invalid_argument")
         problems = dict(inputs.problems)
@@ -143,8 +145,7 @@ class HucResourceModule(HucModule):
     # -- find ---------------------------------------------------------------------------------
 
     def list_all(self, **filters):
-        """The resources of the project (or all), filtered server-side ([assumed] API features) and again here,
-        which keeps the result right if the API ignores a filter."""
+        """The resources of the project (or all), filtered by the API ([assumed]) and again here, if it ignores one."""
         query = dict((key, value) for key, value in filters.items() if value is not None)
         found = (self.refs.in_project(self.resource.path, query) if self.resource.in_project
                  else self.client.list(self.resource.path, query))
@@ -326,6 +327,8 @@ class HucResourceModule(HucModule):
     def report(self, plan, obj):
         self.before = self.diff_view(plan.current, plan.inputs) if plan.current is not None else {}
         self.after = self.diff_view(obj, plan.inputs, plan)
+        if self.ready and not self.check_mode:
+            obj = self.ready.wait(self, obj, plan.inputs)
         self.set_result(self.view(obj), changed=plan.changed)
 
     def warn_creation_only(self, current, inputs):

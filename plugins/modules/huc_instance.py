@@ -138,11 +138,13 @@ options:
         double their interval up to 30 seconds, unless the API gives a C(Retry-After) again.
       - An instance that enters C(error) fails the task at once; a task still waiting when the time
         is up fails.
+      - The SSH wait of O(wait_for=ssh) is part of this budget too.
     type: int
     default: 600
 extends_documentation_fragment:
   - hostupcloud.cloud.api
   - hostupcloud.cloud.api.ATTRIBUTES
+  - hostupcloud.cloud.ssh_wait
 attributes:
   diff_mode:
     description: >-
@@ -219,6 +221,23 @@ EXAMPLES = r"""
     id: 0f9d3c1e-6a2b-4c8d-9e7f-1a2b3c4d5e6f
     name: web-01
 
+- name: Create an instance and wait until it can be logged into
+  hostupcloud.cloud.huc_instance:
+    project: production
+    name: web-2
+    node: fra1-n1
+    os_template: Ubuntu 24.04
+    vcpus: 2
+    memory_mb: 4096
+    disk_gb: 40
+    ssh_keys: [deploy]
+    wait_for: ssh
+  register: web2
+
+- name: Say how long the API and SSH took
+  ansible.builtin.debug:
+    msg: "running after {{ web2.waited.api_seconds }} s, SSH at {{ web2.ssh.address }} after {{ web2.waited.ssh_seconds }} s more"
+
 - name: Create without waiting (project from HUC_PROJECT)
   hostupcloud.cloud.huc_instance:
     name: batch-1
@@ -237,6 +256,43 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+ssh:
+  description: Where the instance answered on SSH, and after how many seconds of probing.
+  returned: when O(wait_for=ssh), O(state=present) and not in check mode
+  type: dict
+  version_added: 1.1.0
+  contains:
+    address:
+      description: The address probed, chosen by O(wait_address).
+      type: str
+      returned: always
+      sample: 100.64.0.1
+    port:
+      description: The port probed, O(ssh_port).
+      type: int
+      returned: always
+      sample: 22
+    seconds:
+      description: Seconds from the first probe until the SSH banner came.
+      type: float
+      returned: always
+      sample: 18.2
+waited:
+  description: How long the task waited, in seconds.
+  returned: when O(wait_for=ssh), O(state=present) and not in check mode
+  type: dict
+  version_added: 1.1.0
+  contains:
+    api_seconds:
+      description: From the task's first wait until the API reported the instance V(running) (V(0) when it was).
+      type: float
+      returned: always
+      sample: 12.5
+    ssh_seconds:
+      description: From then until it answered on SSH.
+      type: float
+      returned: always
+      sample: 20.1
 instance:
   description:
     - The instance after the task; in check mode, the instance as it would be (fields the API assigns, such as
@@ -342,6 +398,7 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import (
     between, max_bytes, multiple_of, resource_name, reverse_dns_map, string_labels)
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import Option
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._power import RestorePower, power_cycle
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._reachable import SSH
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._declarations import Field
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucResourceModule
@@ -375,6 +432,7 @@ class HucInstance(HucResourceModule):
     diff_if_set = ("ipv6", "reverse_dns")
     settled = "running"
     predicted = "provisioning"
+    ready = SSH
     broken = BROKEN
     wait_timeout = 600
     defaults = {"sshKeyIds": [], "labels": {}}

@@ -94,6 +94,7 @@ options:
 extends_documentation_fragment:
   - hostupcloud.cloud.api
   - hostupcloud.cloud.api.ATTRIBUTES
+  - hostupcloud.cloud.ssh_wait
 attributes:
   diff_mode:
     description: Shows the status of each instance before and after.
@@ -128,6 +129,14 @@ EXAMPLES = r"""
     label_selector: "role=web, env notin (prod)"
     instances: [db-1]
     state: stopped
+
+- name: Reboot the web servers and wait until each can be logged into again (probed at once, on their private addresses)
+  hostupcloud.cloud.huc_power:
+    project: production
+    label_selector: role=web
+    state: restarted
+    wait_for: ssh
+    wait_address: [private, ipv4]
 
 - name: Reboot without waiting for the instance to come back
   hostupcloud.cloud.huc_power:
@@ -180,11 +189,26 @@ instances:
       type: bool
       returned: always
       sample: true
+    ssh:
+      description: Where the instance answered on SSH (C(address), C(port)), and after how many C(seconds) of probing.
+      type: dict
+      returned: when O(wait_for=ssh) and not in check mode
+      version_added: 1.1.0
+      sample: {address: 100.64.0.1, port: 22, seconds: 18.2}
+waited:
+  description:
+    - How long the task waited, in seconds - C(api_seconds) from its first wait until the API reported every instance
+      V(running) (V(0) when they were), C(ssh_seconds) from then until the last one answered on SSH.
+  returned: when O(wait_for=ssh) and not in check mode
+  type: dict
+  version_added: 1.1.0
+  sample: {api_seconds: 12.5, ssh_seconds: 20.1}
 """
 
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import ID, PROJECT, HucModule, Option, wait_options
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import RESTORE_LABEL
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._power import PowerPlan, relabel, user_and_own
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._reachable import ssh_wait_options, ssh_wait_problem, wait_for_ssh
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES, References
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._selectors import parse_selector
 
@@ -198,7 +222,7 @@ class HucPower(HucModule):
         PROJECT, Option("name"), ID, Option("instances", "list", elements="str"), Option("label_selector"),
         Option("state", required=True, choices=("started", "stopped", "restarted")),
         Option("graceful", "bool", default=True), Option("shutdown_timeout", "int", default=120),
-    ) + wait_options(300)
+    ) + wait_options(300) + ssh_wait_options()
     option_rules = dict(mutually_exclusive=[("name", "id", "instances"), ("name", "label_selector"), ("id", "label_selector")],
                         required_one_of=[("name", "id", "instances", "label_selector")],
                         required_by={"name": "project", "instances": "project", "label_selector": "project"})
@@ -232,6 +256,11 @@ class HucPower(HucModule):
         return [refs.find("instance", ref) for ref in self.params["instances"]]
 
     def run(self):
+        problem = ssh_wait_problem(self.params)
+        if self.params["wait_for"] == "ssh" and self.params["state"] == "stopped":
+            problem = "wait_for: ssh waits for instances to answer, so it needs state started or restarted, not stopped"
+        if problem:
+            self.fail(problem, code="invalid_argument")
         refs = References(self.client, self.params.get("project"))
         plan = PowerPlan(self, refs, self.targets(refs), self.params["state"], graceful=self.params["graceful"],
                          shutdown_timeout=self.params["shutdown_timeout"], wait=self.params["wait"])
@@ -243,6 +272,12 @@ class HucPower(HucModule):
         self.before = dict((item["name"] or item["id"], item["previous_status"]) for item in results)
         self.after = dict((item["name"] or item["id"], item["status"]) for item in results)
         self.set_result(results, changed=any(item["changed"] for item in results))
+        if self.params["wait_for"] == "ssh" and not self.check_mode:
+            api_seconds = self.waited_seconds()
+            reached, ssh_seconds = wait_for_ssh(self, [target.instance for target in plan.targets])
+            for item in results:
+                item["ssh"] = reached[str(item["id"])]
+            self.result["waited"] = {"api_seconds": api_seconds, "ssh_seconds": ssh_seconds}
 
 
 def main():
