@@ -6,11 +6,12 @@ running at the same time on a machine never share one. A running instance that h
 bootSeconds (emulator clock) has a TCP listener on each of its loopback addresses at sshPort that sends
 BANNER; before that, and once it stops, reboots or is gone, nothing listens there and a connect is refused.
 
-The listeners live on uvicorn's event loop: every route is a coroutine on that one thread, so a poll task
-there reads the state as the routes see it, without a lock, and one selector serves every socket. The poll
-(every POLL_SECONDS) follows the clock as wall time moves it; besides, every HTTP answer brings the listeners
-up to date before its last bytes go out, so a client that has the answer of POST /_emulator/clock, a power
-action or a PATCH of /_emulator/instances finds the listeners as the new state wants them.
+The listeners live on uvicorn's event loop: every route is a coroutine on that one thread, so the listeners
+read the state there as the routes see it, without a lock, and one selector serves every socket. Every HTTP
+answer brings the listeners up to date before its last bytes go out, so a client that has the answer of
+POST /_emulator/clock, a power action or a detach finds them as the new state wants them; a timer set for
+the next moment the state changes by itself (a transition due, a boot complete) follows wall time, so an
+idle emulator wakes about once a second.
 """
 
 import asyncio
@@ -32,7 +33,7 @@ except ImportError:  # not POSIX: no lock, the bind checks alone keep addresses 
 
 BANNER = b"SSH-2.0-HucEmulator_1.0\r\n"
 LOOPBACK = ipaddress.ip_network("127.0.0.0/8")
-POLL_SECONDS = 0.05
+IDLE_SECONDS = 1.0  # the longest the listeners go without a look at the state
 HOLD_SECONDS = 2.0  # how long an accepted connection stays open when the client does not close it
 MAX_CONNECTIONS = 256  # beyond this, a connection gets the banner and is closed at once
 RETRY_SECONDS = 1.0  # how often a listener whose address is taken by another program is tried again
@@ -79,6 +80,7 @@ class LoopbackBlock:
         self.port = port
         self.lock_fd = lock_fd
         self.offset = 0
+        self.used = set()  # type: set - addresses of a restored state file, never handed out again
 
     @classmethod
     def claim(cls, port: int, rng: Optional[random.Random] = None) -> "LoopbackBlock":
@@ -134,7 +136,7 @@ class LoopbackBlock:
             if self.offset % 256 in (0, 255):
                 continue  # .0 and .255: valid on lo, but they look like network and broadcast addresses
             address = "127.%d.%d.%d" % (self.block, self.offset // 256, self.offset % 256)
-            if self._check_port(address, self.port) is not None:
+            if address not in self.used and self._check_port(address, self.port) is not None:
                 return address
         return None
 
@@ -143,6 +145,14 @@ class LoopbackBlock:
         if self.lock_fd >= 0:
             os.close(self.lock_fd)
             self.lock_fd = -1
+
+
+def addresses_in(data: Dict[str, Any]) -> set:
+    """Every IPv4 address the data holds: instances', floating IPs', private networks'."""
+    found = {inst["ipv4"] for inst in data["instances"].values()}
+    found.update(record["address"] for record in data["floatingIps"].values())
+    found.update(item["ip"] for network in data.get("networks", {}).values() for item in network["attachments"])
+    return found
 
 
 class Listener:
@@ -155,7 +165,12 @@ class Listener:
 
 
 class Listeners:
-    """Opens and closes the listeners as the instances boot, stop and go; polls the state every POLL_SECONDS."""
+    """Opens and closes the listeners as the instances boot, stop and go.
+
+    sync() runs before every HTTP answer (SyncOnAnswer) and on a timer set for the next moment the state changes
+    by itself (a transition due, a boot complete), at most IDLE_SECONDS ahead: what an answer that never went
+    out (a dropped one) changed is followed within that.
+    """
 
     def __init__(self, store: Any, block: LoopbackBlock) -> None:
         self.store = store
@@ -163,52 +178,58 @@ class Listeners:
         self.listeners = {}  # type: Dict[str, Listener]
         self.taken = {}  # type: Dict[str, float] - address -> when a bind last found it taken by another program
         self.loop = None  # type: Optional[asyncio.AbstractEventLoop]
-        self.task = None  # type: Optional[asyncio.Task]
+        self.timer = None  # type: Optional[asyncio.TimerHandle]
+        self.running = False
 
     def start(self) -> None:
-        """Begin polling, on the running loop."""
+        """Begin, on the running loop."""
         self.loop = asyncio.get_running_loop()
-        self.sync()
-        self.task = self.loop.create_task(self._poll())
-
-    async def _poll(self) -> None:
-        while True:
-            await asyncio.sleep(POLL_SECONDS)
-            self.safe_sync()
+        self.running = True
+        self.safe_sync()
 
     def safe_sync(self) -> None:
-        """sync(), once started and until stopped; an error is written to stderr (the next poll tries again), never raised."""
-        if self.task is None:
+        """sync() and set the timer, once started and until stopped; an error goes to stderr (the timer tries again)."""
+        if not self.running:
             return
+        due = None
         try:
-            self.sync()
-        except Exception as exc:  # noqa: B902 - neither the poll nor an answer may die of it
+            due = self.sync()
+        except Exception as exc:  # noqa: B902 - neither the timer nor an answer may die of it
             sys.stderr.write("reachable: %s: %s\n" % (type(exc).__name__, exc))
+        delay = IDLE_SECONDS if due is None else min(IDLE_SECONDS, max(0.0, due - self.store.now()) + 0.001)
+        if self.taken:
+            delay = min(delay, RETRY_SECONDS)
+        if self.timer is not None:
+            self.timer.cancel()
+        self.timer = self.loop.call_later(delay, self.safe_sync)
 
     async def stop(self) -> None:
-        """Stop polling and close every socket."""
-        if self.task is not None:
-            self.task.cancel()
-            try:
-                await self.task
-            except asyncio.CancelledError:
-                pass
-            self.task = None
+        """Stop and close every socket."""
+        self.running = False
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
         for address in list(self.listeners):
             self._close(address)
         self.block.release()
 
-    def wanted(self) -> Dict[str, Tuple[str, float]]:
-        """{address: (instance id, boot time)} of every loopback address that should answer now."""
+    def wanted(self) -> Tuple[Dict[str, Tuple[str, float]], Optional[float]]:
+        """{address: (instance id, boot time)} of every loopback address that should answer now, and the emulator time
+        of the next change that comes without a request (a transition due, a boot complete), None when none is ahead."""
         store = self.store
         store.settle()
-        ready_at = store.now() - float(store.settings.get("bootSeconds") or 0)
+        now = store.now()
+        boot_seconds = float(store.settings.get("bootSeconds") or 0)
+        dues = [store.data["instances"][inst_id]["_transition"]["at"] for inst_id in store.pending
+                if (store.data["instances"].get(inst_id) or {}).get("_transition")]
         booted = {}
         for inst in store.data["instances"].values():
             if inst["status"] == "running" and inst.get("_transition") is None:
                 boot = store.booted.get(inst["id"], inst["_t"])
-                if boot <= ready_at:
+                if boot + boot_seconds <= now:
                     booted[inst["id"]] = boot
+                else:
+                    dues.append(boot + boot_seconds)
         wanted = {}
         for inst_id, boot in booted.items():
             wanted[store.data["instances"][inst_id]["ipv4"]] = (inst_id, boot)
@@ -219,17 +240,18 @@ class Listeners:
             for item in network["attachments"]:
                 if item["instanceId"] in booted:
                     wanted[item["ip"]] = (item["instanceId"], booted[item["instanceId"]])
-        return {address: owner for address, owner in wanted.items() if is_loopback(address)}
+        return {address: owner for address, owner in wanted.items() if is_loopback(address)}, min(dues, default=None)
 
-    def sync(self) -> None:
-        """Make the listeners what wanted() says."""
-        wanted = self.wanted()
+    def sync(self) -> Optional[float]:
+        """Make the listeners what wanted() says; the emulator time of the next change, as wanted() gives it."""
+        wanted, due = self.wanted()
         for address, listener in list(self.listeners.items()):
             if wanted.get(address) != listener.owner:
                 self._close(address)
         for address, owner in wanted.items():
             if address not in self.listeners:
                 self._open(address, owner)
+        return due
 
     def _open(self, address: str, owner: Tuple[str, float]) -> None:
         if time.monotonic() - self.taken.get(address, -RETRY_SECONDS) < RETRY_SECONDS:

@@ -11,6 +11,7 @@ from . import seed
 from .errors import ApiError, not_found
 from .faults import FaultBook
 from .networks import forget_instance
+from .reachable import addresses_in
 from .records import MAX_CLOCK_MOVE, MAX_CLOCK_OFFSET, YEAR_SECONDS, hash_key, iso, next_ipv4, public, write_json_atomic
 
 KINDS = {
@@ -124,6 +125,8 @@ class Store:
         self.booted = {}  # type: Dict[str, float] - instance id -> emulator time it last became running
         if state_file and os.path.exists(state_file):
             self._restore(self._read_state_file(state_file))
+            if loopback is not None:  # the saved addresses stay theirs, whichever block they came from
+                loopback.used.update(addresses_in(self.data))
         else:
             self.data, self.bootstrap = seed.build(self.clock.now(), seed_projects, seed_instances, self.next_ipv4)
         for kind in ("firewalls", "networks"):  # kinds newer than state files written before them
