@@ -15,7 +15,7 @@ import pytest
 from tests.contract.helpers import Api
 from tests.emulator.__main__ import parse_args
 from tests.emulator.harness import Emulator
-from tests.emulator.reachable import BANNER, HOLD_SECONDS
+from tests.emulator.reachable import BANNER, HOLD_SECONDS, LoopbackBlock, ReachableError
 
 BOOT = 30.0
 LOOPBACK = ipaddress.ip_network("127.0.0.0/8")
@@ -97,6 +97,23 @@ def test_an_instance_answers_only_while_booted(reachable):
     assert probe(address, port) is None  # deleting
     emulator.advance(transition + 0.5)
     assert api.get("/instances/" + inst["id"]).status_code == 404 and probe(address, port) is None
+
+
+def test_wall_time_boots_an_instance_without_any_request(pooled_emulator):
+    """No request, no clock move: the listener opens on time all the same (the timer of the next boot)."""
+    emulator = pooled_emulator(reachable=True, boot_seconds=2, provision_seconds=0)
+    api = Api(emulator)
+    try:
+        inst = api.create_instance()
+        created = time.monotonic()
+        assert probe(inst["ipv4"], emulator.ssh_port) is None
+        deadline = created + 10
+        while probe(inst["ipv4"], emulator.ssh_port) is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert probe(inst["ipv4"], emulator.ssh_port) == BANNER
+        assert time.monotonic() - created >= 1.5  # not before its boot (2 s from its creation, a little before `created`)
+    finally:
+        api.close()
 
 
 def test_a_reboot_is_a_new_boot(reachable):
@@ -217,6 +234,26 @@ def test_two_emulators_at_once_hand_out_distinct_addresses(emulator_factory):
     assert second.process.poll() is None
 
 
+def test_a_state_file_keeps_its_addresses(emulator_factory, tmp_path):
+    state = str(tmp_path / "state.json")
+    first = emulator_factory(reachable=True, boot_seconds=0, state_file=state)
+    api = Api(first)
+    try:
+        old = api.running_instance(name="old")
+    finally:
+        api.close()
+    first.stop()
+    second = emulator_factory(reachable=True, boot_seconds=0, state_file=state)
+    api = Api(second)
+    try:
+        assert api.instance(old["id"])["ipv4"] == old["ipv4"]
+        assert probe(old["ipv4"], second.ssh_port) == BANNER  # booted long enough ago: at its creation
+        new = api.running_instance(name="new")
+        assert new["ipv4"] != old["ipv4"] and probe(new["ipv4"], second.ssh_port) == BANNER
+    finally:
+        api.close()
+
+
 def test_without_reachable_nothing_changes(api, emulator):
     inst = api.create_instance()
     assert ipaddress.ip_address(inst["ipv4"]) in ipaddress.ip_network("100.64.0.0/10")
@@ -241,6 +278,20 @@ def test_bad_options(argv, message, capsys):
     with pytest.raises(SystemExit) as caught:
         parse_args(argv)
     assert caught.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_an_address_that_is_not_loopback_here_fails_clearly():
+    """What macOS answers for 127.X.Y.Z, seen through an address no interface has (a bind only, no connection)."""
+    with pytest.raises(ReachableError) as caught:
+        LoopbackBlock._check_port("192.0.2.1", 0)
+    assert "needs every address of 127.0.0.0/8 to be loopback, as on Linux" in str(caught.value)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may listen on port 22")
+def test_port_22_without_root_fails_clearly():
+    with pytest.raises(ReachableError) as caught:
+        LoopbackBlock.claim(22)
+    assert "ports below 1024 need root; use --ssh-port 0" in str(caught.value)
 
 
 def test_an_instance_record_keeps_its_shape(reachable, emulator):
