@@ -44,7 +44,7 @@ class ReachableError(RuntimeError):
     """--reachable cannot work here; the message says why and what to do."""
 
 
-@functools.lru_cache(maxsize=4096)  # asked for every address at every poll
+@functools.lru_cache(maxsize=4096)  # asked for every address at every sync
 def is_loopback(address: Optional[str]) -> bool:
     """Whether address is an IPv4 address of 127.0.0.0/8: the only ones ever bound."""
     try:
