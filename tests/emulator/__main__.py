@@ -27,6 +27,7 @@ try:
     import uvicorn
 
     from .app import create_app
+    from .reachable import Listeners, LoopbackBlock, ReachableError
     from .records import MAX_CLOCK_MOVE, YEAR_SECONDS, write_json_atomic
     from .seed import parse_seed_projects
     from .state import Store
@@ -63,6 +64,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--state-file", help="load the state from this file if it exists, save it after every change")
     parser.add_argument("--variant", action="append", default=[], metavar="NAME[,NAME]",
                         help="break one named assumption of the API contract at the wire (repeatable): " + ", ".join(VARIANTS))
+    parser.add_argument("--reachable", action="store_true",
+                        help="tests only (Linux): every IPv4 address is a loopback one of 127.X.0.0/16, and a booted instance answers "
+                             "with an SSH banner on its addresses at --ssh-port")
+    parser.add_argument("--boot-seconds", type=float, help="with --reachable: how long an instance is running before it answers (default 3)")
+    parser.add_argument("--ssh-port", type=int, help="with --reachable: the port of the listeners; 0 picks a free one (default 22, which needs root)")
     parser.add_argument("--quiet", action="store_true", help="do not print the banner")
     parser.add_argument("--verbose", action="store_true", help="log every request (uvicorn access log)")
     args = parser.parse_args(argv)
@@ -70,13 +76,19 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     if args.rate_limit < 1 or args.rate_window <= 0 or min(at_least_zero) < 0:
         parser.error("--rate-limit must be >= 1, --rate-window > 0, and --provision-seconds, --transition-seconds, --clock-step "
                      "and --seed-instances >= 0")
+    if not args.reachable and (args.boot_seconds is not None or args.ssh_port is not None):
+        parser.error("--boot-seconds and --ssh-port go with --reachable")
+    args.boot_seconds = 3.0 if args.boot_seconds is None else args.boot_seconds
+    args.ssh_port = 22 if args.ssh_port is None else args.ssh_port
+    if not 0 <= args.ssh_port <= 65535 or args.boot_seconds < 0:
+        parser.error("--ssh-port must be 0 to 65535 and --boot-seconds >= 0")
     try:
         args.variant = parse_variants(args.variant)
     except ValueError as exc:
         parser.error("--variant: %s" % exc)
-    durations = (args.rate_window, args.provision_seconds, args.transition_seconds, args.clock_step)
+    durations = (args.rate_window, args.provision_seconds, args.transition_seconds, args.clock_step, args.boot_seconds)
     if not all(math.isfinite(value) and value <= MAX_CLOCK_MOVE for value in durations):
-        parser.error("--rate-window, --provision-seconds, --transition-seconds and --clock-step must be finite and at most "
+        parser.error("--rate-window, --provision-seconds, --transition-seconds, --clock-step and --boot-seconds must be finite and at most "
                      "%d seconds (%d years)" % (MAX_CLOCK_MOVE, MAX_CLOCK_MOVE // YEAR_SECONDS))
     return args
 
@@ -101,10 +113,12 @@ def base_url(host: str, port: int) -> str:
 
 
 def bootstrap_payload(store: Store, base: str, variants: Optional[List[str]] = None) -> Dict[str, Any]:
-    """The bootstrap file's content (variants only when there are some)."""
+    """The bootstrap file's content (variants only when there are some, reachable and ssh_port only in reachable mode)."""
     payload = dict(store.bootstrap, api_url=base + "/api", base_url=base, pid=os.getpid())
     if variants:
         payload["variants"] = list(variants)
+    if store.loopback is not None:
+        payload.update(reachable=True, ssh_port=store.loopback.port, boot_seconds=store.settings["bootSeconds"])
     return payload
 
 
@@ -123,6 +137,9 @@ def banner(payload: Dict[str, Any]) -> str:
     ]
     if payload.get("variants"):
         lines.insert(-1, "  variants    %s (assumptions of the API contract broken on purpose)" % ", ".join(payload["variants"]))
+    if payload.get("reachable"):
+        lines.insert(-1, "  reachable   instances answer with an SSH banner on port %d of their 127.x addresses %g s after they run"
+                     % (payload["ssh_port"], payload["boot_seconds"]))
     return "\n".join(lines)
 
 
@@ -149,7 +166,17 @@ def main(argv: Optional[List[str]] = None) -> int:
         "transitionSeconds": args.transition_seconds,
         "clockStepSeconds": args.clock_step,
     }
-    store = Store(settings, state_file=args.state_file, seed_projects=args.seed_projects, seed_instances=args.seed_instances)
+    block = listeners = None
+    if args.reachable:
+        try:
+            block = LoopbackBlock.claim(args.ssh_port)
+        except ReachableError as exc:
+            print(str(exc), file=sys.stderr)
+            return 1
+        settings.update(reachable=True, bootSeconds=args.boot_seconds, sshPort=block.port)
+    store = Store(settings, state_file=args.state_file, seed_projects=args.seed_projects, seed_instances=args.seed_instances, loopback=block)
+    if block is not None:
+        listeners = Listeners(store, block)
     try:
         sock = bind(args.host, args.port)
     except OSError as exc:
@@ -164,7 +191,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             print(banner(payload), flush=True)
 
     config = uvicorn.Config(
-        create_app(store, args.variant),
+        create_app(store, args.variant, listeners),
         http="h11",
         lifespan="on",
         log_level="info" if args.verbose else "warning",

@@ -2,7 +2,7 @@
 
 import contextlib
 import logging
-from typing import Any, AsyncIterator, Sequence
+from typing import Any, AsyncIterator, Optional, Sequence
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -14,6 +14,7 @@ from . import (routes_catalogue, routes_control, routes_floating_ips, routes_ins
 from .api import details_of
 from .errors import ApiError, code_for_status, error_body, validation
 from .gateway import Gateway
+from .reachable import SyncOnAnswer
 from .state import Store
 from .variants import Variants
 
@@ -53,11 +54,18 @@ async def internal_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body("internal_error", "internal error: %s" % type(exc).__name__), status_code=500)
 
 
-def create_app(store: Store, variants: Sequence[str] = ()) -> Any:
-    """The ASGI app serving the store; with variants, behind their translation layer (variants.py)."""
+def create_app(store: Store, variants: Sequence[str] = (), listeners: Optional[Any] = None) -> Any:
+    """The ASGI app serving the store; with variants, behind their translation layer (variants.py); with listeners
+    (reachable.Listeners), they run from start-up to shutdown on the server's loop."""
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
+        if listeners is not None:
+            listeners.start()
+        try:
+            yield
+        finally:
+            if listeners is not None:
+                await listeners.stop()
         store.save()
 
     app = FastAPI(
@@ -78,4 +86,5 @@ def create_app(store: Store, variants: Sequence[str] = ()) -> Any:
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(Exception, internal_error)
     gateway = Gateway(app, store)
-    return Variants(gateway, variants) if variants else gateway
+    outer = Variants(gateway, variants) if variants else gateway
+    return SyncOnAnswer(outer, listeners) if listeners is not None else outer

@@ -144,7 +144,8 @@ class Emulator:
     """One emulator process on a free port of 127.0.0.1."""
 
     def __init__(self, *, rate_limit=60, rate_window=60, provision_seconds=5, transition_seconds=2, clock_step=0,
-                 seed_projects=0, seed_instances=0, state_file=None, variants=(), extra_args=(), python=sys.executable):
+                 seed_projects=0, seed_instances=0, state_file=None, variants=(), reachable=False, boot_seconds=3, ssh_port=0,
+                 extra_args=(), python=sys.executable):
         self.options = {
             "--rate-limit": rate_limit,
             "--rate-window": rate_window,
@@ -155,6 +156,9 @@ class Emulator:
             "--seed-projects": seed_projects if isinstance(seed_projects, (int, str)) else ",".join(seed_projects),
             "--seed-instances": seed_instances,
         }
+        self.reachable = bool(reachable)
+        if self.reachable:  # tests only ever use a free port (ssh_port=0): 22 needs root
+            self.options.update({"--boot-seconds": boot_seconds, "--ssh-port": ssh_port})
         self.state_file = state_file
         # variant names (tests/emulator/variants.py): a list, or one string, comma-separated
         self.variants = [variants] if isinstance(variants, str) else list(variants)
@@ -176,6 +180,8 @@ class Emulator:
             cmd += ["--state-file", str(self.state_file)]
         for variant in self.variants:
             cmd += ["--variant", variant]
+        if self.reachable:
+            cmd.append("--reachable")
         return cmd + self.extra_args
 
     def start(self, timeout: float = 30) -> "Emulator":
@@ -239,6 +245,16 @@ class Emulator:
 
     def __exit__(self, *exc_info: Any) -> None:
         self.stop()
+
+    @property
+    def ssh_port(self) -> Optional[int]:
+        """Reachable mode: the port every instance address answers on (the one the emulator picked for ssh_port=0);
+        None without reachable=True."""
+        if not self.reachable:
+            return None
+        if "ssh_port" not in self.bootstrap:
+            raise EmulatorError("the emulator is not started")
+        return self.bootstrap["ssh_port"]
 
     def __getattr__(self, name: str) -> Any:
         if name in BOOTSTRAP_FIELDS:
@@ -361,7 +377,8 @@ class Emulator:
         raise EmulatorError("no project named %s" % name)
 
     def config(self, **fields: Any) -> Dict[str, Any]:
-        """Change runtime settings (rateLimit, rateWindow, provisionSeconds, transitionSeconds, clockStepSeconds); no fields: read them."""
+        """Change runtime settings (rateLimit, rateWindow, provisionSeconds, transitionSeconds, clockStepSeconds); no fields: read them
+        (in reachable mode also reachable, bootSeconds and sshPort, which cannot be changed)."""
         if not fields:
             return self.control("GET", "/config")
         return self.control("PATCH", "/config", fields)

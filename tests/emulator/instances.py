@@ -36,7 +36,9 @@ def create(store: Store, spec: Dict[str, Any]) -> Dict[str, Any]:
     """A new instance in status provisioning (validated spec)."""
     if store.name_taken("instances", spec["projectId"], spec["name"]):
         raise name_conflict("instance", spec["name"])
-    inst = instance_record(store.data, spec, "provisioning", store.now())
+    inst = instance_record(store.data, spec, "provisioning", store.now(), store.next_ipv4)
+    if inst["ipv4"] is None:  # reachable mode only: the 65,000 addresses of the loopback block are used up
+        raise conflict("no IPv4 address is left", code="addresses_exhausted")
     store.add("instances", inst)
     store.begin(inst, "provisioning", "running", duration(store, "provisioning"))
     inst["updatedAt"] = inst["createdAt"]
@@ -133,4 +135,6 @@ def force(store: Store, inst: Dict[str, Any], status: Optional[str], ignore_shut
         inst["status"] = status
         inst["_transition"] = None
         inst["updatedAt"] = iso(store.now())
+        if status == "running":
+            store.booted[inst["id"]] = store.now()  # a forced running is a new boot (reachable mode counts from it)
     return inst

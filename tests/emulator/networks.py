@@ -201,7 +201,10 @@ def attach(store: Any, network: Dict[str, Any], instance_id: str, ip: Optional[s
             raise validation({"ip": "%s is taken in network %s" % (address, network["name"])})
         chosen = str(address)
     else:
-        chosen = next((str(host) for host in hosts if str(host) not in taken), None)
+        if store.loopback is not None:  # reachable mode: a loopback address, as many as the network has hosts
+            chosen = store.loopback.allocate() if len(taken) < len(hosts) else None
+        else:
+            chosen = next((str(host) for host in hosts if str(host) not in taken), None)
         if chosen is None:
             raise conflict("no address is left in network %s (%s)" % (network["name"], network["cidr"]), code="addresses_exhausted")
     network["attachments"].append({"instanceId": instance_id, "ip": chosen})

@@ -24,7 +24,10 @@ async def list_floating_ips(projectId: Optional[str] = PROJECT_QUERY, instanceId
 @router.post("", status_code=201, summary="Allocate a floating IP", openapi_extra=body_doc(FloatingIpCreate))
 async def create_floating_ip(request: Request, store: Store = Depends(get_store)):
     body = await parse_body(request, FloatingIpCreate, store)
-    address = free_floating_address({record["address"] for record in store.data["floatingIps"].values()})
+    if store.loopback is not None:  # reachable mode: a loopback address of the emulator's block
+        address = store.loopback.allocate()
+    else:
+        address = free_floating_address({record["address"] for record in store.data["floatingIps"].values()})
     if address is None:
         raise conflict("no floating IP address is left", code="addresses_exhausted")
     record = new_record(store, dict(body.model_dump(), labels=body.labels or {}, address=address, instanceId=None,

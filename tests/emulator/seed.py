@@ -1,7 +1,7 @@
 """The initial data of the emulator: project "default", the node catalogue, OS templates, bootstrap keys, seeded instances."""
 
 import re
-from typing import Any, Dict, List, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from .records import NODES, OS_TEMPLATES, api_key_record, ipv6_prefix, iso, new_id, next_ipv4, next_ipv6
 
@@ -56,9 +56,13 @@ def node_records(created: float) -> Dict[str, Dict[str, Any]]:
     return nodes
 
 
-def instance_record(data: Dict[str, Any], spec: Dict[str, Any], status: str, created: float) -> Dict[str, Any]:
-    """A new instance with its addresses; spec holds the API fields given at creation (IPv6 only with ipv6: true)."""
-    ipv4 = next_ipv4(data)
+NextAddress = Callable[[Dict[str, Any]], Optional[str]]
+
+
+def instance_record(data: Dict[str, Any], spec: Dict[str, Any], status: str, created: float, next_address: NextAddress = next_ipv4) -> Dict[str, Any]:
+    """A new instance with its addresses; spec holds the API fields given at creation (IPv6 only with ipv6: true).
+    next_address(data) gives its IPv4 address (a loopback one in reachable mode)."""
+    ipv4 = next_address(data)
     ipv6 = next_ipv6(data) if spec.get("ipv6") else None
     return {
         "id": new_id(),
@@ -102,19 +106,20 @@ def seeded_spec(index: int, project_id: str, node_id: str) -> Dict[str, Any]:
     }
 
 
-def seed_instances(data: Dict[str, Any], project_ids: list, count: int, now: float) -> None:
+def seed_instances(data: Dict[str, Any], project_ids: list, count: int, now: float, next_address: NextAddress = next_ipv4) -> None:
     """count running instances, round-robin over the projects and the nodes, created one second apart in the past."""
     node_ids = list(data["nodes"])
     for index in range(1, count + 1):
         spec = seeded_spec(index, project_ids[(index - 1) % len(project_ids)], node_ids[(index - 1) % len(node_ids)])
-        record = instance_record(data, spec, "running", now - (count - index) - 1)
+        record = instance_record(data, spec, "running", now - (count - index) - 1, next_address)
         data["instances"][record["id"]] = record
 
 
-def build(now: float, projects: Union[int, str, Sequence[str]] = 0, instances: int = 0) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+def build(now: float, projects: Union[int, str, Sequence[str]] = 0, instances: int = 0,
+          next_address: NextAddress = next_ipv4) -> Tuple[Dict[str, Any], Dict[str, Any]]:
     """The initial data and the bootstrap facts (with the two key secrets).
 
-    projects: a count P (project-01..project-P) or project names, seeded besides default.
+    projects: a count P (project-01..project-P) or project names, seeded besides default; next_address as for instance_record.
     """
     start = now - instances - 100
     default = project_record("default", start)
@@ -139,7 +144,7 @@ def build(now: float, projects: Union[int, str, Sequence[str]] = 0, instances: i
     for key in (write_key, read_key):
         data["apiKeys"][key["id"]] = key
     seeded_projects = [pid for pid, project in data["projects"].items() if project["name"] != "default"] or [default["id"]]
-    seed_instances(data, seeded_projects, instances, now)
+    seed_instances(data, seeded_projects, instances, now, next_address)
     node = next(iter(data["nodes"].values()))
     bootstrap = {
         "write_key": write_secret,

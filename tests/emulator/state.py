@@ -11,7 +11,8 @@ from . import seed
 from .errors import ApiError, not_found
 from .faults import FaultBook
 from .networks import forget_instance
-from .records import MAX_CLOCK_MOVE, MAX_CLOCK_OFFSET, YEAR_SECONDS, hash_key, iso, public, write_json_atomic
+from .reachable import addresses_in
+from .records import MAX_CLOCK_MOVE, MAX_CLOCK_OFFSET, YEAR_SECONDS, hash_key, iso, next_ipv4, public, write_json_atomic
 
 KINDS = {
     "projects": "project",
@@ -108,7 +109,8 @@ class RateLimiter:
 class Store:
     """Everything the emulator holds, and the rules that change it."""
 
-    def __init__(self, settings: Optional[Dict[str, Any]] = None, state_file: Optional[str] = None, seed_projects: int = 0, seed_instances: int = 0) -> None:
+    def __init__(self, settings: Optional[Dict[str, Any]] = None, state_file: Optional[str] = None, seed_projects: int = 0, seed_instances: int = 0,
+                 loopback: Any = None) -> None:
         self.settings = dict(DEFAULT_SETTINGS, **(settings or {}))
         self._initial_settings = dict(self.settings)
         self.state_file = state_file
@@ -119,10 +121,14 @@ class Store:
         self.idempotency = {}  # type: Dict[Any, Dict[str, Any]]
         self.pending = set()  # type: set
         self.generation = 0
+        self.loopback = loopback  # reachable mode: the LoopbackBlock every IPv4 address comes from (reachable.py)
+        self.booted = {}  # type: Dict[str, float] - instance id -> emulator time it last became running
         if state_file and os.path.exists(state_file):
             self._restore(self._read_state_file(state_file))
+            if loopback is not None:  # the saved addresses stay theirs, whichever block they came from
+                loopback.used.update(addresses_in(self.data))
         else:
-            self.data, self.bootstrap = seed.build(self.clock.now(), seed_projects, seed_instances)
+            self.data, self.bootstrap = seed.build(self.clock.now(), seed_projects, seed_instances, self.next_ipv4)
         for kind in ("firewalls", "networks"):  # kinds newer than state files written before them
             self.data.setdefault(kind, {})
         self._snapshot = json.dumps(self._persisted())
@@ -176,8 +182,14 @@ class Store:
         self.log = []
         self.idempotency = {}
         self.generation += 1
+        self.booted = {}
         self._index_pending()
         self.save()
+
+    def next_ipv4(self, data: Dict[str, Any]) -> Optional[str]:
+        """A never-used IPv4 address for a new instance: of the loopback block in reachable mode (None when it is used
+        up), else of 100.64.0.0/10."""
+        return self.loopback.allocate() if self.loopback is not None else next_ipv4(data)
 
     # -- generic resources ----------------------------------------------------------------------
 
@@ -246,11 +258,14 @@ class Store:
     def _complete(self, inst: Dict[str, Any], transition: Dict[str, Any]) -> None:
         inst["_transition"] = None
         if transition["target"] is None:
+            self.booted.pop(inst["id"], None)
             self.remove("instances", inst["id"])
             self.detach_all(inst["id"])
             return
         inst["status"] = transition["target"]
         inst["updatedAt"] = iso(transition["at"])
+        if inst["status"] == "running":
+            self.booted[inst["id"]] = transition["at"]
 
     def detach_all(self, instance_id: str) -> None:
         """Detach the floating IPs and volumes of an instance that is gone."""
