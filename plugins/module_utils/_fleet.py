@@ -19,7 +19,7 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._declarations im
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import (
     BROKEN, ITEM_FIELDS, OWN_LABELS, SETTLES_IN, own_labels, user_labels)
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import string_labels
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import PROJECT, PROVISION, Option, failure, wait_options
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import DELETE, PROJECT, PROVISION, Option, failure, wait_options
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucResourceModule
 
@@ -235,7 +235,8 @@ class HucFleetModule(HucResourceModule):
             return [obj["name"] for obj in settling(objs)] + [current[key]["name"] for key in sorted(gone)]
 
         self.wait_for(poll, lambda pending: not pending, "the fleet's instances to settle and the pruned ones to go",
-                      describe=lambda pending: "still pending: %s" % ", ".join(pending or []), schedule=PROVISION)
+                      describe=lambda pending: "still pending: %s" % ", ".join(pending or []),
+                      schedule=PROVISION if settling(objs) else DELETE)
         return objs
 
     def after_running(self, instances):

@@ -4,7 +4,8 @@ mode, refusals before any request, and a rerun converging after a lost answer an
 import pytest
 
 from tests.emulator.harness import make_instances
-from tests.functional.steps import keyed_run
+from tests.functional.steps import keyed_run, with_key
+from tests.functional.test_probe_two import killed_while
 
 FLEET_LABEL = "hostupcloud.cloud/fleet"
 PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKQm8IK5PuOUq63vX6+76zFTJdk++KLHmE4WX37mr/oZ fleet"
@@ -99,9 +100,14 @@ def test_new_fleet_noop_grow_and_update_at_the_request_floor(emulator):
     assert len(emulator.state()["instances"]) == 5
 
 
+# The size make_instances gives: the same, so that adopting it changes nothing but its labels.
+WEB_9 = {"name": "web-9", "memory_mb": 1024, "disk_gb": 20}
+
+
 def test_prune_deletes_only_the_fleets_unlisted_instances(emulator):
     fleet = task_of(emulator)
-    make_instances(emulator, ["web-9"])  # the fleet's name pattern, but not its label: never pruned
+    unlabelled = make_instances(emulator, ["web-9"])  # the fleet's name pattern, but not its label: never pruned
+    emulator.call("PATCH", "/instances/%s" % unlabelled["web-9"], body={"labels": {"keep": "me"}})
     other = make_instances(emulator, ["db-1"])
     emulator.call("PATCH", "/instances/%s" % other["db-1"], body={"labels": {FLEET_LABEL: "db"}})
     emulator.clear_requests()
@@ -110,8 +116,9 @@ def test_prune_deletes_only_the_fleets_unlisted_instances(emulator):
         dict(fleet("check prune to 2", names(2), prune=True), check_mode=True),
         fleet("prune to 2", names(2), prune=True),
         fleet("prune again", names(2), prune=True),
+        fleet("adopt web-9", names(2) + [WEB_9], prune=True),
+        dict(fleet("take db-1", names(2) + [WEB_9, "db-1"]), ignore_errors=True),
     ])
-    assert run.rc == 0, run
     checked = ok(run, "check prune to 2")
     assert checked["changed"] is True and writes(logs["check prune to 2"]) == []
     assert [item["name"] for item in checked["pruned"]] == ["web-3", "web-4"]
@@ -125,6 +132,13 @@ def test_prune_deletes_only_the_fleets_unlisted_instances(emulator):
     assert polls >= 1 and len(logs["prune to 2"]) == 2 + 1 + polls, logs["prune to 2"]
     assert sorted(instances_by_name(emulator)) == ["db-1", "web-1", "web-2", "web-9"]
     assert ok(run, "prune again")["changed"] is False and len(logs["prune again"]) == 1
+    # Listed by name, the unlabelled web-9 is adopted (it gets the label, keeps its labels); db-1 of fleet db is not.
+    adopted = ok(run, "adopt web-9")
+    assert [item["action"] for item in adopted["instances"]] == ["unchanged", "unchanged", "updated"]
+    assert instances_by_name(emulator)["web-9"]["labels"] == {"keep": "me", FLEET_LABEL: "web"}
+    assert writes(logs["adopt web-9"]) == [("PATCH", "/api/instances/%s" % instances_by_name(emulator)["web-9"]["id"])]
+    assert run.status("take db-1") == "failed" and writes(logs["take db-1"]) == []
+    assert "instance db-1 belongs to fleet db" in run.task("take db-1")["msg"]
 
 
 def test_check_mode_predicts_without_writing_and_diff_shows_the_set(emulator):
@@ -189,26 +203,49 @@ def test_missing_create_options_and_running_resize_fail_before_any_write(emulato
 
 
 def test_a_lost_answer_and_a_killed_run_converge_without_doubles(emulator):
-    """The answer to one POST is lost (the client finds the instance before sending it again); then a run that
-    created two of four instances and died (they are still provisioning) is run again: it adopts them."""
+    """The answer to one POST is lost (the client finds the instance before sending it again); then a run killed
+    while the answer to its third create is held (two created before it, provisioning) is run again: it adopts
+    the three, creates the rest, and no name is doubled."""
     fleet = task_of(emulator)
     emulator.lose_answer(methods=["POST"], pathPrefix="/api/instances", count=1)
     run, logs, _keys = keyed_run(emulator, [fleet("lost answer", names(2))])
     assert run.rc == 0, run
     assert sorted(instances_by_name(emulator)) == names(2)
     assert [item["action"] for item in ok(run, "lost answer")["instances"]] == ["created", "created"]
-    # What a killed run leaves: two of four created with the fleet's label, still provisioning.
-    emulator.config(provisionSeconds=30)
-    for name in ("web-3", "web-4"):
-        emulator.call("POST", "/instances", body={
+    # A run killed (kill -9) while its third create is under way: two answered, the third acted, its answer held.
+    emulator.fault(status=None, delaySeconds=0.01, methods=["POST"], pathPrefix="/api/instances", count=2)
+    emulator.lose_answer(delaySeconds=300, methods=["POST"], pathPrefix="/api/instances", count=1)
+    killed_while([with_key(fleet("killed", names(5)), emulator.write_key)], emulator,
+                 lambda: len(emulator.state()["instances"]) == 5)
+    emulator.clear_faults()
+    assert sorted(instances_by_name(emulator)) == names(5)
+    emulator.clear_requests()
+    run, logs, _keys = keyed_run(emulator, [fleet("rerun", names(7))])
+    assert run.rc == 0, run
+    assert writes(logs["rerun"]) == [("POST", "/api/instances")] * 2  # web-1..web-5 are there: only web-6 and web-7
+    assert [item["action"] for item in ok(run, "rerun")["instances"]] == ["unchanged"] * 5 + ["created"] * 2
+    assert all(item["status"] == "running" for item in ok(run, "rerun")["instances"])
+    assert sorted(instances_by_name(emulator)) == names(7)
+
+
+def test_a_noop_fleet_of_101_costs_its_two_pages(emulator_factory):
+    """⌈N/100⌉: 101 instances with nothing to change cost the two pages of the listing, +1 for the project by name."""
+    emulator = emulator_factory(provision_seconds=0.5, transition_seconds=0.5, rate_limit=600)
+    for name in names(101):
+        code, _headers, _body = emulator.call("POST", "/instances", body={
             "projectId": emulator.project_id, "name": name, "nodeId": emulator.node_id, "osTemplate": emulator.os_template,
             "vcpus": 1, "memoryMb": 512, "diskGb": 10, "labels": {FLEET_LABEL: "web"}})
-    emulator.config(provisionSeconds=0.5)
-    emulator.advance(29)
+        assert code == 201
+    emulator.advance(60)
     emulator.clear_requests()
-    run, logs, _keys = keyed_run(emulator, [fleet("rerun", names(5))])
+    fleet = task_of(emulator)
+    by_name = fleet("by name", names(101))
+    by_name["hostupcloud.cloud.huc_fleet"]["project"] = emulator.project_name
+    run, logs, _keys = keyed_run(emulator, [fleet("by id", names(101)), by_name])
     assert run.rc == 0, run
-    assert writes(logs["rerun"]) == [("POST", "/api/instances")]  # only web-5 is new
-    assert [item["action"] for item in ok(run, "rerun")["instances"]] == ["unchanged"] * 4 + ["created"]
-    assert all(item["status"] == "running" for item in ok(run, "rerun")["instances"])
-    assert sorted(instances_by_name(emulator)) == names(5)
+    assert [(call[1], call[2].get("page")) for call in logs["by id"]] == [("/api/instances", "1"), ("/api/instances", "2")]
+    assert [call[1] for call in logs["by name"]] == ["/api/projects", "/api/instances", "/api/instances"]
+    for title in ("by id", "by name"):
+        result = ok(run, title)
+        assert result["changed"] is False and len(result["instances"]) == 101
+        assert set(item["action"] for item in result["instances"]) == {"unchanged"}
