@@ -6,6 +6,7 @@ import pytest
 from tests.emulator.harness import make_instances
 from tests.functional.steps import keyed_run, with_key
 from tests.functional.test_probe_two import killed_while
+from tests.functional.test_return_docs import documented, mismatches
 
 FLEET_LABEL = "hostupcloud.cloud/fleet"
 PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKQm8IK5PuOUq63vX6+76zFTJdk++KLHmE4WX37mr/oZ fleet"
@@ -124,6 +125,7 @@ def test_prune_deletes_only_the_fleets_unlisted_instances(emulator):
     assert [item["name"] for item in checked["pruned"]] == ["web-3", "web-4"]
     assert all(item["status"] == "deleting" for item in checked["pruned"])
     pruned = ok(run, "prune to 2")
+    assert mismatches(documented("huc_fleet"), pruned) == []  # the pruned instances as RETURN documents them
     assert [item["name"] for item in pruned["pruned"]] == ["web-3", "web-4"]
     ids = dict((item["name"], item["id"]) for item in pruned["pruned"])
     # Two DELETEs, then one wait for both gone: one listing per poll.
