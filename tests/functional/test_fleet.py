@@ -251,3 +251,22 @@ def test_a_noop_fleet_of_101_costs_its_two_pages(emulator_factory):
         result = ok(run, title)
         assert result["changed"] is False and len(result["instances"]) == 101
         assert set(item["action"] for item in result["instances"]) == {"unchanged"}
+
+
+def test_a_race_lost_to_another_run_converges_on_what_it_made(emulator):
+    """Another run creates web-1 between this run's listing and its POST (the listing is answered as it was before):
+    the POST's 409 is resolved by finding web-1 by name and comparing it; nothing is made twice."""
+    fleet = task_of(emulator)
+    run, _logs, _keys = keyed_run(emulator, [fleet("the other run", ["web-1"])])
+    assert run.rc == 0, run
+    stale = '{"data": [], "pagination": {"page": 1, "perPage": 100, "total": 0, "totalPages": 1}}'
+    emulator.fault(status=200, body=stale, headers={"Content-Type": "application/json"}, methods=["GET"],
+                   pathPrefix="/api/instances", count=1)
+    run, logs, _keys = keyed_run(emulator, [fleet("this run", ["web-1"])])
+    assert run.rc == 0, run
+    result = ok(run, "this run")
+    assert result["changed"] is False and [item["action"] for item in result["instances"]] == ["unchanged"]
+    assert "web-1 was created by someone else while this task ran" in " ".join(result.get("warnings", []))
+    assert writes(logs["this run"]) == [("POST", "/api/instances")]
+    assert [call[1] for call in logs["this run"]] == ["/api/instances", "/api/nodes", "/api/instances", "/api/instances"]
+    assert sorted(instances_by_name(emulator)) == ["web-1"]

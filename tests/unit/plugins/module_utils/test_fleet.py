@@ -1,10 +1,18 @@
 """Unit tests of the pure logic of huc_fleet (_fleet.py): items and defaults, the checks before any request, what
 prune picks, and the one declaration of an instance's options that huc_instance and the fleet's items share."""
 
+import copy
+
+import pytest
+
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._fleet import (
     FLEET_LABEL, HucFleetModule, doomed, item_options, merge, problems, settling)
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import ITEM_FIELDS
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import References
 from ansible_collections.hostupcloud.cloud.plugins.modules.huc_instance import HucInstance
+from ansible_collections.hostupcloud.cloud.tests.unit.plugins.module_utils.fakes import Failed, FakeClock, FakeModule
+
+PROJECT = "7d3c2a4e-0b1f-4c55-9a51-2f6a1c0e8b90"
 
 
 # Values each limit is tried on: two declarations of a field must judge them alike.
@@ -81,3 +89,64 @@ def test_the_options_of_the_module():
     assert spec["prune"] == {"type": "bool", "default": False}
     assert spec["wait"] == {"type": "bool", "default": True} and spec["wait_timeout"] == {"type": "int", "default": 600}
     assert "project" in spec and "id" not in spec and "state" not in spec
+
+
+class ListingClient:
+    """Answers each listing of the project with the next of listings (the last one again once they run out)."""
+
+    def __init__(self, listings):
+        self.listings = list(listings)
+        self.calls = 0
+        self.clock = FakeClock()
+        self.retry_hint = None
+
+    def list(self, path, params=None):
+        self.calls += 1
+        return copy.deepcopy(self.listings[min(self.calls, len(self.listings)) - 1])
+
+
+def fleet_module(listings, wait_timeout=600):
+    module = FakeModule(dict(project=PROJECT, fleet="web", wait=True, wait_timeout=wait_timeout, prune=True))
+    self = HucFleetModule.__new__(HucFleetModule)
+    self.module, self.params, self.check_mode = module, module.params, False
+    self.result, self.before, self.after, self._deadline = {"changed": False}, None, None, None
+    self.client = ListingClient(listings)
+    self.refs = References(self.client, PROJECT)
+    return self
+
+
+def vm(number, status):
+    return {"id": "id-%d" % number, "name": "web-%d" % number, "status": status}
+
+
+def test_one_listing_per_poll_watches_the_new_and_the_pruned_together():
+    listings = [[vm(1, "provisioning"), vm(2, "running"), vm(3, "deleting")],
+                [vm(1, "running"), vm(2, "running"), vm(3, "deleting")],
+                [vm(1, "running"), vm(2, "running")]]
+    self = fleet_module(listings)
+    objs = self.wait_settled([vm(1, "provisioning"), vm(2, "running")], [vm(3, "running")])
+    assert [obj["status"] for obj in objs] == ["running", "running"]
+    assert self.client.calls == 3  # one listing per poll, for all of them
+
+
+def test_an_instance_entering_error_fails_the_wait_naming_it():
+    self = fleet_module([[vm(1, "running"), vm(2, "error")]])
+    with pytest.raises(Failed) as failed:
+        self.wait_settled([vm(1, "provisioning"), vm(2, "provisioning")], [])
+    assert "web-2 (error)" in failed.value.result["msg"] and "web-1" not in failed.value.result["msg"]
+    assert failed.value.result["failure"]["code"] == "wait_failed"
+
+
+def test_a_wait_out_of_time_names_what_is_still_pending():
+    self = fleet_module([[vm(1, "provisioning"), vm(2, "running"), vm(3, "deleting")]], wait_timeout=20)
+    with pytest.raises(Failed) as failed:
+        self.wait_settled([vm(1, "provisioning"), vm(2, "provisioning")], [vm(3, "running")])
+    assert "still pending: web-1, web-3" in failed.value.result["msg"]
+    assert failed.value.result["failure"]["code"] == "wait_timeout"
+    assert self.client.clock.time - 1000.0 == 20  # never past wait_timeout
+
+
+def test_nothing_to_wait_for_costs_no_request():
+    self = fleet_module([])
+    assert self.wait_settled([vm(1, "running"), vm(2, "stopped")], []) == [vm(1, "running"), vm(2, "stopped")]
+    assert self.client.calls == 0
