@@ -55,7 +55,9 @@ def problems(fields, items, fleet):
         found.append("fleet: %s" % label_problem)
     for index, item in enumerate(items):
         name = item.get("name")
-        if name in seen:
+        if not name:
+            found.append("instances[%d].name: is required" % index)
+        elif name in seen:
             found.append("instances[%d]: name %s is given twice (also instances[%d])" % (index, name, seen[name]))
         seen.setdefault(name, index)
         for field in fields:
@@ -189,6 +191,8 @@ class HucFleetModule(HucResourceModule):
         obj = super(HucFleetModule, self).predict(plan, obj)
         if plan.current is None:  # the addresses are the API's to assign
             return dict(obj, ipv6=None, ipv6Prefix=None, reverseDns=None)
+        if plan.inputs.get("wait"):  # the run waits for an instance in a transition (a killed run's create)
+            obj["status"] = SETTLES_IN.get(obj["status"], obj["status"])
         if "ipv6" in plan.changes:
             obj.update(ipv6=plan.current["ipv6"] if plan.changes["ipv6"] else None, ipv6Prefix=None)
         return self.labelled(obj, plan.current)

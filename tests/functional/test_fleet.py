@@ -215,6 +215,8 @@ def test_a_lost_answer_and_a_killed_run_converge_without_doubles(emulator):
     assert sorted(instances_by_name(emulator)) == names(2)
     assert [item["action"] for item in ok(run, "lost answer")["instances"]] == ["created", "created"]
     # A run killed (kill -9) while its third create is under way: two answered, the third acted, its answer held.
+    # Provisioning takes 300 s on the emulator's clock, so the rerun in check mode sees them provisioning.
+    emulator.config(provisionSeconds=300)
     emulator.fault(status=None, delaySeconds=0.01, methods=["POST"], pathPrefix="/api/instances", count=2)
     emulator.lose_answer(delaySeconds=300, methods=["POST"], pathPrefix="/api/instances", count=1)
     killed_while([with_key(fleet("killed", names(5)), emulator.write_key)], emulator,
@@ -222,6 +224,15 @@ def test_a_lost_answer_and_a_killed_run_converge_without_doubles(emulator):
     emulator.clear_faults()
     assert sorted(instances_by_name(emulator)) == names(5)
     emulator.clear_requests()
+    assert "provisioning" in set(obj["status"] for obj in emulator.state()["instances"])
+    run, logs, _keys = keyed_run(emulator, [dict(fleet("check rerun", names(7)), check_mode=True)])
+    assert run.rc == 0, run
+    checked = ok(run, "check rerun")
+    assert writes(logs["check rerun"]) == []
+    assert [item["action"] for item in checked["instances"]] == ["unchanged"] * 5 + ["created"] * 2
+    assert set(item["status"] for item in checked["instances"]) == {"running"}  # the rerun waits for them
+    emulator.config(provisionSeconds=0.5)
+    emulator.advance(300)
     run, logs, _keys = keyed_run(emulator, [fleet("rerun", names(7))])
     assert run.rc == 0, run
     assert writes(logs["rerun"]) == [("POST", "/api/instances")] * 2  # web-1..web-5 are there: only web-6 and web-7

@@ -58,6 +58,7 @@ def test_problems_name_the_item_by_index_and_name_and_find_duplicates():
     assert any(text.startswith("instances[2].disk_gb (web-1): ") for text in found)
     assert any(text.startswith("instances[3].name (Bad_1): ") for text in found)
     assert problems(ITEM_FIELDS, [{"name": "web-1", "vcpus": 2}], "web") == []
+    assert problems(ITEM_FIELDS, [{"name": None}], "web") == ["instances[0].name: is required"]
     assert problems(ITEM_FIELDS, [], "") == ["fleet: must not be empty"]
     assert problems(ITEM_FIELDS, [], "x" * 256)[0].startswith("fleet: ")
 
