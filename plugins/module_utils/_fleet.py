@@ -14,12 +14,17 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible.module_utils import basic
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.errors import UnsupportedError
+
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._declarations import Inputs, Plan
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import (
     BROKEN, ITEM_FIELDS, OWN_LABELS, SETTLES_IN, own_labels, user_labels)
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import string_labels
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import DELETE, PROJECT, PROVISION, Option, failure, wait_options
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import (
+    DELETE, PROJECT, PROVISION, HucAnsibleModule, Option, failure, wait_options)
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucResourceModule
 
@@ -45,6 +50,22 @@ def merge(defaults, item):
     merged = dict((key, value) for key, value in (defaults or {}).items() if value is not None)
     merged.update((key, value) for key, value in item.items() if value is not None)
     return merged
+
+
+def item_errors(params):
+    """What Ansible's own check of the items and defaults refuses (unknown keys, types), naming the item by index
+    and name, which Ansible's messages do not."""
+    found = []
+    for option, with_name, items in (("defaults", False, [params.get("defaults")]), ("instances", True, params.get("instances"))):
+        validator = ArgumentSpecValidator(item_options(with_name))
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            if not isinstance(item, dict):
+                continue  # Ansible's message says it
+            where = "defaults" if option == "defaults" else "instances[%d]%s" % (
+                index, " (%s)" % item["name"] if isinstance(item.get("name"), str) else "")
+            found.extend("%s: %s%s" % (where, "unsupported option " if isinstance(error, UnsupportedError) else "", error.msg)
+                         for error in validator.validate(item).errors)
+    return found
 
 
 def problems(fields, items, fleet):
@@ -101,6 +122,19 @@ class HucFleetModule(HucResourceModule):
     @classmethod
     def rules(cls):
         return cls.option_rules
+
+    @classmethod
+    def define_module(cls):
+        """The module; a bad item fails first, naming it (then the module is made without the items' spec, to fail)."""
+        found = item_errors(basic._load_params()) if basic._ANSIBLE_ARGS is not None else []
+        if not found:
+            return super(HucFleetModule, cls).define_module()
+        spec = cls.argument_spec()
+        spec["instances"] = dict(spec["instances"], options=None)
+        spec["defaults"] = dict(spec["defaults"], options=None)
+        module = HucAnsibleModule(argument_spec=spec, supports_check_mode=True)
+        module.fail_json(msg="invalid input (validation_error): %s" % "; ".join(found),
+                         failure=failure("invalid request: instances", "validation_error", {"instances": "; ".join(found)}))
 
     @property
     def fleet(self):

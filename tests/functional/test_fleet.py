@@ -174,7 +174,9 @@ def test_bad_input_fails_before_any_request(emulator):
         "bad memory": (bad, "instances[3].memory_mb (web-4): must be"),
         "duplicate": (["web-1", "web-2", "web-1"], "instances[2]: name web-1 is given twice (also instances[0])"),
         "bad name": (["Web_1"], "instances[0].name (Web_1):"),
-        "unknown key": ([{"name": "web-1", "colour": "red"}], "colour"),
+        "unknown key": (["web-1", {"name": "web-2", "colour": "red"}], "instances[1] (web-2): unsupported option colour"),
+        "bad type": ([{"name": "web-1", "vcpus": "many"}], "instances[0] (web-1): argument 'vcpus' is of type str"),
+        "no name": ([{"vcpus": 2}], "instances[0]: missing required arguments: name"),
     }
     tasks = [dict(fleet(title, instances), ignore_errors=True) for title, (instances, _message) in cases.items()]
     tasks.append(dict(fleet("missing options", ["web-1"], node=None), ignore_errors=True))

@@ -6,7 +6,7 @@ import copy
 import pytest
 
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._fleet import (
-    FLEET_LABEL, HucFleetModule, doomed, item_options, merge, problems, settling)
+    FLEET_LABEL, HucFleetModule, doomed, item_errors, item_options, merge, problems, settling)
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import ITEM_FIELDS
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import References
 from ansible_collections.hostupcloud.cloud.plugins.modules.huc_instance import HucInstance
@@ -151,3 +151,17 @@ def test_nothing_to_wait_for_costs_no_request():
     self = fleet_module([])
     assert self.wait_settled([vm(1, "running"), vm(2, "stopped")], []) == [vm(1, "running"), vm(2, "stopped")]
     assert self.client.calls == 0
+
+
+def test_item_errors_name_the_item_ansible_would_refuse():
+    params = {"defaults": {"vcpus": "x", "name": "no"}, "instances": [
+        {"name": "web-1"}, {"name": "web-2", "colour": "red"}, {"memory_mb": "lots"}, "not a dict"]}
+    found = item_errors(params)
+    assert any(text.startswith("defaults: unsupported option name.") for text in found), found
+    assert any(text.startswith("defaults: argument 'vcpus' is of type str") for text in found), found
+    assert any(text.startswith("instances[1] (web-2): unsupported option colour.") for text in found), found
+    assert "instances[2]: missing required arguments: name" in found
+    assert any(text.startswith("instances[2]: argument 'memory_mb' is of type str") for text in found), found
+    assert not any(text.startswith(("instances[0]", "instances[3]")) for text in found), found
+    assert item_errors({"instances": [{"name": "web-1", "vcpus": "2"}], "defaults": None}) == []
+    assert item_errors({}) == []
