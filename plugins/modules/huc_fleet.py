@@ -151,9 +151,10 @@ options:
   prune:
     description:
       - Delete the instances of the project that carry the fleet's label (see O(fleet)) and are not in O(instances).
-      - An instance without the label is never deleted, whatever its name. The API has no protection flag; an
-        instance you want to keep out of the fleet loses the label (M(hostupcloud.cloud.huc_instance) with
-        O(hostupcloud.cloud.huc_instance#module:labels) does not remove it; the API does).
+      - An instance without the label is never deleted, whatever its name. The API has no protection flag; to keep
+        an instance of the fleet from being pruned, list it, or remove its label C(hostupcloud.cloud/fleet) with a
+        PATCH of its labels (M(hostupcloud.cloud.huc_api_request)); M(hostupcloud.cloud.huc_instance) keeps the
+        labels the collection sets for itself.
       - The deletes are waited for with the creates, in the same polls.
     type: bool
     default: false
