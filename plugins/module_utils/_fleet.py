@@ -181,15 +181,15 @@ class HucFleetModule(HucResourceModule):
                                                   {"instances": "; ".join(found)}))
         return [Inputs(dict(item, id=None, state="present", wait=self.params["wait"]), item) for item in items]
 
-    def plan_item(self, inputs, found, adopted=False):
+    def plan_item(self, inputs, found):
         """The plan of one item on the instance of its name (none: a create); refusals fail here, before any write."""
         plan = Plan(inputs, self.one(found, inputs["name"]))
         if plan.current is None:
             self.plan_create(plan)
             plan.body["labels"] = dict(plan.body.get("labels") or {}, **{FLEET_LABEL: self.fleet})
             if self.check_mode:  # the create the real run sends would be refused for these: fail the same way
-                self.refs.find("os_template", inputs["os_template"], called="instances[].os_template")
-                self.refs.find("node", inputs["node"], called="instances[].node")
+                self.refs.find("os_template", inputs["os_template"], called="os_template of %s" % inputs["name"])
+                self.refs.find("node", inputs["node"], called="node of %s" % inputs["name"])
             return plan
         current, name = plan.current, inputs["name"]
         owner = (current.get("labels") or {}).get(FLEET_LABEL)

@@ -198,7 +198,9 @@ def test_missing_create_options_and_running_resize_fail_before_any_write(emulato
         fleet("create 1", ["web-1"]),
         dict(fleet("no node", ["web-1", "web-2"], node=None), ignore_errors=True),
         dict(fleet("resize running", [{"name": "web-1", "vcpus": 2}, "web-2"]), ignore_errors=True),
+        dict(fleet("check unknown template", ["web-1", "web-2"], os_template="Nope 1"), ignore_errors=True, check_mode=True),
     ])
+    assert "os_template of web-2 'Nope 1' not found" in run.task("check unknown template")["msg"]
     assert "instance web-2 does not exist; to create it also give: node" in run.task("no node")["msg"]
     assert "changing vcpus of instance web-1 needs it stopped (it is running)" in run.task("resize running")["msg"]
     assert "allow_restart" in run.task("resize running")["msg"]
