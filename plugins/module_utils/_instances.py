@@ -7,8 +7,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import canonical_address, normalize_ptr
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._declarations import NOT_SET, Endpoint
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import (
+    between, canonical_address, max_bytes, multiple_of, normalize_ptr, resource_name, string_labels)
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._declarations import NOT_SET, Endpoint, Field
 
 STATUSES = ("provisioning", "running", "stopping", "stopped", "starting", "rebooting", "deleting", "error")
 # Transitional status -> the status it settles in.
@@ -32,6 +33,25 @@ def own_labels(obj):
 
 def has_ipv6(obj):
     return obj.get("ipv6") is not None
+
+
+# The options that describe one instance, declared once: huc_instance's (which adds reverse_dns and the power
+# record) and those of each item of huc_fleet. tests/unit/plugins/module_utils/test_fleet.py keeps the two equal.
+ITEM_FIELDS = (
+    Field("name", identity=True, check=resource_name),
+    Field("node", api="nodeId", ref="node", required=True, existing="the instance is on node id %s"),
+    Field("os_template", required=True, existing="the instance runs %s"),
+    Field("vcpus", "int", update=True, required=True, check=between(1, 64)),
+    Field("memory_mb", "int", update=True, required=True, check=multiple_of(512, 512, 262144)),
+    Field("disk_gb", "int", update=True, required=True, check=between(10, 4096), grow_only="disk_shrink"),
+    Field("ssh_keys", "list", elements="str", no_log=False, api="sshKeyIds", ref="ssh_key",
+          called="SSH key (ssh_keys)"),
+    # Compared without the labels the collection keeps for itself (OWN_LABELS), which are kept.
+    Field("labels", "dict", update=True, check=string_labels, read=user_labels),
+    Field("user_data", check=max_bytes(64 * 1024)),
+    # Sent as a switch, returned as an address (or null).
+    Field("ipv6", "bool", update=True, read=has_ipv6),
+)
 
 
 class PtrRecords(Endpoint):

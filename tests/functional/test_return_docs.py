@@ -19,7 +19,8 @@ PUBLIC_KEY = "ssh-ed25519 " + base64.b64encode(
 MODULES = ["huc_project_info", "huc_node_info", "huc_os_template_info", "huc_instance", "huc_instance_info",
            "huc_power", "huc_api_key", "huc_api_key_info", "huc_volume", "huc_volume_info", "huc_floating_ip",
            "huc_floating_ip_info", "huc_ssh_key", "huc_ssh_key_info",
-           "huc_firewall", "huc_firewall_info", "huc_private_network", "huc_private_network_info", "huc_api_request"]
+           "huc_firewall", "huc_firewall_info", "huc_private_network", "huc_private_network_info", "huc_api_request",
+           "huc_fleet"]
 
 
 def documented(module):
@@ -80,6 +81,8 @@ def every_module_tasks(node, os_template, instance, dump):
          "no_log": True},
         {"name": "huc_api_key_info", "hostupcloud.cloud.huc_api_key_info": {}},
         {"name": "huc_api_request", "hostupcloud.cloud.huc_api_request": {"path": "/projects", "all_pages": True}},
+        {"name": "huc_fleet", "hostupcloud.cloud.huc_fleet": {"fleet": "docs", "wait": False, "instances": [{
+            "name": "doc-3", "node": node, "os_template": os_template, "vcpus": 1, "memory_mb": 1024, "disk_gb": 20}]}},
     ]
 
 
