@@ -25,6 +25,7 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances impor
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import string_labels
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import (
     DELETE, PROJECT, PROVISION, HucAnsibleModule, Option, failure, wait_options)
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._reachable import ssh_wait_options, ssh_wait_problem, wait_for_ssh
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucResourceModule
 
@@ -117,7 +118,7 @@ class HucFleetModule(HucResourceModule):
         return (PROJECT, Option("fleet", required=True),
                 Option("instances", "list", elements="dict", required=True, options=item_options(True)),
                 Option("defaults", "dict", options=item_options(False)),
-                Option("prune", "bool", default=False)) + wait_options(cls.wait_timeout)
+                Option("prune", "bool", default=False)) + wait_options(cls.wait_timeout) + ssh_wait_options()
 
     @classmethod
     def rules(cls):
@@ -154,6 +155,7 @@ class HucFleetModule(HucResourceModule):
             self.module.warn("instances created with no SSH key (most images have password login off; give ssh_keys "
                              "to be able to log in): %s" % ", ".join(created))
         pruned = doomed(listing, self.fleet, set(inputs["name"] for inputs in items)) if self.params["prune"] else []
+        reached = {}
         if self.check_mode:
             objs = [self.predict(plan, dict(plan.current or self.new_object(plan))) for plan in plans]
             actions = [self.action(plan) for plan in plans]
@@ -168,13 +170,14 @@ class HucFleetModule(HucResourceModule):
                     self.client.delete_if_exists(self.item_path(obj))
             if self.params["wait"]:
                 objs = self.wait_settled(objs, pruned)
-                self.after_running(objs)
-        self.report_fleet(plans, objs, actions, pruned)
+                reached = self.after_running(objs)
+        self.report_fleet(plans, objs, actions, pruned, reached)
 
     def items(self):
         """The items as Inputs (defaults merged), every limit and duplicate checked before any request."""
         items = [merge(self.params["defaults"], item) for item in self.params["instances"]]
-        found = problems(self.fields, items, self.fleet)
+        found = problems(self.fields, items, self.fleet) + [ssh_wait_problem(self.params) or ""]
+        found = [problem for problem in found if problem]
         if found:
             self.module.fail_json(msg="invalid input (validation_error): %s" % "; ".join(found),
                                   failure=failure("invalid request: instances", "validation_error",
@@ -278,10 +281,16 @@ class HucFleetModule(HucResourceModule):
         return objs
 
     def after_running(self, instances):
-        """Called once every instance of the fleet has settled (wait: true, not in check mode); the place for
-        more waits on the whole set (wait_for: ssh)."""
+        """Once every instance of the fleet has settled (wait: true, not in check mode): with wait_for: ssh, until each
+        answers on SSH, probed all at once. Returns {instance id: where it answered}."""
+        if self.params["wait_for"] != "ssh" or not instances:
+            return {}
+        api_seconds = self.waited_seconds()
+        reached, ssh_seconds = wait_for_ssh(self, instances)
+        self.result["waited"] = {"api_seconds": api_seconds, "ssh_seconds": ssh_seconds}
+        return reached
 
-    def report_fleet(self, plans, objs, actions, pruned):
+    def report_fleet(self, plans, objs, actions, pruned, reached):
         empty = Inputs({}, [])
         self.before = dict((plan.inputs["name"], self.diff_view(plan.current, plan.inputs))
                            for plan in plans if plan.current is not None)
@@ -290,6 +299,7 @@ class HucFleetModule(HucResourceModule):
         for view in self.after.values():  # the fleet's label is the collection's own: shown nowhere, as in before
             view["labels"] = user_labels(view)
         self.result["pruned"] = [self.view(dict(obj, status="deleting")) for obj in pruned]
-        self.set_result([dict(self.view(obj), action=action) for obj, action in zip(objs, actions)],
+        extra = [{"ssh": reached[str(obj["id"])]} if str(obj.get("id")) in reached else {} for obj in objs]
+        self.set_result([dict(self.view(obj), action=action, **more) for obj, action, more in zip(objs, actions, extra)],
                         changed=any(action != "unchanged" for action in actions) or any(
                             obj.get("status") != "deleting" for obj in pruned))

@@ -176,6 +176,7 @@ options:
 extends_documentation_fragment:
   - hostupcloud.cloud.api
   - hostupcloud.cloud.api.ATTRIBUTES
+  - hostupcloud.cloud.ssh_wait
 attributes:
   diff_mode:
     description: >-
@@ -216,6 +217,19 @@ EXAMPLES = r"""
 - name: Their addresses
   ansible.builtin.debug:
     msg: "{{ fleet.instances | map(attribute='ipv4') | list }}"
+
+- name: Workers, returned once each can be logged into (SSH probed on all at once, from the controller)
+  hostupcloud.cloud.huc_fleet:
+    project: production
+    fleet: workers
+    defaults: {node: fra1-n1, os_template: Debian 12, vcpus: 2, memory_mb: 2048, disk_gb: 20, ssh_keys: [deploy]}
+    instances: [{name: worker-1}, {name: worker-2}, {name: worker-3}]
+    wait_for: ssh
+  register: workers
+
+- name: How long the API and then SSH took
+  ansible.builtin.debug:
+    msg: "{{ workers.waited }}"
 
 - name: Shrink the fleet to three nodes, deleting the others it made
   hostupcloud.cloud.huc_fleet:
@@ -269,6 +283,11 @@ instances:
       type: str
       returned: always
       sample: created
+    ssh:
+      description: Where the instance answered on SSH (C(address), C(port)), and after how many C(seconds) of probing.
+      type: dict
+      returned: when O(wait_for=ssh) and not in check mode
+      sample: {address: 100.64.0.1, port: 22, seconds: 18.2}
     id:
       description: Instance id.
       type: str
@@ -358,6 +377,13 @@ instances:
       type: str
       returned: always
       sample: "2026-11-26T10:05:00Z"
+waited:
+  description:
+    - How long the task waited, in seconds - C(api_seconds) from its first wait until the API reported every instance
+      V(running) (V(0) when they were), C(ssh_seconds) from then until the last one answered on SSH.
+  returned: when O(wait_for=ssh) and not in check mode
+  type: dict
+  sample: {api_seconds: 12.5, ssh_seconds: 20.1}
 pruned:
   description:
     - The instances O(prune) deleted (or would delete, in check mode), as the delete left them (status

@@ -147,3 +147,26 @@ def test_bad_ssh_wait_options_are_refused_before_any_request(emulator):
                 module=power)])
     assert all(logs[name] == [] for name in cases)
     assert "needs state started or restarted" in run.task("stopped and ssh")["msg"] and logs["stopped and ssh"] == []
+
+
+def test_a_fleet_waits_for_ssh_on_all_at_once_at_its_request_budget(emulator_factory):
+    emulator = reachable(emulator_factory, boot_seconds=3)
+    defaults = {"node": emulator.node_name, "os_template": emulator.os_template, "vcpus": 1, "memory_mb": 512, "disk_gb": 10}
+    fleet = {"project": emulator.project_id, "fleet": "web", "defaults": defaults,
+             "instances": [{"name": name} for name in NAMES], "wait_for": "ssh", "ssh_port": emulator.ssh_port}
+    module = "hostupcloud.cloud.huc_fleet"
+    run, logs, _keys = keyed_run(emulator, [task("fleet of 5", fleet, module=module),
+                                            task("again", fleet, module=module)])
+    assert run.rc == 0, run
+    held = by_name(emulator)
+    result = run.task("fleet of 5")
+    assert [item["ssh"]["address"] for item in result["instances"]] == [held[name]["ipv4"] for name in NAMES]
+    assert all(banner(held[name]["ipv4"], emulator.ssh_port).startswith(b"SSH-2.0-") for name in NAMES)
+    assert result["waited"]["api_seconds"] > 0 and result["waited"]["ssh_seconds"] >= 0
+    # The budget of a new fleet of N: N POSTs, one listing before and one per poll, the node by name; SSH adds none.
+    created = logs["fleet of 5"]
+    polls = len([call for call in created if call[:2] == ("GET", "/api/instances")]) - 1
+    assert [call[0] for call in created].count("POST") == 5 and len(created) == 5 + (polls + 1) + 1, created
+    again = run.task("again")  # a no-op: one listing, and every instance answers at once
+    assert not again["changed"] and len(logs["again"]) == 1 and again["waited"]["api_seconds"] == 0
+    assert all(item["ssh"]["address"] == held[item["name"]]["ipv4"] for item in again["instances"])
