@@ -393,9 +393,8 @@ instance:
 """
 
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import (
-    BROKEN, SETTLES_IN, STABLE, PtrRecords, has_ipv6, own_labels, user_labels)
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import (
-    between, max_bytes, multiple_of, resource_name, reverse_dns_map, string_labels)
+    BROKEN, ITEM_FIELDS, SETTLES_IN, STABLE, PtrRecords, own_labels)
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import reverse_dns_map
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import Option
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._power import RestorePower, power_cycle
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._reachable import SSH
@@ -410,20 +409,7 @@ NEEDS_STOP = (("vcpus", "vcpus"), ("memoryMb", "memory_mb"), ("ipv6", "ipv6"))
 class HucInstance(HucResourceModule):
     result_key = "instance"
     resource = REFERENCES["instance"]
-    fields = (
-        Field("name", identity=True, check=resource_name),
-        Field("node", api="nodeId", ref="node", required=True, existing="the instance is on node id %s"),
-        Field("os_template", required=True, existing="the instance runs %s"),
-        Field("vcpus", "int", update=True, required=True, check=between(1, 64)),
-        Field("memory_mb", "int", update=True, required=True, check=multiple_of(512, 512, 262144)),
-        Field("disk_gb", "int", update=True, required=True, check=between(10, 4096), grow_only="disk_shrink"),
-        Field("ssh_keys", "list", elements="str", no_log=False, api="sshKeyIds", ref="ssh_key",
-              called="SSH key (ssh_keys)"),
-        # Compared without the labels the collection keeps for itself (_instances.OWN_LABELS), which are kept.
-        Field("labels", "dict", update=True, check=string_labels, read=user_labels),
-        Field("user_data", check=max_bytes(64 * 1024)),
-        # Sent as a switch, returned as an address (or null).
-        Field("ipv6", "bool", update=True, read=has_ipv6),
+    fields = ITEM_FIELDS + (
         Field("reverse_dns", "dict", api="reverseDns", check=reverse_dns_map, via=PtrRecords("ipv6")),
         Field("restore_power", api="restorePower", via=RestorePower(), argument=False),
     )
