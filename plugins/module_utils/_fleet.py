@@ -21,10 +21,11 @@ from ansible.module_utils.errors import UnsupportedError
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._declarations import Inputs, Plan
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import (
-    BROKEN, ITEM_FIELDS, OWN_LABELS, SETTLES_IN, own_labels, user_labels)
+    BROKEN, ITEM_FIELDS, OWN_LABELS, SETTLES_IN, STABLE, own_labels, user_labels)
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import string_labels
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import (
     DELETE, PROJECT, PROVISION, HucAnsibleModule, Option, failure, wait_options)
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._power import RESTORE_POWER, power_cycle
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._reachable import ssh_wait_options, ssh_wait_problem, wait_for_ssh
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucResourceModule
@@ -43,6 +44,7 @@ def item_options(with_name):
         if field.identity and not with_name:
             continue
         spec[field.option] = dict(field.spec, required=True) if field.identity else dict(field.spec)
+    spec["allow_restart"] = {"type": "bool"}  # not an API field: how a change that needs a stop may be made
     return spec
 
 
@@ -104,7 +106,7 @@ class HucFleetModule(HucResourceModule):
 
     result_key = "instances"
     resource = REFERENCES["instance"]
-    fields = ITEM_FIELDS
+    fields = ITEM_FIELDS + (RESTORE_POWER,)
     diff_fields = DIFF_FIELDS
     diff_if_set = ("ipv6",)
     settled = "running"
@@ -118,7 +120,8 @@ class HucFleetModule(HucResourceModule):
         return (PROJECT, Option("fleet", required=True),
                 Option("instances", "list", elements="dict", required=True, options=item_options(True)),
                 Option("defaults", "dict", options=item_options(False)),
-                Option("prune", "bool", default=False)) + wait_options(cls.wait_timeout) + ssh_wait_options()
+                Option("prune", "bool", default=False), Option("shutdown_timeout", "int", default=120),
+                ) + wait_options(cls.wait_timeout) + ssh_wait_options()
 
     @classmethod
     def rules(cls):
@@ -204,17 +207,26 @@ class HucFleetModule(HucResourceModule):
         self.plan_update(plan)
         if owner is None:  # adopted: it gets the fleet's label, its labels otherwise as they are or as given
             plan.changes.setdefault("labels", user_labels(current))
-        stop = [option for api, option in NEEDS_STOP if api in plan.changes] if current["status"] != "stopped" else []
-        if stop:
-            self.fail("changing %s of instance %s needs it stopped (it is %s); huc_fleet does not restart instances: "
-                      "stop it first with hostupcloud.cloud.huc_power, or use hostupcloud.cloud.huc_instance with "
-                      "allow_restart: true" % (" and ".join(stop), name, current["status"]), code="instance_not_stopped")
+        stop = self.needs_stop(plan)
+        if stop and not inputs.get("allow_restart"):
+            self.fail("changing %s of instance %s needs it stopped (it is %s): set allow_restart: true on the item (or in "
+                      "defaults) to let the fleet stop it, change it and start it again, or stop it first with "
+                      "hostupcloud.cloud.huc_power" % (" and ".join(stop), name, current["status"]), code="instance_not_stopped")
+        if stop and current["status"] not in STABLE + tuple(SETTLES_IN):
+            self.fail("cannot resize instance %s: it is in status %s" % (name, current["status"]), code="invalid_state")
         self.refuse(plan)
         return plan
 
     @staticmethod
+    def needs_stop(plan):
+        """The options of the plan whose change needs the instance stopped, when it is not."""
+        if plan.current["status"] == "stopped":
+            return []
+        return [option for api, option in NEEDS_STOP if api in plan.changes]
+
+    @staticmethod
     def action(plan):
-        return "created" if plan.current is None else "updated" if plan.changes else "unchanged"
+        return "created" if plan.current is None else "updated" if plan.changed else "unchanged"
 
     def labelled(self, changes, current):
         """changes with the labels to send: the user's, the collection's own that current has, and the fleet's."""
@@ -237,8 +249,16 @@ class HucFleetModule(HucResourceModule):
     def carry_out(self, plan):
         """Create or PATCH one item (nothing when nothing differs); returns (the object, its action)."""
         if plan.current is not None:
-            changes = self.labelled(plan.changes, plan.current)
-            return (self.client.patch(self.item_path(plan.current), changes) if changes else plan.current), self.action(plan)
+            def send(instance):  # the labels the collection keeps for itself are kept, a restore record too
+                changes = self.labelled(plan.changes, instance)
+                return self.client.patch(self.item_path(instance), changes) if changes else instance
+
+            if self.needs_stop(plan):  # allowed (plan_item): graceful first, the power state put back after
+                obj = power_cycle(self, self.refs, plan.current, send, shutdown_timeout=self.params["shutdown_timeout"],
+                                  wait=self.params["wait"])
+            else:
+                obj = send(plan.current)
+            return self.write(plan, obj), self.action(plan)
         name = plan.inputs["name"]
         query = {"name": name, "projectId": plan.body["projectId"]}
 

@@ -18,7 +18,7 @@ __metaclass__ = type
 from collections import namedtuple
 
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError, item_path
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._declarations import NOT_SET, Endpoint
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._declarations import NOT_SET, Endpoint, Field
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import (
     BROKEN, RESTORE_LABEL, SETTLES_IN, STABLE, own_labels)
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import POWER
@@ -248,3 +248,7 @@ class RestorePower(Endpoint):
     def write(self, module, obj, value):
         obj = restore(module, module.refs, obj, value)
         return relabel(module, obj, user_and_own(obj, keep=False))
+
+
+# The field of a module that puts back the power state a killed restart recorded (huc_instance, huc_fleet's items).
+RESTORE_POWER = Field("restore_power", api="restorePower", via=RestorePower(), argument=False)

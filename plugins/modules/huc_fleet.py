@@ -31,9 +31,10 @@ description:
     adopted, never made twice; a POST whose answer was lost is found before it is sent again.
   - Every refusal (a bad value, a duplicate name, options missing for a create, a disk that would shrink, a change
     that needs a stopped instance) fails the task before anything is changed.
-  - The module does not stop or start instances. Changing O(instances[].vcpus), O(instances[].memory_mb) or
-    O(instances[].ipv6) of an instance that is not stopped fails; stop it first with M(hostupcloud.cloud.huc_power),
-    or use M(hostupcloud.cloud.huc_instance) with O(hostupcloud.cloud.huc_instance#module:allow_restart=true).
+  - Changing O(instances[].vcpus), O(instances[].memory_mb) or O(instances[].ipv6) of an instance that is not
+    stopped needs O(instances[].allow_restart=true) (else it fails before anything is changed); the instance is then
+    shut down gracefully, changed and started again, as M(hostupcloud.cloud.huc_instance) does it, one such instance
+    after the other. A rerun puts back the power state of an instance whose restart a killed run left halfway.
 author:
   - HostUpCloud collection maintainers (@hostupcloud)
 options:
@@ -73,11 +74,11 @@ options:
         type: str
       vcpus:
         description:
-          - Virtual CPUs, 1 to 64. Needed to create it. Changed only on a stopped instance.
+          - Virtual CPUs, 1 to 64. Needed to create it. Changed only on a stopped instance, see O(instances[].allow_restart).
         type: int
       memory_mb:
         description:
-          - Memory in MB, 512 to 262144 in multiples of 512. Needed to create it. Changed only on a stopped instance.
+          - Memory in MB, 512 to 262144 in multiples of 512. Needed to create it. Changed only on a stopped instance, see O(instances[].allow_restart).
         type: int
       disk_gb:
         description:
@@ -100,7 +101,13 @@ options:
       ipv6:
         description:
           - Whether the instance has IPv6. Not set, it is left as it is; a new instance has none unless V(true).
-            Changed only on a stopped instance.
+            Changed only on a stopped instance, see O(instances[].allow_restart).
+        type: bool
+      allow_restart:
+        description:
+          - Allow the module to stop this instance, if it runs, to change O(instances[].vcpus),
+            O(instances[].memory_mb) or O(instances[].ipv6), and to start it again after (as
+            O(hostupcloud.cloud.huc_instance#module:allow_restart) does). Not set, V(false).
         type: bool
   defaults:
     description:
@@ -119,11 +126,11 @@ options:
         type: str
       vcpus:
         description:
-          - Virtual CPUs, 1 to 64. Needed to create it. Changed only on a stopped instance.
+          - Virtual CPUs, 1 to 64. Needed to create it. Changed only on a stopped instance, see O(instances[].allow_restart).
         type: int
       memory_mb:
         description:
-          - Memory in MB, 512 to 262144 in multiples of 512. Needed to create it. Changed only on a stopped instance.
+          - Memory in MB, 512 to 262144 in multiples of 512. Needed to create it. Changed only on a stopped instance, see O(instances[].allow_restart).
         type: int
       disk_gb:
         description:
@@ -146,8 +153,20 @@ options:
       ipv6:
         description:
           - Whether the instance has IPv6. Not set, it is left as it is; a new instance has none unless V(true).
-            Changed only on a stopped instance.
+            Changed only on a stopped instance, see O(instances[].allow_restart).
         type: bool
+      allow_restart:
+        description:
+          - Allow the module to stop this instance, if it runs, to change O(instances[].vcpus),
+            O(instances[].memory_mb) or O(instances[].ipv6), and to start it again after (as
+            O(hostupcloud.cloud.huc_instance#module:allow_restart) does). Not set, V(false).
+        type: bool
+  shutdown_timeout:
+    description:
+      - Seconds the graceful shutdown before a change that needs an instance stopped (see
+        O(instances[].allow_restart)) may take before the hard power-off.
+    type: int
+    default: 120
   prune:
     description:
       - Delete the instances of the project that carry the fleet's label (see O(fleet)) and are not in O(instances).

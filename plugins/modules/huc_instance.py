@@ -396,7 +396,7 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances impor
     BROKEN, ITEM_FIELDS, SETTLES_IN, STABLE, PtrRecords, own_labels)
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import reverse_dns_map
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import Option
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._power import RestorePower, power_cycle
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._power import RESTORE_POWER, power_cycle
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._reachable import SSH
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._declarations import Field
@@ -411,7 +411,7 @@ class HucInstance(HucResourceModule):
     resource = REFERENCES["instance"]
     fields = ITEM_FIELDS + (
         Field("reverse_dns", "dict", api="reverseDns", check=reverse_dns_map, via=PtrRecords("ipv6")),
-        Field("restore_power", api="restorePower", via=RestorePower(), argument=False),
+        RESTORE_POWER,
     )
     options = (Option("allow_restart", "bool", default=False), Option("shutdown_timeout", "int", default=120))
     diff_fields = ("name", "node_id", "os_template", "vcpus", "memory_mb", "disk_gb", "ssh_key_ids", "labels")

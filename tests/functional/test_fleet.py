@@ -208,6 +208,39 @@ def test_missing_create_options_and_running_resize_fail_before_any_write(emulato
     assert sorted(instances_by_name(emulator)) == ["web-1"]
 
 
+def test_allow_restart_resizes_a_running_instance_and_a_rerun_restarts_one_a_killed_run_left_stopped(emulator):
+    """allow_restart on an item: stopped gracefully, resized, started again (as huc_instance does it); an instance
+    a killed restart left stopped with its restore record is started again by the next run, the record removed."""
+    fleet = task_of(emulator)
+    run, logs, _keys = keyed_run(emulator, [fleet("create 2", ["web-1", "web-2"])])
+    assert run.rc == 0, run
+    held = instances_by_name(emulator)
+    code, _headers, body = emulator.call("PATCH", "/instances/" + held["web-2"]["id"], body={
+        "labels": dict(held["web-2"]["labels"], **{"hostupcloud.cloud/restore-power": "running"})})
+    assert code == 200, body
+    emulator.set_instance(held["web-2"]["id"], status="stopped")
+    emulator.clear_requests()
+    run, logs, _keys = keyed_run(emulator, [
+        fleet("resize web-1", [{"name": "web-1", "vcpus": 2, "allow_restart": True}, "web-2"]),
+        fleet("again", [{"name": "web-1", "vcpus": 2, "allow_restart": True}, "web-2"]),
+    ])
+    assert run.rc == 0, run
+    held = instances_by_name(emulator)
+    assert held["web-1"]["vcpus"] == 2 and held["web-1"]["status"] == "running"
+    assert held["web-2"]["status"] == "running" and "hostupcloud.cloud/restore-power" not in held["web-2"]["labels"]
+    assert held["web-1"]["labels"] == {FLEET_LABEL: "web"}  # the restore record of the resize is gone too
+    result = ok(run, "resize web-1")
+    assert [item["action"] for item in result["instances"]] == ["updated", "updated"]
+    web1, web2 = held["web-1"]["id"], held["web-2"]["id"]
+    # web-1: its restore record, the shutdown, the resize, the start, the record removed; web-2: the start, the
+    # record removed.
+    assert writes(logs["resize web-1"]) == [
+        ("PATCH", "/api/instances/" + web1), ("POST", "/api/instances/%s/power" % web1), ("PATCH", "/api/instances/" + web1),
+        ("POST", "/api/instances/%s/power" % web1), ("PATCH", "/api/instances/" + web1),
+        ("POST", "/api/instances/%s/power" % web2), ("PATCH", "/api/instances/" + web2)]
+    assert not ok(run, "again")["changed"] and len(logs["again"]) == 1
+
+
 def test_a_lost_answer_and_a_killed_run_converge_without_doubles(emulator):
     """The answer to one POST is lost (the client finds the instance before sending it again); then a run killed
     while the answer to its third create is held (two created before it, provisioning) is run again: it adopts
