@@ -21,7 +21,7 @@ from ansible.module_utils.errors import UnsupportedError
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._declarations import Inputs, Plan
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import (
-    BROKEN, ITEM_FIELDS, OWN_LABELS, SETTLES_IN, STABLE, own_labels, user_labels)
+    BROKEN, ITEM_FIELDS, OWN_LABELS, SETTLES_IN, STABLE, needs_stop, own_labels, user_labels)
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import string_labels
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import (
     DELETE, PROJECT, PROVISION, HucAnsibleModule, Option, failure, wait_options)
@@ -32,8 +32,6 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import
 
 # The label every instance of a fleet carries: the collection's own (never compared with labels, always kept).
 FLEET_LABEL = OWN_LABELS + "fleet"
-# The options whose change needs the instance stopped (API field -> option).
-NEEDS_STOP = (("vcpus", "vcpus"), ("memoryMb", "memory_mb"), ("ipv6", "ipv6"))
 DIFF_FIELDS = ("name", "node_id", "os_template", "vcpus", "memory_mb", "disk_gb", "ssh_key_ids", "labels")
 
 
@@ -207,7 +205,7 @@ class HucFleetModule(HucResourceModule):
         self.plan_update(plan)
         if owner is None:  # adopted: it gets the fleet's label, its labels otherwise as they are or as given
             plan.changes.setdefault("labels", user_labels(current))
-        stop = self.needs_stop(plan)
+        stop = needs_stop(plan)
         if stop and not inputs.get("allow_restart"):
             self.fail("changing %s of instance %s needs it stopped (it is %s): set allow_restart: true on the item (or in "
                       "defaults) to let the fleet stop it, change it and start it again, or stop it first with "
@@ -216,13 +214,6 @@ class HucFleetModule(HucResourceModule):
             self.fail("cannot resize instance %s: it is in status %s" % (name, current["status"]), code="invalid_state")
         self.refuse(plan)
         return plan
-
-    @staticmethod
-    def needs_stop(plan):
-        """The options of the plan whose change needs the instance stopped, when it is not."""
-        if plan.current["status"] == "stopped":
-            return []
-        return [option for api, option in NEEDS_STOP if api in plan.changes]
 
     @staticmethod
     def action(plan):
@@ -253,7 +244,7 @@ class HucFleetModule(HucResourceModule):
                 changes = self.labelled(plan.changes, instance)
                 return self.client.patch(self.item_path(instance), changes) if changes else instance
 
-            if self.needs_stop(plan):  # allowed (plan_item): graceful first, the power state put back after
+            if needs_stop(plan):  # allowed (plan_item): graceful first, the power state put back after
                 obj = power_cycle(self, self.refs, plan.current, send, shutdown_timeout=self.params["shutdown_timeout"],
                                   wait=self.params["wait"])
             else:

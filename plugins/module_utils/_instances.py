@@ -54,6 +54,17 @@ ITEM_FIELDS = (
 )
 
 
+# The options whose change needs the instance stopped (API field -> option).
+NEEDS_STOP = (("vcpus", "vcpus"), ("memoryMb", "memory_mb"), ("ipv6", "ipv6"))
+
+
+def needs_stop(plan):
+    """The options of a plan on an existing instance whose change needs it stopped, when it is not."""
+    if plan.current is None or plan.current["status"] == "stopped":
+        return []
+    return [option for api, option in NEEDS_STOP if api in plan.changes]
+
+
 class PtrRecords(Endpoint):
     """The reverse DNS (PTR) names of an instance's addresses: PUT {item}/reverse-dns {address, ptr}, one each.
 

@@ -393,7 +393,7 @@ instance:
 """
 
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import (
-    BROKEN, ITEM_FIELDS, SETTLES_IN, STABLE, PtrRecords, own_labels)
+    BROKEN, ITEM_FIELDS, SETTLES_IN, STABLE, PtrRecords, needs_stop, own_labels)
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import reverse_dns_map
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import Option
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._power import RESTORE_POWER, power_cycle
@@ -401,9 +401,6 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._reachable impor
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._declarations import Field
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucResourceModule
-
-# The options whose change needs the instance stopped (API field -> option).
-NEEDS_STOP = (("vcpus", "vcpus"), ("memoryMb", "memory_mb"), ("ipv6", "ipv6"))
 
 
 class HucInstance(HucResourceModule):
@@ -423,13 +420,6 @@ class HucInstance(HucResourceModule):
     wait_timeout = 600
     defaults = {"sshKeyIds": [], "labels": {}}
 
-    @staticmethod
-    def needs_stop(plan):
-        """The options of the plan whose change needs the instance stopped, when it is not."""
-        if plan.current is None or plan.current["status"] == "stopped":
-            return []
-        return [option for api, option in NEEDS_STOP if api in plan.changes]
-
     def refuse(self, plan):
         super(HucInstance, self).refuse(plan)
         if plan.current is None:
@@ -440,7 +430,7 @@ class HucInstance(HucResourceModule):
                 self.module.warn("instance %s is created with no SSH key: most images have password login off; give "
                                  "ssh_keys to be able to log in" % plan.inputs.get("name"))
             return
-        name, status, stop = plan.current["name"], plan.current["status"], self.needs_stop(plan)
+        name, status, stop = plan.current["name"], plan.current["status"], needs_stop(plan)
         if stop and not plan.inputs["allow_restart"]:
             self.fail("changing %s needs instance %s stopped (it is %s): set allow_restart: true to let the module "
                       "stop it, %s it and start it again" % (" and ".join(stop), name, status,
@@ -458,7 +448,7 @@ class HucInstance(HucResourceModule):
             obj.update(ipv6=current["ipv6"] if plan.changes["ipv6"] else None, ipv6Prefix=None)
             obj["reverseDns"] = dict((address, ptr) for address, ptr in (obj.get("reverseDns") or {}).items()
                                      if address != current["ipv6"])
-        if self.needs_stop(plan):
+        if needs_stop(plan):
             obj["status"] = SETTLES_IN.get(current["status"], current["status"])
         return obj
 
@@ -469,7 +459,7 @@ class HucInstance(HucResourceModule):
                 changes["labels"] = dict(changes["labels"], **own_labels(instance))
             return self.client.patch(self.item_path(instance), changes)
 
-        if not self.needs_stop(plan):
+        if not needs_stop(plan):
             return send(plan.current)
         # Graceful first: the resize is planned, so the guest gets the chance to flush its disks.
         return power_cycle(self, self.refs, plan.current, send, shutdown_timeout=plan.inputs["shutdown_timeout"],
