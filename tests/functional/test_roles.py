@@ -8,9 +8,12 @@ import stat
 import pytest
 
 from tests.functional.playbook import ANSIBLE_BIN, ROOT
+from tests.functional.playbook import run_playbook
+from tests.functional.steps import calls_by_key, task_keys
 
 FAST = {"provision_seconds": 0.5, "transition_seconds": 0.5}
 MANAGED = {"managed-by": "hostupcloud.cloud.instances"}
+FLEET_LABEL = {"hostupcloud.cloud/fleet": "hostupcloud.cloud.instances"}  # huc_fleet's own, with the same value
 FLEET = [
     {"name": "web-1", "node": "fra1-n1", "os_template": "Ubuntu 24.04", "vcpus": 1, "memory_mb": 1024,
      "disk_gb": 20, "labels": {"role": "web"}},
@@ -75,7 +78,7 @@ def test_instances_role_builds_the_fleet_then_changes_nothing(play, emulator):
     instances = by_name(emulator)
     assert sorted(instances) == ["db-1", "web-1"]
     assert instances["web-1"]["status"] == "running" and instances["db-1"]["status"] == "stopped"
-    assert instances["web-1"]["labels"] == dict(MANAGED, role="web")
+    assert instances["web-1"]["labels"] == dict(MANAGED, role="web", **FLEET_LABEL)
     assert (instances["db-1"]["vcpus"], instances["db-1"]["memoryMb"], instances["db-1"]["diskGb"]) == (2, 2048, 40)
     assert instances["db-1"]["osTemplate"] == "Debian 12" and instances["db-1"]["nodeId"] != emulator.node_id
     fleet = first.task("fact")["instances_fleet"]
@@ -86,10 +89,37 @@ def test_instances_role_builds_the_fleet_then_changes_nothing(play, emulator):
     second = play([instances_role(instances_project="default", instances_list=FLEET)])
     assert second.rc == 0, second
     assert changed_tasks(second) == []
-    # Budget of a run that changes nothing: the project by name, the nodes by name, one lookup per
-    # instance, one listing per power state in use, one listing of the fleet.
-    assert [(r["method"], r["path"]) for r in emulator.requests()] == [
-        ("GET", "/api/projects"), ("GET", "/api/nodes")] + [("GET", "/api/instances")] * 5
+    # Budget of a run that changes nothing: the project by name, one listing of the fleet (huc_fleet); the power
+    # states are read from it, so no power task runs.
+    assert [(r["method"], r["path"]) for r in emulator.requests()] == [("GET", "/api/projects"), ("GET", "/api/instances")]
+
+
+def test_instances_role_grows_and_prunes_at_the_fleet_s_request_budget(emulator):
+    """Built on huc_fleet: a grow costs the creates and the one wait's listings; a prune the DELETE and its polls;
+    a no-op with prune the fleet's listing and the listing of the role's own prune candidates."""
+    def entry(name):
+        return {"name": name, "node": emulator.node_id, "os_template": "Debian 12", "vcpus": 1, "memory_mb": 512,
+                "disk_gb": 10}
+
+    steps = [("build 3", 3, False), ("grow to 5", 5, False), ("prune to 4", 4, True), ("again", 4, True)]
+    keys = task_keys(emulator, [title for title, _count, _prune in steps])
+    tasks = [{"name": title, "module_defaults": {"group/hostupcloud.cloud.huc": {"api_key": "{{ lookup('env', 'KEY_%d') }}" % n}},
+              "block": [instances_role(instances_project=emulator.project_id, instances_prune=prune,
+                                       instances_list=[entry("web-%d" % i) for i in range(1, count + 1)])]}
+             for n, (title, count, prune) in enumerate(steps)]
+    run = run_playbook(tasks, emulator=emulator, env=dict(("KEY_%d" % n, keys[title]) for n, (title, _c, _p) in enumerate(steps)))
+    assert run.rc == 0, run
+    logs = calls_by_key(emulator, keys)  # each role run's requests, split by its key
+    assert sorted(by_name(emulator)) == ["web-%d" % n for n in range(1, 5)]
+    grown = [(method, path) for method, path, _query in logs["grow to 5"]]
+    polls = grown.count(("GET", "/api/instances")) - 1
+    assert polls >= 1 and grown.count(("POST", "/api/instances")) == 2 and len(grown) == 2 + polls + 1, grown
+    pruned = [(method, path) for method, path, _query in logs["prune to 4"]]
+    # The role's own prune candidates (none: every managed instance has the fleet's label), the fleet's listing,
+    # the DELETE of web-5 and the polls until it is gone.
+    assert [m for m, _p in pruned].count("DELETE") == 1 and pruned[:2] == [("GET", "/api/instances")] * 2, pruned
+    assert all(method == "GET" for method, _p in pruned if method != "DELETE")
+    assert [(method, path) for method, path, _query in logs["again"]] == [("GET", "/api/instances")] * 2
 
 
 @pytest.mark.heavy
@@ -108,14 +138,15 @@ def test_instances_role_attaches_volumes_and_floating_ips_then_changes_nothing(p
     grown = [dict(fleet[0], volumes=[{"name": "web-data", "size_gb": 20}, {"name": "web-logs", "size_gb": 5}]), FLEET[1]]
     again = play([instances_role(instances_project="default", instances_list=grown)])
     assert again.rc == 0, again
-    assert changed_tasks(again) == ["hostupcloud.cloud.instances : Create, grow and attach the volumes of each instance"]
+    assert changed_tasks(again) == ["hostupcloud.cloud.instances : Create, grow and attach the volumes that differ"]
     assert writes(emulator) == [("PATCH", "/api/volumes/%s" % next(
         v["id"] for v in state["volumes"] if v["name"] == "web-data"))]
     emulator.clear_requests()
     third = play([instances_role(instances_project="default", instances_list=grown)])
     assert third.rc == 0 and changed_tasks(third) == [], third
-    # One request per instance, volume and floating IP, one listing per power state, the fleet, the project and nodes.
-    assert writes(emulator) == [] and len(emulator.requests()) == 2 + 2 + 1 + 2 + 1 + 2
+    # The project by name, and one listing each of the fleet, the volumes and the floating IPs: nothing per item.
+    assert writes(emulator) == [] and [r["path"] for r in emulator.requests()] == [
+        "/api/projects", "/api/instances", "/api/volumes", "/api/floating-ips"]
 
 
 def test_instances_role_updates_in_place_and_adopts(play, emulator):
@@ -127,7 +158,7 @@ def test_instances_role_updates_in_place_and_adopts(play, emulator):
     assert run.rc == 0, run
     instances = by_name(emulator)
     assert instances["web-1"]["id"] == web and instances["web-1"]["diskGb"] == 30
-    assert instances["web-1"]["labels"] == dict(MANAGED, role="web")  # adopted: labelled as the fleet
+    assert instances["web-1"]["labels"] == dict(MANAGED, role="web", **FLEET_LABEL)  # adopted: labelled as the fleet
     assert instances["db-1"]["id"] == db and instances["db-1"]["vcpus"] == 4 and instances["db-1"]["status"] == "stopped"
     # A project given by id costs no lookup; node names are only needed at creation but resolved once.
     assert ("GET", "/api/projects") not in [(r["method"], r["path"]) for r in emulator.requests()]
@@ -139,8 +170,8 @@ def test_instances_role_resize_of_a_running_instance_needs_allow_restart(play, e
     emulator.clear_requests()
     run = play([instances_role(instances_list=[dict(FLEET[0], vcpus=2)])], env={"HUC_PROJECT": emulator.project_id})
     assert run.rc != 0
-    failed = run.task("hostupcloud.cloud.instances : Create or update each instance, without waiting")["results"][0]
-    assert "changing vcpus needs instance web-1 stopped" in failed["msg"] and "allow_restart: true" in failed["msg"]
+    failed = run.task("hostupcloud.cloud.instances : Create or update the fleet, and wait until its new instances run")
+    assert "changing vcpus of instance web-1 needs it stopped" in failed["msg"] and "allow_restart: true" in failed["msg"]
     assert writes(emulator) == [] and by_name(emulator)["web-1"]["vcpus"] == 1
 
 
@@ -191,9 +222,9 @@ def test_instances_role_check_mode_writes_nothing_and_predicts(play, emulator):
     assert run.rc == 0, run
     assert writes(emulator) == []
     assert by_name(emulator) == before
-    applied = run.task("hostupcloud.cloud.instances : Create or update each instance, without waiting")
-    assert [r["changed"] for r in applied["results"]] == [True, True]  # web-1 is relabelled, db-1 is new
-    assert applied["results"][0]["diff"]["after"]["labels"] == dict(MANAGED, role="web")
+    applied = run.task("hostupcloud.cloud.instances : Create or update the fleet, and wait until its new instances run")
+    assert [i["action"] for i in applied["instances"]] == ["updated", "created"]  # web-1 is relabelled, db-1 is new
+    assert applied["diff"]["after"]["web-1"]["labels"] == dict(MANAGED, role="web")
     pruned = run.task("hostupcloud.cloud.instances : "
                       "Delete the managed instances no longer listed (prune) and wait until each is gone")
     assert [r["item"]["name"] for r in pruned["results"]] == ["stray-1"] and pruned["changed"]

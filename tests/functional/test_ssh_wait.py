@@ -9,6 +9,7 @@ import socket
 
 import pytest
 
+from tests.functional.playbook import run_playbook
 from tests.functional.steps import keyed_run, refused_in_one_run, steps
 
 task, failing, checked = steps("hostupcloud.cloud.huc_instance")
@@ -170,3 +171,23 @@ def test_a_fleet_waits_for_ssh_on_all_at_once_at_its_request_budget(emulator_fac
     again = run.task("again")  # a no-op: one listing, and every instance answers at once
     assert not again["changed"] and len(logs["again"]) == 1 and again["waited"]["api_seconds"] == 0
     assert all(item["ssh"]["address"] == held[item["name"]]["ipv4"] for item in again["instances"])
+
+
+def test_the_instances_role_waits_for_ssh_on_the_instances_meant_to_run(emulator_factory):
+    emulator = reachable(emulator_factory, boot_seconds=2)
+    entries = [spec(emulator, name) for name in ("web-1", "web-2")]
+    entries.append(dict(spec(emulator, "db-1"), power="stopped"))
+    for entry in entries:
+        entry.pop("project")
+    role = {"name": "fleet", "ansible.builtin.include_role": {"name": "hostupcloud.cloud.instances"},
+            "vars": {"instances_project": emulator.project_id, "instances_list": entries, "instances_wait_for": "ssh",
+                     "instances_ssh_port": emulator.ssh_port}}
+    fact = {"name": "fact", "ansible.builtin.debug": {"var": "instances_fleet"}}
+    run = run_playbook([role, fact], emulator=emulator)
+    assert run.rc == 0, run
+    held = by_name(emulator)
+    fleet = dict((item["name"], item) for item in run.task("fact")["instances_fleet"])
+    assert fleet["db-1"]["status"] == "stopped" and "ssh" not in fleet["db-1"]
+    for name in ("web-1", "web-2"):
+        assert fleet[name]["ssh"]["address"] == held[name]["ipv4"] and fleet[name]["status"] == "running"
+        assert banner(held[name]["ipv4"], emulator.ssh_port).startswith(b"SSH-2.0-")
