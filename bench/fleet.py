@@ -21,7 +21,7 @@ second, wall / floor, and for the collection the issue's budget of a new fleet N
 Beside it the paced floor: the start of the window in which the key may send the request of the last
 create (10 at once, then 10 more each 5 s), plus provision and boot - the earliest the last instance
 can answer, given the requests the run sent before it, whatever the client does while it waits.
-Results go to bench/results/.
+Results go to bench/results/; the exit status is 1 when the goal is missed or a column failed.
 
     .venv/bin/python bench/fleet.py                 # 30 instances, about 5 minutes
     .venv/bin/python bench/fleet.py --quick         # 10 instances
@@ -190,7 +190,7 @@ def table(config, columns):
     row("instances reached (banner read)", lambda r: "%d/%d" % (r["reached"], r["instances"]))
     row("wall (s)", opt("seconds", "%.1f"))
     row("first, last POST, last request (s)", lambda r: "%s, %s, %s" % tuple(
-        "%.0f" % r[k] if r[k] is not None else "-" for k in ("first_request_s", "last_post_s", "last_request_s")))
+        "%.0f" % max(0.0, r[k]) if r[k] is not None else "-" for k in ("first_request_s", "last_post_s", "last_request_s")))
     row("floor (s): max(requests/rate, prov+boot)", opt("floor_seconds", "%.1f"))
     row("wall / floor", opt("ratio", "%.2fx"))
     row("paced floor (s)", opt("paced_floor_seconds", "%.1f"))
