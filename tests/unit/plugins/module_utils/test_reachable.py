@@ -27,7 +27,7 @@ class Server:
     def serve(self):
         while True:
             try:
-                conn, _ = self.sock.accept()
+                conn, _peer = self.sock.accept()
             except OSError:
                 return
             self.accepted += 1
@@ -61,7 +61,7 @@ def test_a_banner_is_an_ssh_version_line(data, found):
 
 
 def test_every_target_is_probed_at_once_and_answers():
-    servers = [Server() for _ in range(3)]
+    servers = [Server(), Server(), Server()]
     try:
         probes = probe_all([(i, "127.0.0.1", server.port) for i, server in enumerate(servers)], timeout=10)
         assert sorted(probes) == [0, 1, 2] and all(probe.ready_at is not None for probe in probes.values())
