@@ -60,6 +60,8 @@ REFERENCES = dict(
     firewall=Reference("firewall", "/firewalls", ("id", "project_id", "name", "rules", "instance_ids", "created_at")),
     private_network=Reference("private network", "/networks", ("id", "project_id", "name", "cidr", "attachments",
                                                                "created_at")),
+    snapshot=Reference("snapshot", "/snapshots", ("id", "project_id", "name", "instance_id", "os_template", "size_gb",
+                                                  "status", "labels", "created_at")),
 )
 
 
