@@ -10,10 +10,12 @@ __metaclass__ = type
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import (
     between, canonical_address, max_bytes, multiple_of, normalize_ptr, resource_name, string_labels)
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._declarations import NOT_SET, Endpoint, Field
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._protection import Protection
 
-STATUSES = ("provisioning", "running", "stopping", "stopped", "starting", "rebooting", "deleting", "error")
+STATUSES = ("provisioning", "running", "stopping", "stopped", "starting", "rebooting", "rebuilding", "deleting", "error")
 # Transitional status -> the status it settles in.
-SETTLES_IN = {"provisioning": "running", "starting": "running", "rebooting": "running", "stopping": "stopped"}
+SETTLES_IN = {"provisioning": "running", "starting": "running", "rebooting": "running", "stopping": "stopped",
+              "rebuilding": "running"}
 STABLE = ("running", "stopped")
 # Statuses no power action can leave.
 BROKEN = ("error", "deleting")
@@ -51,6 +53,9 @@ ITEM_FIELDS = (
     Field("user_data", check=max_bytes(64 * 1024)),
     # Sent as a switch, returned as an address (or null).
     Field("ipv6", "bool", update=True, read=has_ipv6),
+    # Daily backups [assumed API field]; an API without the field leaves it unset.
+    Field("backups", "bool", update=True),
+    Protection("delete", "rebuild"),
 )
 
 

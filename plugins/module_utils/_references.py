@@ -43,9 +43,9 @@ class Reference:
         self.name_key = name_key
 
 
-INSTANCE_FIELDS = ("id", "project_id", "name", "node_id", "os_template", "vcpus", "memory_mb", "disk_gb",
-                   "status", "ipv4", "ipv6", "ipv6_prefix", "reverse_dns", "ssh_key_ids", "labels", "created_at",
-                   "updated_at")
+INSTANCE_FIELDS = ("id", "project_id", "name", "node_id", "os_template", "snapshot_id", "backup_id", "vcpus",
+                   "memory_mb", "disk_gb", "status", "ipv4", "ipv6", "ipv6_prefix", "reverse_dns", "ssh_key_ids",
+                   "labels", "backups", "protection", "created_at", "updated_at")
 REFERENCES = dict(
     project=Reference("project", "/projects", ("id", "name", "created_at"), in_project=False),
     node=Reference("node", "/nodes", ("id", "name", "location", "status", "available_vcpus", "available_memory_mb",
@@ -54,9 +54,9 @@ REFERENCES = dict(
     instance=Reference("instance", "/instances", INSTANCE_FIELDS),
     ssh_key=Reference("SSH key", "/ssh-keys", ("id", "project_id", "name", "public_key", "fingerprint", "created_at")),
     volume=Reference("volume", "/volumes", ("id", "project_id", "name", "size_gb", "node_id", "instance_id", "status",
-                                            "created_at")),
+                                            "protection", "created_at")),
     floating_ip=Reference("floating IP", "/floating-ips", ("id", "project_id", "address", "node_id", "instance_id",
-                                                           "reverse_dns", "created_at"), name_key="address"),
+                                                           "reverse_dns", "protection", "created_at"), name_key="address"),
     firewall=Reference("firewall", "/firewalls", ("id", "project_id", "name", "rules", "instance_ids", "created_at")),
     private_network=Reference("private network", "/networks", ("id", "project_id", "name", "cidr", "attachments",
                                                                "created_at")),

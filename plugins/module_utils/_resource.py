@@ -3,11 +3,11 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The declarative resource driver. Private to this collection.
 
-A resource module declares what the API holds (the resource, its fields with their options,
-limits, references and endpoints, its wait states and refusals) and gets find, create, update,
-delete, waits, check mode with a predicted result, diff and the result view from
-HucResourceModule. Each run goes find -> plan -> predict (check mode) or apply; every hook gets
-what it needs as arguments, through the run's Plan, and the declarations are never changed.
+A resource module declares what the API holds (the resource, its fields with their options, limits,
+references and endpoints, its wait states and refusals) and gets find, create, update, delete, waits,
+check mode with a predicted result, diff and the result view from HucResourceModule. Each run goes
+find -> plan -> predict (check mode) or apply; every hook gets what it needs as arguments, through the
+run's Plan, and the declarations are never changed.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -19,6 +19,7 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import (
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._declarations import NOT_SET, Inputs, Plan
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import (
     DELETE, ID, PROJECT, PROVISION, HucModule, Option, failure, wait_options)
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._protection import refuse_delete
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import References
 
 
@@ -30,9 +31,8 @@ class HucResourceModule(HucModule):
     predicted (status a create reports without waiting), broken (statuses that fail a wait),
     wait_timeout (the default of the wait options; None: the module does not wait), create_wait and
     delete_wait (their WaitSchedule), ready (a Readiness: what else present waits for, such as SSH),
-    defaults (what the API fills in a new object), diff_if_set (result fields shown in the diff only
-    when their option is set), renamable, listed (find lists the whole project: the listing is in the
-    plan), create_verb/create_hint (how failures say to make one).
+    defaults (what the API fills in a new object), diff_if_set (result fields in the diff only when
+    their option is set), renamable, listed (find lists the whole project), create_verb/create_hint.
     Hooks, each given its inputs: inputs(), find(inputs), refuse(plan), predict(plan, obj), patch(plan).
     """
 
@@ -289,8 +289,7 @@ class HucResourceModule(HucModule):
     def post_create(self, plan):
         """POST with an Idempotency-Key and a lookup before any retry: a lost answer never makes two.
 
-        A 409 because the name was taken meanwhile (another run created it) converges: the one
-        found is compared and updated like any existing resource. Returns None then.
+        A 409 because another run took the name meanwhile converges: the one found is compared and updated (None then).
         """
         name = plan.body.get(snake_to_camel(self.identity()))
         query = {snake_to_camel(self.identity()): name, "projectId": plan.body.get("projectId")}
@@ -377,6 +376,7 @@ class HucResourceModule(HucModule):
         if current is None:
             self.set_result(None)
             return
+        refuse_delete(self, current)  # protection.delete: never lifted by force
         for field in self.fields:
             blocked = None if field.via is None or plan.inputs.get("force") else field.via.blocks_delete(self, current)
             if blocked:

@@ -10,13 +10,15 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 ---
 module: huc_instance
-short_description: Create, resize and delete HostUpCloud instances
+short_description: Create, resize, rebuild and delete HostUpCloud instances
 version_added: 0.1.0
 description:
   - Makes sure an instance exists with the given size and labels, or does not exist.
   - An instance is identified by O(project) and O(name), or by O(id).
   - Only the options you set are compared. A run that finds nothing to change costs one request, one listing
     more when O(project) is given by name.
+  - An existing instance is rebuilt in place (its disk written anew from another OS template, a snapshot or one of its
+    backups) only with O(allow_rebuild=true); O(protection) guards it against deletion and rebuild.
   - Power control (start, stop, reboot) is not part of this module; it only stops an instance to resize it,
     see O(allow_restart).
 author:
@@ -49,10 +51,66 @@ options:
   os_template:
     description:
       - Name of the OS template, for example V(Ubuntu 24.04); see M(hostupcloud.cloud.huc_os_template_info).
-      - Required to create an instance; only used at creation (a different value gives a warning).
+      - Required to create an instance, unless O(snapshot) is given instead (the two are mutually exclusive, and so is
+        O(backup)).
+      - On an existing instance a different template, or one made from a snapshot or a backup (see
+        RV(instance.snapshot_id) and RV(instance.backup_id)), is a rebuild, refused unless O(allow_rebuild=true).
+        An instance made from this template is never rebuilt for it, also by the run right after its creation.
       - In check mode a create looks O(os_template) and O(node) up in their catalogues (one listing each, only in
         check mode), so that it fails where the real run would.
     type: str
+  snapshot:
+    description:
+      - Name or id of a snapshot of the project (see M(hostupcloud.cloud.huc_snapshot)) to make the instance from,
+        instead of O(os_template). The instance then reports the snapshot's OS template in RV(instance.os_template),
+        and the snapshot's id in RV(instance.snapshot_id).
+      - On an existing instance not made from this snapshot, a rebuild from it, refused unless O(allow_rebuild=true).
+        An instance made from it is never rebuilt for it, however its O(os_template) compares.
+    type: str
+    version_added: 1.1.0
+  backup:
+    description:
+      - Id of a backup of this instance (see M(hostupcloud.cloud.huc_backup_info)) to restore, by a rebuild from it,
+        refused unless O(allow_rebuild=true). The instance must exist, and the backup must be one of its own.
+      - An instance restored from this backup (RV(instance.backup_id)) is not restored again by the next run.
+    type: str
+    version_added: 1.1.0
+  allow_rebuild:
+    description:
+      - Allow the module to rebuild an existing instance in place when O(os_template), O(snapshot) or O(backup) differ
+        from what it was made from. A rebuild B(wipes the disk) and writes it anew; the instance keeps its id, its
+        addresses, volumes, floating IPs, networks, labels and size.
+      - Without it such a task fails before anything is changed, saying what it would rebuild from.
+      - An instance with O(protection.rebuild) on is not rebuilt either way; O(protection.rebuild=false) in the same
+        task lifts the protection first (it is written before the rebuild), and then the rebuild is allowed.
+      - The task waits until the rebuilt instance is C(running) (see O(wait)); check mode predicts it.
+    type: bool
+    default: false
+    version_added: 1.1.0
+  backups:
+    description:
+      - Whether the provider keeps daily backups of the instance; list them with M(hostupcloud.cloud.huc_backup_info).
+      - Not set, it is left as it is; a new instance has none unless V(true). Can change at any time.
+    type: bool
+    version_added: 1.1.0
+  protection:
+    description:
+      - Protection of the instance against deletion and rebuild. Only the flags given are compared and changed, the
+        others are left as they are. A new instance has both off.
+      - A protected instance's O(state=absent) fails before anything is changed (in check mode too); lift it first with
+        O(protection.delete=false) in a task with O(state=present).
+    type: dict
+    version_added: 1.1.0
+    suboptions:
+      delete:
+        description:
+          - Refuse to delete the instance (this module, M(hostupcloud.cloud.huc_fleet)'s prune and the
+            C(hostupcloud.cloud.instances) role's prune skip it with a warning; the API answers a delete C(409)).
+        type: bool
+      rebuild:
+        description:
+          - Refuse to rebuild the instance (O(allow_rebuild) is not enough).
+        type: bool
   vcpus:
     description:
       - Number of virtual CPUs, 1 to 64. Required to create an instance.
@@ -105,7 +163,8 @@ options:
     type: str
   state:
     description:
-      - V(present) creates the instance or updates it in place; V(absent) deletes it.
+      - V(present) creates the instance or updates it in place (a rebuild too, see O(allow_rebuild)); V(absent)
+        deletes it, unless it is protected (see O(protection.delete)).
     type: str
     choices: [present, absent]
     default: present
@@ -126,7 +185,7 @@ options:
     version_added: 1.0.0
   wait:
     description:
-      - Wait until a new or restarted instance is C(running), or a deleted one is gone.
+      - Wait until a new, restarted or rebuilt instance is C(running), or a deleted one is gone.
     type: bool
     default: true
   wait_timeout:
@@ -149,7 +208,8 @@ attributes:
   diff_mode:
     description: >-
       Shows the managed fields (name, node, OS template, size, SSH keys, labels) before and after, and
-      C(ipv6) (as V(true) or V(false)) and C(reverse_dns) when those options are set.
+      C(ipv6) (as V(true) or V(false)), C(reverse_dns), C(backups) and C(protection) when those options are set, and
+      C(snapshot) and C(backup) (the id the disk was written from) when those are.
     support: full
 """
 
@@ -248,6 +308,41 @@ EXAMPLES = r"""
     disk_gb: 20
     wait: false
 
+- name: Create an instance from a snapshot, with daily backups, protected against deletion
+  hostupcloud.cloud.huc_instance:
+    project: production
+    name: web-3
+    node: fra1-n1
+    snapshot: web-golden
+    vcpus: 2
+    memory_mb: 4096
+    disk_gb: 40
+    ssh_keys: [deploy]
+    backups: true
+    protection:
+      delete: true
+
+- name: Rebuild an existing instance from another OS template (wipes its disk, keeps its id and addresses)
+  hostupcloud.cloud.huc_instance:
+    project: production
+    name: web-2
+    os_template: Debian 12
+    allow_rebuild: true
+
+- name: Restore an instance from one of its backups
+  hostupcloud.cloud.huc_instance:
+    project: production
+    name: web-3
+    backup: 9c8b7a6f-5e4d-4c3b-8a2f-1e0d9c8b7a6f  # an id from hostupcloud.cloud.huc_backup_info
+    allow_rebuild: true
+
+- name: Lift the delete protection, so that the next task can delete it
+  hostupcloud.cloud.huc_instance:
+    project: production
+    name: web-3
+    protection:
+      delete: false
+
 - name: Delete it and wait until it is gone
   hostupcloud.cloud.huc_instance:
     project: production
@@ -322,10 +417,26 @@ instance:
       returned: always
       sample: 3b1e6f0a-2c4d-4e8f-9a0b-1c2d3e4f5a6b
     os_template:
-      description: Name of its OS template.
+      description:
+        - Name of its OS template; for an instance made from a snapshot or a backup, the template of that snapshot or
+          backup.
       type: str
       returned: always
       sample: Ubuntu 24.04
+    snapshot_id:
+      description:
+        - Id of the snapshot its disk was last written from (at creation or by a rebuild); V(null) when from an OS
+          template or a backup, or when the API does not say.
+      type: str
+      returned: always
+      sample: 5a1f0c3e-7b2d-4e9a-8c6f-0d1e2f3a4b5c
+      version_added: 1.1.0
+    backup_id:
+      description: Id of the backup its disk was last restored from; V(null) when none (or when the API does not say).
+      type: str
+      returned: always
+      sample: 9c8b7a6f-5e4d-4c3b-8a2f-1e0d9c8b7a6f
+      version_added: 1.1.0
     vcpus:
       description: Virtual CPUs.
       type: int
@@ -343,7 +454,8 @@ instance:
       sample: 40
     status:
       description:
-        - V(provisioning), V(running), V(stopping), V(stopped), V(starting), V(rebooting), V(deleting) or V(error).
+        - V(provisioning), V(running), V(stopping), V(stopped), V(starting), V(rebooting), V(rebuilding), V(deleting)
+          or V(error).
       type: str
       returned: always
       sample: running
@@ -380,6 +492,18 @@ instance:
       type: dict
       returned: always
       sample: {role: web}
+    backups:
+      description: Whether daily backups are on; V(null) when the API does not say.
+      type: bool
+      returned: always
+      sample: true
+      version_added: 1.1.0
+    protection:
+      description: Its protection flags, C(delete) and C(rebuild); V(null) when the API does not say.
+      type: dict
+      returned: always
+      sample: {delete: true, rebuild: false}
+      version_added: 1.1.0
     created_at:
       description: Creation time (ISO 8601, UTC).
       type: str
@@ -398,6 +522,7 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import r
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import Option
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._power import RESTORE_POWER, power_cycle
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._reachable import SSH
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._rebuild import OPTIONS, rebuildable
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._declarations import Field
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucResourceModule
@@ -406,13 +531,15 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import
 class HucInstance(HucResourceModule):
     result_key = "instance"
     resource = REFERENCES["instance"]
-    fields = ITEM_FIELDS + (
+    # os_template through Rebuild: the disk's source at creation (or snapshot instead), a rebuild later.
+    fields = rebuildable(ITEM_FIELDS) + (
         Field("reverse_dns", "dict", api="reverseDns", check=reverse_dns_map, via=PtrRecords("ipv6")),
         RESTORE_POWER,
     )
-    options = (Option("allow_restart", "bool", default=False), Option("shutdown_timeout", "int", default=120))
+    options = (Option("allow_restart", "bool", default=False), Option("shutdown_timeout", "int", default=120)) + OPTIONS
     diff_fields = ("name", "node_id", "os_template", "vcpus", "memory_mb", "disk_gb", "ssh_key_ids", "labels")
-    diff_if_set = ("ipv6", "reverse_dns")
+    diff_if_set = ("ipv6", "reverse_dns", "snapshot", "backup", "backups", "protection")
+    diff_format = {"snapshot": lambda obj: obj.get("snapshotId"), "backup": lambda obj: obj.get("backupId")}
     settled = "running"
     predicted = "provisioning"
     ready = SSH
@@ -424,7 +551,8 @@ class HucInstance(HucResourceModule):
         super(HucInstance, self).refuse(plan)
         if plan.current is None:
             if self.check_mode:  # the create the real run sends would be refused for these: fail the same way
-                self.refs.find("os_template", plan.inputs["os_template"], called="os_template")
+                if plan.inputs["os_template"]:  # else a snapshot (Rebuild looks it up)
+                    self.refs.find("os_template", plan.inputs["os_template"], called="os_template")
                 self.refs.find("node", plan.inputs["node"], called="node")
             if not plan.inputs.get("ssh_keys"):
                 self.module.warn("instance %s is created with no SSH key: most images have password login off; give "

@@ -8,6 +8,7 @@ import pytest
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._fleet import (
     FLEET_LABEL, HucFleetModule, doomed, item_errors, item_options, merge, problems, settling)
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import ITEM_FIELDS
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._rebuild import OS_TEMPLATE
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import References
 from ansible_collections.hostupcloud.cloud.plugins.modules.huc_instance import HucInstance
 from ansible_collections.hostupcloud.cloud.tests.unit.plugins.module_utils.fakes import Failed, FakeClock, FakeModule
@@ -16,8 +17,13 @@ PROJECT = "7d3c2a4e-0b1f-4c55-9a51-2f6a1c0e8b90"
 
 
 def test_huc_instance_declares_a_fleet_item_s_options_by_the_same_fields():
-    """One declaration of what describes an instance: huc_instance's fields are ITEM_FIELDS and its own extras."""
-    assert HucInstance.fields[:len(ITEM_FIELDS)] == ITEM_FIELDS
+    """One declaration of what describes an instance: huc_instance's fields are ITEM_FIELDS and its own extras.
+
+    Only os_template differs: huc_instance writes it through Rebuild (a snapshot instead at creation, a rebuild later);
+    a fleet item's is creation-only."""
+    own = HucInstance.fields[:len(ITEM_FIELDS)]
+    assert [field.option for field in own] == [field.option for field in ITEM_FIELDS]
+    assert [field for field in own if field not in ITEM_FIELDS] == [OS_TEMPLATE]
     assert [field.option for field in HucInstance.fields[len(ITEM_FIELDS):]] == ["reverse_dns", "restore_power"]
 
 
