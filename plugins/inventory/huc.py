@@ -21,7 +21,8 @@ description:
   - "Host variables, named with O(hostvars_prefix) and O(hostvars_suffix) (by default C(huc_id)):
     C(id), C(name), C(project_id), C(project) (the project name), C(node_id), C(node) (the node name),
     C(os_template), C(vcpus), C(memory_mb), C(disk_gb), C(status), C(ipv4), C(ipv6) and
-    C(ipv6_prefix) (both V(null) without IPv6), C(labels) (a dict) and C(created_at); plus
+    C(ipv6_prefix) (both V(null) without IPv6), C(labels) (a dict), C(protection) (a dict of C(delete) and
+    C(rebuild); V(null) when the API does not say; since 1.1.0) and C(created_at); plus
     C(ansible_host), see O(connect_with); C(floating_ips), C(volumes) and C(private_ips) with
     O(attachments)."
   - "Groups: C(huc) (every host), C(huc_project_<project name>), C(huc_status_<status>) and
@@ -119,7 +120,7 @@ options:
       - With one state the API filters (fewer pages); several are filtered here.
     type: list
     elements: str
-    choices: [provisioning, running, stopping, stopped, starting, rebooting, deleting, error]
+    choices: [provisioning, running, stopping, stopped, starting, rebooting, rebuilding, deleting, error]
     default: []
   label_selector:
     description:
@@ -264,7 +265,7 @@ API_OPTIONS = ("api_key", "api_url", "api_timeout", "validate_certs", "api_retri
                "rate_limit_shared")
 # The host variables, in this order, each named prefix + field + suffix.
 HOST_FIELDS = ("id", "name", "project_id", "project", "node_id", "node", "os_template", "vcpus", "memory_mb",
-               "disk_gb", "status", "ipv4", "ipv6", "ipv6_prefix", "labels", "created_at")
+               "disk_gb", "status", "ipv4", "ipv6", "ipv6_prefix", "labels", "protection", "created_at")
 # attachments option: kind -> (API list, the host variable's view of one item).
 ATTACHMENTS = {
     "floating_ips": ("/floating-ips", lambda item: item.get("address")),

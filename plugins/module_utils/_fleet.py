@@ -26,6 +26,7 @@ from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import s
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import (
     DELETE, PROJECT, PROVISION, HucAnsibleModule, Option, failure, wait_options)
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._power import RESTORE_POWER, power_cycle
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._protection import unprotected
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._reachable import ssh_wait_options, ssh_wait_problem, wait_for_ssh
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucResourceModule
@@ -156,6 +157,7 @@ class HucFleetModule(HucResourceModule):
             self.module.warn("instances created with no SSH key (most images have password login off; give ssh_keys "
                              "to be able to log in): %s" % ", ".join(created))
         pruned = doomed(listing, self.fleet, set(inputs["name"] for inputs in items)) if self.params["prune"] else []
+        pruned = unprotected(self, pruned, "prune")  # protection.delete: kept, with a warning (check mode too)
         reached = {}
         if self.check_mode:
             objs = [self.predict(plan, dict(plan.current or self.new_object(plan))) for plan in plans]

@@ -103,6 +103,27 @@ options:
           - Whether the instance has IPv6. Not set, it is left as it is; a new instance has none unless V(true).
             Changed only on a stopped instance, see O(instances[].allow_restart).
         type: bool
+      backups:
+        description:
+          - Whether the provider keeps daily backups of the instance. Not set, it is left as it is; a new instance has
+            none unless V(true).
+        type: bool
+        version_added: 1.1.0
+      protection:
+        description:
+          - Protection of the instance, as O(hostupcloud.cloud.huc_instance#module:protection); only the flags given are
+            compared and changed. O(prune) skips an instance protected against deletion, with a warning.
+          - The fleet never rebuilds an instance; O(instances[].os_template) is only used at creation (use
+            M(hostupcloud.cloud.huc_instance) with O(hostupcloud.cloud.huc_instance#module:allow_rebuild) for a rebuild).
+        type: dict
+        version_added: 1.1.0
+        suboptions:
+          delete:
+            description: Refuse to delete the instance (the fleet's prune skips it with a warning).
+            type: bool
+          rebuild:
+            description: Refuse to rebuild the instance.
+            type: bool
       allow_restart:
         description:
           - Allow the module to stop this instance, if it runs, to change O(instances[].vcpus),
@@ -155,6 +176,27 @@ options:
           - Whether the instance has IPv6. Not set, it is left as it is; a new instance has none unless V(true).
             Changed only on a stopped instance, see O(instances[].allow_restart).
         type: bool
+      backups:
+        description:
+          - Whether the provider keeps daily backups of the instance. Not set, it is left as it is; a new instance has
+            none unless V(true).
+        type: bool
+        version_added: 1.1.0
+      protection:
+        description:
+          - Protection of the instance, as O(hostupcloud.cloud.huc_instance#module:protection); only the flags given are
+            compared and changed. O(prune) skips an instance protected against deletion, with a warning.
+          - The fleet never rebuilds an instance; O(defaults.os_template) is only used at creation (use
+            M(hostupcloud.cloud.huc_instance) with O(hostupcloud.cloud.huc_instance#module:allow_rebuild) for a rebuild).
+        type: dict
+        version_added: 1.1.0
+        suboptions:
+          delete:
+            description: Refuse to delete the instance (the fleet's prune skips it with a warning).
+            type: bool
+          rebuild:
+            description: Refuse to rebuild the instance.
+            type: bool
       allow_restart:
         description:
           - Allow the module to stop this instance, if it runs, to change O(instances[].vcpus),
@@ -170,10 +212,9 @@ options:
   prune:
     description:
       - Delete the instances of the project that carry the fleet's label (see O(fleet)) and are not in O(instances).
-      - An instance without the label is never deleted, whatever its name. The API has no protection flag; to keep
-        an instance of the fleet from being pruned, list it, or remove its label C(hostupcloud.cloud/fleet) with a
-        PATCH of its labels (M(hostupcloud.cloud.huc_api_request)); M(hostupcloud.cloud.huc_instance) keeps the
-        labels the collection sets for itself.
+      - An instance without the label is never deleted, whatever its name, and neither is one protected against
+        deletion (O(instances[].protection.delete), or O(hostupcloud.cloud.huc_instance#module:protection)); it is
+        skipped with a warning naming it. To let the fleet prune it, lift the protection first.
       - The deletes are waited for with the creates, in the same polls.
     type: bool
     default: false
@@ -328,10 +369,22 @@ instances:
       returned: always
       sample: 3b1e6f0a-2c4d-4e8f-9a0b-1c2d3e4f5a6b
     os_template:
-      description: Name of its OS template.
+      description: Name of its OS template (for an instance made from a snapshot or a backup, theirs).
       type: str
       returned: always
       sample: Ubuntu 24.04
+    snapshot_id:
+      description: Id of the snapshot its disk was last written from; V(null) when from an OS template or a backup.
+      type: str
+      returned: always
+      sample: 5a1f0c3e-7b2d-4e9a-8c6f-0d1e2f3a4b5c
+      version_added: 1.1.0
+    backup_id:
+      description: Id of the backup its disk was last restored from; V(null) when none.
+      type: str
+      returned: always
+      sample: 9c8b7a6f-5e4d-4c3b-8a2f-1e0d9c8b7a6f
+      version_added: 1.1.0
     vcpus:
       description: Virtual CPUs.
       type: int
@@ -349,7 +402,8 @@ instances:
       sample: 40
     status:
       description:
-        - V(provisioning), V(running), V(stopping), V(stopped), V(starting), V(rebooting), V(deleting) or V(error).
+        - V(provisioning), V(running), V(stopping), V(stopped), V(starting), V(rebooting), V(rebuilding), V(deleting)
+          or V(error).
       type: str
       returned: always
       sample: running
@@ -386,6 +440,18 @@ instances:
       type: dict
       returned: always
       sample: {role: web}
+    backups:
+      description: Whether daily backups are on; V(null) when the API does not say.
+      type: bool
+      returned: always
+      sample: true
+      version_added: 1.1.0
+    protection:
+      description: Its protection flags, C(delete) and C(rebuild); V(null) when the API does not say.
+      type: dict
+      returned: always
+      sample: {delete: true, rebuild: false}
+      version_added: 1.1.0
     created_at:
       description: Creation time (ISO 8601, UTC).
       type: str
@@ -432,10 +498,22 @@ pruned:
       returned: always
       sample: 3b1e6f0a-2c4d-4e8f-9a0b-1c2d3e4f5a6b
     os_template:
-      description: Name of its OS template.
+      description: Name of its OS template (for an instance made from a snapshot or a backup, theirs).
       type: str
       returned: always
       sample: Ubuntu 24.04
+    snapshot_id:
+      description: Id of the snapshot its disk was last written from; V(null) when from an OS template or a backup.
+      type: str
+      returned: always
+      sample: 5a1f0c3e-7b2d-4e9a-8c6f-0d1e2f3a4b5c
+      version_added: 1.1.0
+    backup_id:
+      description: Id of the backup its disk was last restored from; V(null) when none.
+      type: str
+      returned: always
+      sample: 9c8b7a6f-5e4d-4c3b-8a2f-1e0d9c8b7a6f
+      version_added: 1.1.0
     vcpus:
       description: Virtual CPUs.
       type: int
@@ -453,7 +531,8 @@ pruned:
       sample: 40
     status:
       description:
-        - V(provisioning), V(running), V(stopping), V(stopped), V(starting), V(rebooting), V(deleting) or V(error).
+        - V(provisioning), V(running), V(stopping), V(stopped), V(starting), V(rebooting), V(rebuilding), V(deleting)
+          or V(error).
       type: str
       returned: always
       sample: running
@@ -490,6 +569,18 @@ pruned:
       type: dict
       returned: always
       sample: {role: web}
+    backups:
+      description: Whether daily backups are on; V(null) when the API does not say.
+      type: bool
+      returned: always
+      sample: true
+      version_added: 1.1.0
+    protection:
+      description: Its protection flags, C(delete) and C(rebuild); V(null) when the API does not say.
+      type: dict
+      returned: always
+      sample: {delete: true, rebuild: false}
+      version_added: 1.1.0
     created_at:
       description: Creation time (ISO 8601, UTC).
       type: str

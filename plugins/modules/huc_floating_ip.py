@@ -71,6 +71,19 @@ options:
       - V(null) (set explicitly) removes the PTR record; not set, it is left as it is.
       - The provider says PTR changes take 5 to 15 minutes to propagate; the task returns once the API has them.
     type: str
+  protection:
+    description:
+      - Protection of the floating IP against deletion. Only the flags given are compared and changed. A new floating IP has it
+        off.
+      - A protected floating IP's O(state=absent) fails before anything is changed (in check mode too, and O(force) does not
+        lift it); lift it first with O(protection.delete=false) in a task with O(state=present).
+    type: dict
+    version_added: 1.1.0
+    suboptions:
+      delete:
+        description:
+          - Refuse to release the floating IP (the API answers a delete C(409)).
+        type: bool
   state:
     description:
       - V(present) makes sure the floating IP exists (allocating one for O(instance) if needed) and attaches or
@@ -97,7 +110,7 @@ extends_documentation_fragment:
   - hostupcloud.cloud.api.ATTRIBUTES
 attributes:
   diff_mode:
-    description: Shows the address, node and instance of the floating IP before and after, and its reverse DNS when O(reverse_dns) is set.
+    description: Shows the address, node and instance of the floating IP before and after, and its reverse DNS and protection when O(reverse_dns) and O(protection) are set.
     support: full
 seealso:
   - module: hostupcloud.cloud.huc_floating_ip_info
@@ -197,6 +210,12 @@ floating_ip:
       type: str
       returned: always
       sample: mail.example.com
+    protection:
+      description: Its protection flag C(delete); V(null) when the API does not say.
+      type: dict
+      returned: always
+      sample: {delete: true}
+      version_added: 1.1.0
     created_at:
       description: Allocation time (ISO 8601, UTC).
       type: str
@@ -206,6 +225,7 @@ floating_ip:
 
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._endpoints import Attachment, Ptr
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import ipv4_address, normalize_ptr, ptr_name
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._protection import Protection
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._declarations import Field, Plan
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucResourceModule
@@ -246,9 +266,10 @@ class HucFloatingIp(HucResourceModule):
         Field("node", api="nodeId", ref="node", existing="the floating IP is on node id %s"),
         Field("instance", api="instanceId", via=Attachment(delete_verb="release", mark=ALLOCATED_FOR)),
         Field("reverse_dns", api="reverseDns", check=ptr_name, normalize=normalize_ptr, via=Ptr()),
+        Protection("delete"),
     )
     diff_fields = ("address", "node_id", "instance_id")
-    diff_if_set = ("reverse_dns",)
+    diff_if_set = ("reverse_dns", "protection")
     defaults = {"address": None, "instanceId": None, "reverseDns": None, "createdAt": None}
     create_verb = "allocate"
     create_hint = ("the API picks the address of a new floating IP: to allocate one, give instance and neither id "

@@ -109,6 +109,12 @@ floating_ips:
       type: str
       returned: always
       sample: mail.example.com
+    protection:
+      description: Its protection flag C(delete); V(null) when the API does not say.
+      type: dict
+      returned: always
+      sample: {delete: true}
+      version_added: 1.1.0
     created_at:
       description: Allocation time (ISO 8601, UTC).
       type: str

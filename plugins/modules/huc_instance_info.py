@@ -22,7 +22,7 @@ options:
     description:
       - Return only instances in this status.
     type: str
-    choices: [provisioning, running, stopping, stopped, starting, rebooting, deleting, error]
+    choices: [provisioning, running, stopping, stopped, starting, rebooting, rebuilding, deleting, error]
   labels:
     description:
       - Return only instances that carry every one of these labels (key and value).
@@ -102,10 +102,22 @@ instances:
       returned: always
       sample: 3b1e6f0a-2c4d-4e8f-9a0b-1c2d3e4f5a6b
     os_template:
-      description: Name of its OS template.
+      description: Name of its OS template (for an instance made from a snapshot or a backup, theirs).
       type: str
       returned: always
       sample: Ubuntu 24.04
+    snapshot_id:
+      description: Id of the snapshot its disk was last written from; V(null) when from an OS template or a backup.
+      type: str
+      returned: always
+      sample: 5a1f0c3e-7b2d-4e9a-8c6f-0d1e2f3a4b5c
+      version_added: 1.1.0
+    backup_id:
+      description: Id of the backup its disk was last restored from; V(null) when none.
+      type: str
+      returned: always
+      sample: 9c8b7a6f-5e4d-4c3b-8a2f-1e0d9c8b7a6f
+      version_added: 1.1.0
     vcpus:
       description: Virtual CPUs.
       type: int
@@ -123,7 +135,8 @@ instances:
       sample: 40
     status:
       description:
-        - V(provisioning), V(running), V(stopping), V(stopped), V(starting), V(rebooting), V(deleting) or V(error).
+        - V(provisioning), V(running), V(stopping), V(stopped), V(starting), V(rebooting), V(rebuilding), V(deleting)
+          or V(error).
       type: str
       returned: always
       sample: running
@@ -158,6 +171,18 @@ instances:
       type: dict
       returned: always
       sample: {role: web}
+    backups:
+      description: Whether daily backups are on; V(null) when the API does not say.
+      type: bool
+      returned: always
+      sample: true
+      version_added: 1.1.0
+    protection:
+      description: Its protection flags, C(delete) and C(rebuild); V(null) when the API does not say.
+      type: dict
+      returned: always
+      sample: {delete: true, rebuild: false}
+      version_added: 1.1.0
     created_at:
       description: Creation time (ISO 8601, UTC).
       type: str

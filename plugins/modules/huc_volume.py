@@ -63,6 +63,19 @@ options:
       - V(null) (set explicitly) detaches the volume, like O(state=detached).
       - Not set, the attachment is left as it is. Ignored with O(state=absent).
     type: str
+  protection:
+    description:
+      - Protection of the volume against deletion. Only the flags given are compared and changed. A new volume has it
+        off.
+      - A protected volume's O(state=absent) fails before anything is changed (in check mode too, and O(force) does not
+        lift it); lift it first with O(protection.delete=false) in a task with O(state=present).
+    type: dict
+    version_added: 1.1.0
+    suboptions:
+      delete:
+        description:
+          - Refuse to delete the volume (the API answers a delete C(409)).
+        type: bool
   state:
     description:
       - V(present) creates the volume or grows it in place, and attaches or detaches it as O(instance) says.
@@ -90,7 +103,7 @@ extends_documentation_fragment:
   - hostupcloud.cloud.api.ATTRIBUTES
 attributes:
   diff_mode:
-    description: Shows the name, size, node and instance of the volume before and after.
+    description: Shows the name, size, node and instance of the volume before and after, and its protection when O(protection) is set.
     support: full
 seealso:
   - module: hostupcloud.cloud.huc_volume_info
@@ -199,6 +212,12 @@ volume:
       type: str
       returned: always
       sample: attached
+    protection:
+      description: Its protection flag C(delete); V(null) when the API does not say.
+      type: dict
+      returned: always
+      sample: {delete: true}
+      version_added: 1.1.0
     created_at:
       description: Creation time (ISO 8601, UTC).
       type: str
@@ -208,6 +227,7 @@ volume:
 
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._endpoints import Attachment
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import between, resource_name
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._protection import Protection
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._declarations import Field
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucResourceModule
@@ -223,9 +243,11 @@ class HucVolume(HucResourceModule):
         Field("size_gb", "int", update=True, required=True, check=between(1, 10240), grow_only="volume_shrink"),
         Field("node", api="nodeId", ref="node", required="node (or instance)", existing="the volume is on node id %s"),
         Field("instance", api="instanceId", via=Attachment(statuses=("attached", "available"))),
+        Protection("delete"),
     )
     states = ("present", "detached", "absent")
     diff_fields = ("name", "size_gb", "node_id", "instance_id")
+    diff_if_set = ("protection",)
     predicted = "available"
     defaults = {"instanceId": None}
     renamable = False

@@ -116,6 +116,12 @@ volumes:
       type: str
       returned: always
       sample: attached
+    protection:
+      description: Its protection flag C(delete); V(null) when the API does not say.
+      type: dict
+      returned: always
+      sample: {delete: true}
+      version_added: 1.1.0
     created_at:
       description: Creation time (ISO 8601, UTC).
       type: str

@@ -57,18 +57,21 @@ def test_host_record_maps_every_field_and_names_project_and_node():
     instance = {"id": "i1", "projectId": P1, "name": "web-1", "nodeId": "n1", "osTemplate": "Debian 12", "vcpus": 2,
                 "memoryMb": 2048, "diskGb": 40, "status": "running", "ipv4": "100.64.0.1", "ipv6": "2001:db8::1",
                 "ipv6Prefix": "2001:db8::/64", "sshKeyIds": ["k1"], "labels": {"role": "web"}, "createdAt": "2026-11-26T10:00:00Z",
-                "updatedAt": "2026-11-26T11:00:00Z"}
+                "updatedAt": "2026-11-26T11:00:00Z", "protection": {"delete": True, "rebuild": False}}
     record = host_record(instance, {"id": P1, "name": "production"}, {"n1": "fra1-n1"})
     assert record == {"id": "i1", "name": "web-1", "project_id": P1, "project": "production", "node_id": "n1",
                       "node": "fra1-n1", "os_template": "Debian 12", "vcpus": 2, "memory_mb": 2048, "disk_gb": 40,
                       "status": "running", "ipv4": "100.64.0.1", "ipv6": "2001:db8::1", "ipv6_prefix": "2001:db8::/64",
-                      "labels": {"role": "web"}, "created_at": "2026-11-26T10:00:00Z"}
+                      "labels": {"role": "web"}, "protection": {"delete": True, "rebuild": False},
+                      "created_at": "2026-11-26T10:00:00Z"}
     # An unknown node keeps its id as the name; no labels is an empty dict.
     bare = host_record(dict(instance, nodeId="n9", labels=None), {"id": P1, "name": "production"}, {})
     assert bare["node"] == "n9" and bare["labels"] == {}
     # Without IPv6 both are null.
     no_ipv6 = host_record(dict(instance, ipv6=None, ipv6Prefix=None), {"id": P1, "name": "production"}, {})
     assert (no_ipv6["ipv6"], no_ipv6["ipv6_prefix"]) == (None, None)
+    # An API without protection: null.
+    assert host_record(dict(instance, protection=None), {"id": P1, "name": "production"}, {})["protection"] is None
 
 
 def _host(name, project, instance_id):
