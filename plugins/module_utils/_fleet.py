@@ -21,7 +21,7 @@ from ansible.module_utils.errors import UnsupportedError
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._client import HucApiError
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._declarations import Inputs, Plan
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import (
-    BROKEN, ITEM_FIELDS, OWN_LABELS, SETTLES_IN, STABLE, needs_stop, own_labels, user_labels)
+    BROKEN, DEFAULTS, ITEM_FIELDS, OWN_LABELS, SETTLES_IN, STABLE, needs_stop, own_labels, user_labels)
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import string_labels
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import (
     DELETE, PROJECT, PROVISION, HucAnsibleModule, Option, failure, wait_options)
@@ -112,7 +112,7 @@ class HucFleetModule(HucResourceModule):
     predicted = "provisioning"
     broken = BROKEN
     wait_timeout = 600
-    defaults = {"sshKeyIds": [], "labels": {}}
+    defaults = DEFAULTS
 
     @classmethod
     def declared_options(cls):

@@ -59,6 +59,11 @@ ITEM_FIELDS = (
 )
 
 
+# What the API fills in a new instance (check mode predicts it): huc_instance's and huc_fleet's.
+DEFAULTS = {"sshKeyIds": [], "labels": {}, "backups": False, "protection": {"delete": False, "rebuild": False},
+            "snapshotId": None, "backupId": None}
+
+
 # The options whose change needs the instance stopped (API field -> option).
 NEEDS_STOP = (("vcpus", "vcpus"), ("memoryMb", "memory_mb"), ("ipv6", "ipv6"))
 

@@ -21,14 +21,16 @@ def given(value):
 
 
 class Protection(Field):
-    """protection: {flag: bool}; only the flags the task gives are compared and sent, the others are kept."""
+    """protection: {flag: bool}; only the flags the task gives are compared and changed, the others are kept (a new
+    resource has them off: a create sends every flag, as the API fills them in)."""
 
     def __init__(self, *flags):
         super(Protection, self).__init__("protection", "dict", update=True, normalize=given, purge="protection",
                                          options=dict((flag, {"type": "bool"}) for flag in flags))
+        self.off = dict((flag, False) for flag in flags)
 
     def merged(self, have, wanted, purge):
-        return dict(have or {}, **wanted)
+        return dict(have or self.off, **wanted)
 
 
 def delete_protected(obj):

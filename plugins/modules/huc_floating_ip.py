@@ -270,7 +270,7 @@ class HucFloatingIp(HucResourceModule):
     )
     diff_fields = ("address", "node_id", "instance_id")
     diff_if_set = ("reverse_dns", "protection")
-    defaults = {"address": None, "instanceId": None, "reverseDns": None, "createdAt": None}
+    defaults = {"address": None, "instanceId": None, "reverseDns": None, "createdAt": None, "protection": {"delete": False}}
     create_verb = "allocate"
     create_hint = ("the API picks the address of a new floating IP: to allocate one, give instance and neither id "
                    "nor address")

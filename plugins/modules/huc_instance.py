@@ -517,7 +517,7 @@ instance:
 """
 
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._instances import (
-    BROKEN, ITEM_FIELDS, SETTLES_IN, STABLE, PtrRecords, needs_stop, own_labels)
+    BROKEN, DEFAULTS, ITEM_FIELDS, SETTLES_IN, STABLE, PtrRecords, needs_stop, own_labels)
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import reverse_dns_map
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import Option
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._power import RESTORE_POWER, power_cycle
@@ -545,7 +545,7 @@ class HucInstance(HucResourceModule):
     ready = SSH
     broken = BROKEN
     wait_timeout = 600
-    defaults = {"sshKeyIds": [], "labels": {}}
+    defaults = DEFAULTS
 
     def refuse(self, plan):
         super(HucInstance, self).refuse(plan)

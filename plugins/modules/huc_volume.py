@@ -249,7 +249,7 @@ class HucVolume(HucResourceModule):
     diff_fields = ("name", "size_gb", "node_id", "instance_id")
     diff_if_set = ("protection",)
     predicted = "available"
-    defaults = {"instanceId": None}
+    defaults = {"instanceId": None, "protection": {"delete": False}}
     renamable = False
 
 
