@@ -9,7 +9,7 @@ from tests.functional.steps import PAGE, UNKNOWN_ID, calls, keyed_run, run_ok, s
 MODULE = "hostupcloud.cloud.huc_floating_ip"
 INFO = "hostupcloud.cloud.huc_floating_ip_info"
 task, failing, checked = steps(MODULE)
-FIELDS = ["address", "created_at", "id", "instance_id", "node_id", "project_id", "reverse_dns"]
+FIELDS = ["address", "created_at", "id", "instance_id", "node_id", "project_id", "protection", "reverse_dns"]
 
 
 def floating_ips(emulator):
@@ -73,7 +73,8 @@ def test_lifecycle(emulator):
     predicted = run.task("check allocate")
     assert predicted["changed"] is True
     assert predicted["floating_ip"] == {"id": None, "project_id": emulator.project_id, "address": None,
-                                        "node_id": emulator.node_id, "instance_id": web1, "reverse_dns": None, "created_at": None}
+                                        "node_id": emulator.node_id, "instance_id": web1, "reverse_dns": None,
+                                        "protection": {"delete": False}, "created_at": None}
     assert predicted["diff"] == {"before": {}, "after": {"address": None, "node_id": emulator.node_id, "instance_id": web1}}
 
     created = run.task("allocate")
@@ -312,7 +313,7 @@ def test_info(emulator_factory):
     assert all(sorted(f) == FIELDS for f in everything)
     assert everything[0] == {"id": first["id"], "project_id": emulator.project_id, "address": first["address"],
                              "node_id": emulator.node_id, "instance_id": ids["web-1"], "reverse_dns": None,
-                             "created_at": first["createdAt"]}
+                             "protection": {"delete": False}, "created_at": first["createdAt"]}
     assert [f["id"] for f in run.task("by address")["floating_ips"]] == [spare["id"]]
     assert run.task("by address")["floating_ips"][0]["instance_id"] is None
     assert [f["id"] for f in run.task("by instance name")["floating_ips"]] == [second["id"]]

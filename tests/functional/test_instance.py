@@ -76,7 +76,8 @@ def test_lifecycle(emulator_factory):
         task("rerun ids", by_ids),
         task("rerun project name", dict(by_ids, project="default")),
         task("rerun node name", args),
-        task("labels", dict(args, labels={"role": "web", "tier": "a"}, os_template="Debian 12")),
+        task("labels", dict(args, labels={"role": "web", "tier": "a"})),
+        failing("other template refused", dict(args, os_template="Debian 12")),
         failing("resize refused", dict(args, vcpus=2, memory_mb=2048)),
         failing("shrink refused", dict(args, disk_gb=10)),
         failing("resize invalid", dict(args, vcpus=0, allow_restart=True)),
@@ -93,8 +94,9 @@ def test_lifecycle(emulator_factory):
     assert result["changed"] is True
     assert result["instance"] == {
         "id": None, "project_id": emulator.project_id, "name": "web-1", "node_id": emulator.node_id,
-        "os_template": emulator.os_template, "vcpus": 1, "memory_mb": 1024, "disk_gb": 20, "status": "running",
-        "ipv4": None, "ipv6": None, "ipv6_prefix": None, "reverse_dns": None, "ssh_key_ids": [], "labels": {"role": "web"},
+        "os_template": emulator.os_template, "snapshot_id": None, "backup_id": None, "vcpus": 1, "memory_mb": 1024,
+        "disk_gb": 20, "status": "running", "ipv4": None, "ipv6": None, "ipv6_prefix": None, "reverse_dns": None,
+        "ssh_key_ids": [], "labels": {"role": "web"}, "backups": False, "protection": {"delete": False, "rebuild": False},
         "created_at": None, "updated_at": None}
     assert result["diff"] == {"before": {}, "after": {
         "name": "web-1", "node_id": emulator.node_id, "os_template": emulator.os_template, "vcpus": 1, "memory_mb": 1024,
@@ -112,11 +114,13 @@ def test_lifecycle(emulator_factory):
         assert run.task(name)["changed"] is False and run.task(name)["instance"] == created
         assert "diff" not in run.task(name) or run.task(name)["diff"]["before"] == run.task(name)["diff"]["after"]
 
-    # Labels change in place; a different os_template is a warning, not a change.
+    # Labels change in place; a different os_template is a rebuild, refused without allow_rebuild (test_rebuild.py).
     result = run.task("labels")
     assert result["changed"] is True and result["instance"]["labels"] == {"role": "web", "tier": "a"}
     assert (result["diff"]["before"]["labels"], result["diff"]["after"]["labels"]) == ({"role": "web"}, {"role": "web", "tier": "a"})
-    assert any("os_template (the instance runs %s)" % emulator.os_template in w for w in result["warnings"])
+    assert "warnings" not in result
+    assert run.status("other template refused") == "failed"
+    assert run.task("other template refused")["failure"]["code"] == "rebuild_not_allowed"
 
     # Resize without allow_restart and a disk shrink fail before any write.
     assert run.status("resize refused") == "failed" and run.status("shrink refused") == "failed"
@@ -155,6 +159,7 @@ def test_lifecycle(emulator_factory):
         ("GET", "/api/projects", page), listing,                           # rerun, project name: 2
         listing,                                                           # rerun, node name: 1 (no /nodes to warn)
         listing, ("PATCH", one, {}),                                       # labels
+        listing,                                                           # other template refused
         listing,                                                           # resize refused
         listing,                                                           # shrink refused
                                                                            # resize invalid: no request
@@ -265,7 +270,8 @@ def test_bad_input_fails_naming_the_field(play, emulator):
         "project name": (dict(args, project="nope"), "project 'nope' not found (by id or name); known: default"),
         "project id": (dict(args, project=UNKNOWN_ID), "project '%s' not found (by id or name); known: default" % UNKNOWN_ID),
         "missing": (dict(project=emulator.project_id, name="web-1", vcpus=1),
-                    "instance web-1 does not exist; to create it also give: node, os_template, memory_mb, disk_gb"),
+                    "instance web-1 does not exist; to create it also give: node, os_template (or snapshot), memory_mb, "
+                    "disk_gb"),
         "labels": (dict(args, labels={"tier": 1}), "labels: the value of tier must be a string"),
         "ssh key": (dict(args, ssh_keys=["nokey"]), "SSH key (ssh_keys) 'nokey' not found"),
         "new by id": (dict(id=UNKNOWN_ID, vcpus=1), "no instance with id %s" % UNKNOWN_ID),

@@ -6,8 +6,9 @@ from urllib.parse import parse_qsl
 from tests.functional.playbook import run_playbook
 
 UNKNOWN_ID = "7d3c2a4e-0b1f-4c55-9a51-2f6a1c0e8b90"
-INSTANCE_KEYS = ["created_at", "disk_gb", "id", "ipv4", "ipv6", "ipv6_prefix", "labels", "memory_mb", "name", "node_id",
-                 "os_template", "project_id", "reverse_dns", "ssh_key_ids", "status", "updated_at", "vcpus"]
+INSTANCE_KEYS = ["backup_id", "backups", "created_at", "disk_gb", "id", "ipv4", "ipv6", "ipv6_prefix", "labels", "memory_mb",
+                 "name", "node_id", "os_template", "project_id", "protection", "reverse_dns", "snapshot_id", "ssh_key_ids",
+                 "status", "updated_at", "vcpus"]
 
 
 def info(module, title, **args):

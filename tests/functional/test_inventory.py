@@ -67,7 +67,8 @@ def expected_hostvars(state, instance):
         "project": projects[instance["projectId"]], "node_id": instance["nodeId"], "node": nodes[instance["nodeId"]],
         "os_template": instance["osTemplate"], "vcpus": instance["vcpus"], "memory_mb": instance["memoryMb"],
         "disk_gb": instance["diskGb"], "status": instance["status"], "ipv4": instance["ipv4"],
-        "ipv6": instance["ipv6"], "ipv6_prefix": instance["ipv6Prefix"], "labels": instance["labels"], "created_at": instance["createdAt"],
+        "ipv6": instance["ipv6"], "ipv6_prefix": instance["ipv6Prefix"], "labels": instance["labels"],
+        "protection": instance["protection"], "created_at": instance["createdAt"],
     }
     hostvars = dict(("huc_" + k, v) for k, v in values.items())
     hostvars["ansible_host"] = instance["ipv4"]

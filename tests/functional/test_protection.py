@@ -38,7 +38,7 @@ def test_a_protected_instance_refuses_delete_in_a_real_run_and_in_check_mode(emu
               task("protect", dict(at, protection={"delete": True})),
               task("protect again", dict(at, protection={"delete": True}))],
         alone=[task("lift", dict(at, protection={"delete": False})),
-               task("delete", dict(at, state="absent", wait=False))])
+               task("delete lifted", dict(at, state="absent", wait=False))])
     path = "%s/%s" % (INSTANCES, ids["web-1"])
     assert run.task("check protect")["instance"]["protection"] == {"delete": True, "rebuild": False}
     assert writes_of(logs["check protect"]) == []
@@ -49,7 +49,7 @@ def test_a_protected_instance_refuses_delete_in_a_real_run_and_in_check_mode(emu
     assert run.task("delete")["failure"]["code"] == "protected"
     # The refusals cost the lookup only; once lifted, the delete goes through.
     assert [(m, p) for m, p, _q in logs["delete"]] == [("GET", INSTANCES)]
-    assert writes_of(logs["lift"]) == [("PATCH", path)] and writes_of(logs["delete"]) == [("DELETE", path)]
+    assert writes_of(logs["lift"]) == [("PATCH", path)] and writes_of(logs["delete lifted"]) == [("DELETE", path)]
     assert run.status("delete") == "failed" and run.task("lift")["instance"]["protection"]["delete"] is False
 
 

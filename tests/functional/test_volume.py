@@ -88,7 +88,7 @@ def test_lifecycle_check_create_rerun_grow_move_detach_delete(emulator, world):
     assert predicted["changed"] is True
     assert predicted["volume"] == {"id": None, "project_id": emulator.project_id, "name": "data", "size_gb": 20,
                                    "node_id": emulator.node_id, "instance_id": world["web-1"], "status": "attached",
-                                   "created_at": None}
+                                   "protection": {"delete": False}, "created_at": None}
     assert predicted["diff"] == {"before": {}, "after": {"name": "data", "size_gb": 20, "node_id": emulator.node_id,
                                                          "instance_id": world["web-1"]}}
 
@@ -322,7 +322,8 @@ def test_info_filters_and_budgets(emulator, world):
         assert len(logs[name]) == budget, name
     assert run.task("one")["volumes"] == [{
         "id": attached, "project_id": emulator.project_id, "name": "data", "size_gb": 20, "node_id": emulator.node_id,
-        "instance_id": world["web-1"], "status": "attached", "created_at": run.task("one")["volumes"][0]["created_at"]}]
+        "instance_id": world["web-1"], "status": "attached", "protection": {"delete": False},
+        "created_at": run.task("one")["volumes"][0]["created_at"]}]
     assert run.status("unknown project") == "failed"  # a project that does not exist still fails
     assert "project 'nope' not found (by id or name)" in run.task("unknown project")["msg"]
     assert "Traceback" not in run.output
