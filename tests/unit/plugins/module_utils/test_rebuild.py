@@ -134,7 +134,8 @@ def test_the_same_task_again_never_rebuilds_an_instance_made_from_a_snapshot_or_
     for params, found in (({"snapshot": "golden"}, instance(snapshotId=S1, osTemplate="Debian 12")),
                           ({"snapshot": S1}, instance(snapshotId=S1, osTemplate="Debian 12")),
                           ({"os_template": "Ubuntu 24.04"}, instance()),
-                          ({"backup": B1}, instance(backupId=B1))):
+                          ({"backup": B1}, instance(backupId=B1)),
+                          ({"backup": "7"}, instance(backupId=7))):  # numeric ids compare as text
         self = build(params, [found])
         self.run()
         assert self.result["changed"] is False and self.client.writes() == [], params
