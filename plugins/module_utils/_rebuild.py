@@ -51,7 +51,7 @@ class Rebuild(Endpoint):
     """The source of an instance's disk: at creation in the POST, later POST {item}/rebuild and a wait."""
 
     def check(self, inputs):
-        given = [option for option, _ in SOURCES if inputs.get(option) is not None]
+        given = [option for option, _key in SOURCES if inputs.get(option) is not None]
         if len(given) > 1:
             return "os_template, snapshot and backup are mutually exclusive (the disk is written from one): got %s" % (
                 ", ".join(given))

@@ -110,7 +110,9 @@ extends_documentation_fragment:
   - hostupcloud.cloud.api.ATTRIBUTES
 attributes:
   diff_mode:
-    description: Shows the address, node and instance of the floating IP before and after, and its reverse DNS and protection when O(reverse_dns) and O(protection) are set.
+    description: >-
+      Shows the address, node and instance of the floating IP before and after, and its reverse DNS and
+      protection when O(reverse_dns) and O(protection) are set.
     support: full
 seealso:
   - module: hostupcloud.cloud.huc_floating_ip_info
