@@ -29,7 +29,7 @@ def test_floating_ips(two_projects):
     emulator, api, other = two_projects
     fip = api.create("/floating-ips", {"projectId": emulator.project_id, "nodeId": emulator.node_id})
     assert set(fip) == {"id", "projectId", "address", "nodeId", "instanceId", "reverseDns", "labels", "createdAt",
-                         "protection"}
+                        "protection"}
     assert fip["address"] == "203.0.113.1" and fip["instanceId"] is None
     second = api.create("/floating-ips", {"projectId": emulator.project_id, "nodeId": emulator.node_id})
     assert second["address"] == "203.0.113.2"

@@ -23,6 +23,7 @@ TYPE_MESSAGES = {
     "string_type": "must be a string",
     "list_type": "must be a list",
     "dict_type": "must be an object",
+    "model_type": "must be an object",
     "bool_type": "must be a boolean",
     "float_type": "must be a number",
     "float_parsing": "must be a number",
@@ -74,7 +75,7 @@ async def parse_body(request: Request, model: type, store: Store, check: Optiona
     try:
         parsed = model.model_validate(data, context=full_context)
     except ValidationError as exc:
-        details = dict(details, **details_of(exc.errors()))
+        details = dict(details_of(exc.errors()), **details)  # the rule across fields says more than a field's own check
     if details:
         raise validation(details)
     return parsed
