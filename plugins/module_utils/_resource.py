@@ -29,7 +29,7 @@ class HucResourceModule(HucModule):
     options (those that map to no API field), states, settled (status a create waits for),
     predicted (status a create reports without waiting), broken (statuses that fail a wait),
     wait_timeout (the default of the wait options; None: the module does not wait), create_wait and
-    delete_wait (their WaitSchedule), ready (a Readiness: what else present waits for, such as SSH),
+    delete_wait (their WaitSchedule; delete_wait None: a DELETE is done once answered), ready (a Readiness: what else present waits for, such as SSH),
     defaults (what the API fills in a new object), diff_if_set (result fields shown in the diff only
     when their option is set), renamable, listed (find lists the whole project: the listing is in the
     plan), create_verb/create_hint (how failures say to make one).
@@ -388,7 +388,7 @@ class HucResourceModule(HucModule):
             self.before, self.after = self.diff_view(current, plan.inputs), {}
             if not self.check_mode:
                 obj = self.delete(current) or obj
-        if plan.inputs.get("wait") and not self.check_mode:
+        if plan.inputs.get("wait") and self.delete_wait and not self.check_mode:
             self.wait_gone(current, schedule=self.delete_wait)
         self.set_result(self.view(obj), changed=changed)
 
