@@ -27,20 +27,10 @@ options:
       - The snapshots of a deleted instance are found by its id only; a name the project does not have gives an
         empty list.
     type: str
-  label_selector:
-    description:
-      - Return only the snapshots whose labels match this selector, written as in Kubernetes and hcloud.
-      - "Terms joined by commas, all of which must hold: V(key=value) (or V(key==value)), V(key!=value), V(key) (the
-        label is set), V(!key) (it is not), V(key in (a,b\\)), V(key notin (a,b\\)). V(key!=value) and V(key notin (a,b\\))
-        also match snapshots without the label."
-      - "Keys and values contain no whitespace, commas, parentheses, C(=), C(!), C(<) or C(>); keys are at most 63 characters, values
-        at most 255."
-      - Applied to the listing here (the API's listing of snapshots takes no selector); the request count does not change.
-      - A selector with bad syntax fails the task, naming the bad term, before any request.
-    type: str
 extends_documentation_fragment:
   - hostupcloud.cloud.info
   - hostupcloud.cloud.info.NAME
+  - hostupcloud.cloud.info.LABEL_SELECTOR
   - hostupcloud.cloud.api
   - hostupcloud.cloud.api.ATTRIBUTES
   - hostupcloud.cloud.api.INFO_MODULE
@@ -137,9 +127,8 @@ snapshots:
       sample: "2026-11-26T10:00:00Z"
 """
 
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._info import Filter, HucInfoModule, equals, selected
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._info import Filter, HucInfoModule, equals, label_selector_filter
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._selectors import parse_selector
 
 
 class HucSnapshotInfo(HucInfoModule):
@@ -148,8 +137,7 @@ class HucSnapshotInfo(HucInfoModule):
     filters = (
         Filter("name", server=True),
         Filter("instance", ref="instance", match=equals("instanceId")),
-        # Applied here only: the contract gives the listing of snapshots no labelSelector.
-        Filter("label_selector", match=selected, normalize=parse_selector),
+        label_selector_filter(),
     )
 
 
