@@ -63,7 +63,9 @@ options:
         snapshot is C(available) if it was running.
       - The instance is shut down gracefully (powered off after O(shutdown_timeout) seconds if the guest ignores it),
         like the resize of M(hostupcloud.cloud.huc_instance) with O(hostupcloud.cloud.huc_instance#module:allow_restart).
-        It is started again also when the API refuses the snapshot.
+        It is started again also when the API refuses the snapshot. If the snapshot enters C(error) or the wait for
+        it times out, the instance is left stopped with a record of its power state, which the next run of
+        M(hostupcloud.cloud.huc_instance) on it puts back.
       - Setting it is the consent to the stop; it waits for the snapshot even with O(wait=false).
       - Without it, the snapshot of a running instance is taken while it runs, with a warning.
       - Only used at creation; an existing snapshot never stops its instance.
@@ -258,7 +260,8 @@ class HucSnapshot(HucResourceModule):
         obj = super(HucSnapshot, self).predict(plan, obj)
         if plan.current is None:  # what the API copies from the source
             source = self.source(plan)
-            return dict(obj, osTemplate=source.get("osTemplate"), sizeGb=source.get("diskGb"))
+            status = self.settled if plan.inputs["stop_first"] else obj["status"]  # stop_first always waits
+            return dict(obj, osTemplate=source.get("osTemplate"), sizeGb=source.get("diskGb"), status=status)
         if obj.get("status") == self.predicted and plan.inputs["wait"] and not self.check_mode:
             # A rerun while the snapshot is still being made waits for it, as wait promises.
             return self.wait_status(obj, self.settled, schedule=self.create_wait)

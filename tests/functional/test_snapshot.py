@@ -2,6 +2,7 @@
 request budgets, stop_first, lost answers on the create, refusals, listings."""
 
 from tests.emulator.harness import make_instances
+from tests.functional.clockwork import Clockwork
 from tests.functional.steps import PAGE, UNKNOWN_ID, calls, keyed_run, refused_in_one_run, run_ok, steps
 
 MODULE = "hostupcloud.cloud.huc_snapshot"
@@ -115,6 +116,7 @@ def test_running_instance_warns_or_is_stopped_first_and_started_again(emulator_f
     assert run.task("hot")["snapshot"]["status"] == "creating"  # wait: false
     assert [call[0] for call in logs["hot"]] == ["GET", "GET", "POST"]
     assert "warnings" not in run.task("check cold") and "warnings" not in run.task("cold")
+    assert run.task("check cold")["snapshot"]["status"] == "available"  # stop_first waits, with wait: false too
     assert logs["check cold"] == [listing(emulator, name="cold"), ("GET", "/api/instances/%s" % ids["web-1"], {})]
 
     # stop_first: the restore label, the shutdown, the snapshot (waited for even with wait: false), the start, the
@@ -134,6 +136,22 @@ def test_running_instance_warns_or_is_stopped_first_and_started_again(emulator_f
     assert "warnings" not in run.task("stopped")
     assert [(method, path) for method, path, _query in logs["stopped"] if method != "GET"] == [("POST", "/api/snapshots")]
     assert sorted(s["name"] for s in snapshots(emulator)) == ["cold", "hot", "off"]
+
+
+def test_a_rerun_waits_for_the_snapshot_being_made(emulator_factory):
+    """A snapshot still creating (an hour's ETA) when a rerun with wait finds it: the rerun changes nothing and
+    waits for it. The emulator's clock steps an hour after each request, so the one poll sees it available."""
+    emulator = emulator_factory(snapshot_seconds=3600)
+    ids = make_instances(emulator, ["web-1"], status="stopped")
+    status, _headers, body = emulator.call("POST", "/snapshots", body={
+        "projectId": emulator.project_id, "instanceId": ids["web-1"], "name": "slow"})
+    assert status == 201 and body["data"]["status"] == "creating", body
+    emulator.clear_requests()
+    with Clockwork(emulator, step=3600):
+        run = run_ok([task("rerun", dict(project=emulator.project_id, name="slow", instance="web-1"))], emulator)
+    rerun = run.task("rerun")
+    assert rerun["changed"] is False and rerun["snapshot"]["status"] == "available" and "warnings" not in rerun
+    assert calls(emulator) == [listing(emulator, name="slow"), ("GET", "/api/snapshots/%s" % body["data"]["id"], {})]
 
 
 def test_lost_create_answers_never_make_two_snapshots(emulator_factory):
