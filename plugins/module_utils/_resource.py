@@ -29,7 +29,7 @@ class HucResourceModule(HucModule):
     options (those that map to no API field), states, settled (status a create waits for),
     predicted (status a create reports without waiting), broken (statuses that fail a wait),
     wait_timeout (the default of the wait options; None: the module does not wait), create_wait and
-    delete_wait (their WaitSchedule; delete_wait None: a DELETE is done once answered), ready (a Readiness: what else present waits for, such as SSH),
+    delete_wait (their WaitSchedule), ready (a Readiness: what else present waits for, such as SSH),
     defaults (what the API fills in a new object), diff_if_set (result fields shown in the diff only
     when their option is set), renamable, listed (find lists the whole project: the listing is in the
     plan), create_verb/create_hint (how failures say to make one).
@@ -43,7 +43,7 @@ class HucResourceModule(HucModule):
     settled = None
     predicted = None
     wait_timeout = None
-    create_wait, delete_wait = PROVISION, DELETE
+    create_wait, delete_wait = PROVISION, DELETE  # delete_wait None: a DELETE is done once answered (no poll)
     ready = None
     defaults = {}
     diff_format = {}
