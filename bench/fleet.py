@@ -52,9 +52,7 @@ from tests.emulator.harness import Emulator  # noqa: E402  pylint: disable=wrong
 from tests.functional.playbook import BIN, base_env  # noqa: E402  pylint: disable=wrong-import-position
 
 LIMIT, WINDOW = 10, 5  # the emulator's limit per key: 60 a minute scaled as in rate_budget.py
-RATE = LIMIT / float(WINDOW)  # 2 requests a second
 GOAL_FACTOR = 1.2
-SCALED = {"HUC_RATE_LIMIT": str(LIMIT), "HUC_RATE_LIMIT_WINDOW": str(WINDOW)}
 OURS, PLAIN, SSH_LOOP = "collection", "plain loop", "ssh loop"
 COLUMNS = collections.OrderedDict([("collection", OURS), ("plain", PLAIN), ("ssh-loop", SSH_LOOP)])
 LOOPBACK = ipaddress.ip_network("127.0.0.0/8")
@@ -68,6 +66,9 @@ def parse_args(argv):
     parser.add_argument("--quick", action="store_true", help="10 instances")
     parser.add_argument("--provision-seconds", type=float, default=5, help="emulator --provision-seconds (default 5)")
     parser.add_argument("--boot-seconds", type=float, default=10, help="emulator --boot-seconds (default 10)")
+    parser.add_argument("--limit", type=int, default=LIMIT, help="requests per window per key (default %d)" % LIMIT)
+    parser.add_argument("--window", type=int, default=WINDOW,
+                        help="the window in seconds (default %d; --limit 60 --window 60 is the real API's)" % WINDOW)
     parser.add_argument("--columns", default="collection,plain",
                         help="comma-separated, of %s (default collection,plain)" % ",".join(COLUMNS))
     args = parser.parse_args(argv)
@@ -77,6 +78,7 @@ def parse_args(argv):
         parser.error("unknown column(s): %s" % ", ".join(unknown))
     if args.quick:
         args.instances = 10
+    args.rate = args.limit / float(args.window)
     return args
 
 
@@ -123,13 +125,14 @@ def measure(column, args):
     rate_dir = tempfile.mkdtemp(prefix="huc-bench-fleet-rate-")
     handle, playbook = tempfile.mkstemp(prefix="huc-bench-fleet-", suffix=".yml")
     try:
-        with Emulator(rate_limit=LIMIT, rate_window=WINDOW, provision_seconds=args.provision_seconds,
+        with Emulator(rate_limit=args.limit, rate_window=args.window, provision_seconds=args.provision_seconds,
                       reachable=True, boot_seconds=args.boot_seconds) as emulator:
             play = [{"name": column, "hosts": "localhost", "connection": "local", "gather_facts": False,
                      "tasks": tasks_of(column, emulator, names)}]
             with os.fdopen(handle, "w") as stream:
                 json.dump(play, stream)  # JSON is YAML
-            env = base_env(emulator, extra=dict(SCALED, HUC_RATE_LIMIT_DIR=rate_dir))
+            told = {"HUC_RATE_LIMIT": str(args.limit), "HUC_RATE_LIMIT_WINDOW": str(args.window)}
+            env = base_env(emulator, extra=dict(told, HUC_RATE_LIMIT_DIR=rate_dir))
             env.pop("ANSIBLE_CALLBACKS_ENABLED")  # the tests' result recorder would only add to the times
             emulator.clear_requests()
             start, start_epoch = time.monotonic(), time.time()
@@ -150,7 +153,7 @@ def measure(column, args):
     listings = sum(1 for entry in log if entry["method"] == "GET" and entry["path"].split("?")[0] == "/api/instances")
     posts = [index for index, entry in enumerate(log) if entry["method"] == "POST"]
     requests = len(log)
-    floor = max(requests / RATE, args.provision_seconds + args.boot_seconds)
+    floor = max(requests / args.rate, args.provision_seconds + args.boot_seconds)
     result = {"instances": args.instances, "requests": requests, "GET": methods["GET"], "POST": methods["POST"],
               "r429": statuses.get(429, 0), "listings": listings, "rc": proc.returncode, "failed": failed,
               "seconds": seconds, "reached": reached, "floor_seconds": floor, "ratio": seconds / floor,
@@ -159,7 +162,7 @@ def measure(column, args):
               "last_request_s": stamp_of(log[-1], start_epoch) if log else None,
               # the earliest the last instance can answer: the window in which the key may send the request of the
               # last POST (LIMIT per WINDOW, the first LIMIT at once), then provision and boot
-              "paced_floor_seconds": (posts[-1] // LIMIT if posts else 0) * WINDOW + args.provision_seconds + args.boot_seconds,
+              "paced_floor_seconds": (posts[-1] // args.limit if posts else 0) * args.window + args.provision_seconds + args.boot_seconds,
               "tail": None if proc.returncode == 0 and failed == 0 else output[-3000:]}
     if column == OURS:
         polls = listings - 1  # the listing before the creates is not a poll
@@ -172,7 +175,7 @@ def measure(column, args):
 def table(config, columns):
     names = list(columns)
     lines = ["HostUpCloud fleet: %(instances)d instances to SSH-ready; emulator --reachable, provision %(provision_seconds)g s, "
-             "boot %(boot_seconds)g s, %(limit)d requests / %(window)d s per key (60/min scaled), collection HUC_RATE_LIMIT=%(limit)d "
+             "boot %(boot_seconds)g s, %(limit)d requests / %(window)d s per key, collection HUC_RATE_LIMIT=%(limit)d "
              "HUC_RATE_LIMIT_WINDOW=%(window)d; %(cpus)d CPUs, load %(load_average).1f at the start" % config, "",
              "%-40s" % "" + "".join("%14s" % name for name in names)]
 
@@ -211,7 +214,8 @@ def table(config, columns):
 def main(argv):
     args = parse_args(argv)
     config = {"instances": args.instances, "provision_seconds": args.provision_seconds, "boot_seconds": args.boot_seconds,
-              "columns": args.columns, "limit": LIMIT, "window": WINDOW, "rate_per_second": RATE, "cpus": os.cpu_count(), "load_average": os.getloadavg()[0]}
+              "columns": args.columns, "limit": args.limit, "window": args.window, "rate_per_second": args.rate,
+              "cpus": os.cpu_count(), "load_average": os.getloadavg()[0]}
     names = [COLUMNS[name] for name in args.columns]
     columns = collections.OrderedDict()
     for name in names:

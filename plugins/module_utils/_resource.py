@@ -43,7 +43,7 @@ class HucResourceModule(HucModule):
     settled = None
     predicted = None
     wait_timeout = None
-    create_wait, delete_wait = PROVISION, DELETE
+    create_wait, delete_wait = PROVISION, DELETE  # delete_wait None: a DELETE is done once answered (no poll)
     ready = None
     defaults = {}
     diff_format = {}
@@ -388,7 +388,7 @@ class HucResourceModule(HucModule):
             self.before, self.after = self.diff_view(current, plan.inputs), {}
             if not self.check_mode:
                 obj = self.delete(current) or obj
-        if plan.inputs.get("wait") and not self.check_mode:
+        if plan.inputs.get("wait") and self.delete_wait and not self.check_mode:
             self.wait_gone(current, schedule=self.delete_wait)
         self.set_result(self.view(obj), changed=changed)
 

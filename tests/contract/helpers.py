@@ -14,6 +14,7 @@ WRITE_ROUTES = (
     ("DELETE", "/instances/{instance}"),
     ("POST", "/instances/{instance}/power"),
     ("PUT", "/instances/{instance}/reverse-dns"),
+    ("POST", "/instances/{instance}/rebuild"),
     ("POST", "/api-keys"),
     ("DELETE", "/api-keys/{key}"),
     ("POST", "/api-keys/{key}/revoke"),
@@ -21,6 +22,7 @@ WRITE_ROUTES = (
     ("POST", "/ssh-keys"),
     ("DELETE", "/ssh-keys/{ssh}"),
     ("POST", "/floating-ips"),
+    ("PATCH", "/floating-ips/{fip}"),
     ("DELETE", "/floating-ips/{fip}"),
     ("POST", "/floating-ips/{fip}/attach"),
     ("POST", "/floating-ips/{fip}/detach"),
@@ -37,6 +39,8 @@ WRITE_ROUTES = (
     ("DELETE", "/networks/{network_id}"),
     ("POST", "/networks/{network_id}/attach"),
     ("POST", "/networks/{network_id}/detach"),
+    ("POST", "/snapshots"),
+    ("DELETE", "/snapshots/{snapshot_id}"),
 )
 
 

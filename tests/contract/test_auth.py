@@ -69,8 +69,10 @@ def _setup_resources(api, emulator):
     key = emulator.create_key(name="victim", permissions=["read"])
     firewall = api.create("/firewalls", {"projectId": emulator.project_id, "name": "fw"})
     network = api.create("/networks", {"projectId": emulator.project_id, "name": "net", "cidr": "10.9.0.0/24"})
+    emulator.set_instance(inst["id"], status="running")
+    snapshot = api.create("/snapshots", {"projectId": emulator.project_id, "instanceId": inst["id"], "name": "snap"})
     return {"instance": inst["id"], "ssh": ssh["id"], "fip": fip["id"], "volume": volume["id"], "key": key["id"],
-            "firewall_id": firewall["id"], "network_id": network["id"]}
+            "firewall_id": firewall["id"], "network_id": network["id"], "snapshot_id": snapshot["id"]}
 
 
 def test_read_only_key_gets_403_on_every_write_route(api, emulator):
@@ -84,7 +86,7 @@ def test_read_only_key_gets_403_on_every_write_route(api, emulator):
         assert error == {"code": "forbidden", "message": WRITE_REFUSED}, (method, path)
         assert "X-RateLimit-Remaining" in response.headers
     after = emulator.state()
-    for kind in ("instances", "apiKeys", "sshKeys", "floatingIps", "volumes", "firewalls", "networks"):
+    for kind in ("instances", "apiKeys", "sshKeys", "floatingIps", "volumes", "firewalls", "networks", "snapshots", "backups"):
         assert [dict(item, lastUsedAt=None) for item in after[kind]] == [dict(item, lastUsedAt=None) for item in before[kind]], kind
 
 

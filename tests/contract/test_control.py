@@ -115,7 +115,7 @@ def test_control_key(api, emulator):
 
 def test_config_changes_at_runtime(api, emulator):
     assert emulator.config() == {"rateLimit": 60, "rateWindow": 60.0, "provisionSeconds": 5.0, "transitionSeconds": 2.0,
-                                 "clockStepSeconds": 0.0}
+                                 "clockStepSeconds": 0.0, "snapshotSeconds": 3.0}
     emulator.config(provisionSeconds=100, transitionSeconds=0)
     inst = api.create_instance()
     emulator.advance(99)
@@ -138,6 +138,8 @@ def test_openapi_and_docs(api):
     document = api.control("GET", "/openapi.json").json()
     assert "/api/instances" in document["paths"] and "/_emulator/faults" in document["paths"]
     create = document["paths"]["/api/instances"]["post"]["requestBody"]["content"]["application/json"]["schema"]
-    assert set(create["required"]) == {"projectId", "name", "nodeId", "osTemplate", "vcpus", "memoryMb", "diskGb"}
+    # osTemplate is required unless snapshotId is given (issue 28): a rule across fields, outside the schema's required list
+    assert set(create["required"]) == {"projectId", "name", "nodeId", "vcpus", "memoryMb", "diskGb"}
+    assert {"osTemplate", "snapshotId"} <= set(create["properties"])
     docs = api.control("GET", "/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()

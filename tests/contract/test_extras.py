@@ -28,7 +28,8 @@ def test_ssh_key_validation(api, emulator):
 def test_floating_ips(two_projects):
     emulator, api, other = two_projects
     fip = api.create("/floating-ips", {"projectId": emulator.project_id, "nodeId": emulator.node_id})
-    assert set(fip) == {"id", "projectId", "address", "nodeId", "instanceId", "reverseDns", "labels", "createdAt"}
+    assert set(fip) == {"id", "projectId", "address", "nodeId", "instanceId", "reverseDns", "labels", "createdAt",
+                        "protection"}
     assert fip["address"] == "203.0.113.1" and fip["instanceId"] is None
     second = api.create("/floating-ips", {"projectId": emulator.project_id, "nodeId": emulator.node_id})
     assert second["address"] == "203.0.113.2"
@@ -61,7 +62,7 @@ def test_attach_checks_project_and_node(two_projects):
 def test_volumes(api, emulator):
     body = {"projectId": emulator.project_id, "name": "data", "sizeGb": 20, "nodeId": emulator.node_id}
     volume = api.create("/volumes", body)
-    assert set(volume) == {"id", "projectId", "name", "sizeGb", "nodeId", "instanceId", "status", "createdAt"}
+    assert set(volume) == {"id", "projectId", "name", "sizeGb", "nodeId", "instanceId", "status", "createdAt", "protection"}
     assert volume["status"] == "available"
     assert api.error(api.post("/volumes", json=body), 409)["code"] == "conflict"
     assert list(api.error(api.patch("/volumes/" + volume["id"], json={"sizeGb": 10}), 422)["details"]) == ["sizeGb"]

@@ -3,7 +3,7 @@
 from tests.contract.helpers import SSH_PUBLIC_KEY, Api, instance_body
 
 FIELDS = {"id", "projectId", "name", "nodeId", "osTemplate", "vcpus", "memoryMb", "diskGb", "status", "ipv4", "ipv6",
-          "ipv6Prefix", "reverseDns", "sshKeyIds", "labels", "createdAt", "updatedAt"}
+          "ipv6Prefix", "reverseDns", "sshKeyIds", "labels", "createdAt", "updatedAt", "snapshotId", "backupId", "backups", "protection"}
 
 
 def test_create_answers_201_provisioning_with_every_field(api, emulator):

@@ -262,7 +262,8 @@ def test_without_reachable_nothing_changes(api, emulator):
     network = api.create("/networks", {"projectId": emulator.project_id, "name": "back", "cidr": "10.10.0.0/24"})
     attached = api.post("/networks/%s/attach" % network["id"], json={"instanceId": inst["id"]}).json()["data"]
     assert attached["attachments"] == [{"instanceId": inst["id"], "ip": "10.10.0.2"}]
-    assert set(emulator.config()) == {"rateLimit", "rateWindow", "provisionSeconds", "transitionSeconds", "clockStepSeconds"}
+    settings = {"rateLimit", "rateWindow", "provisionSeconds", "transitionSeconds", "clockStepSeconds", "snapshotSeconds"}
+    assert set(emulator.config()) == settings
     assert "ssh_port" not in emulator.bootstrap and emulator.ssh_port is None
     assert "--reachable" not in emulator.command("bootstrap.json")
 

@@ -57,6 +57,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--rate-window", type=float, default=60.0, help="rate window in seconds (default 60)")
     parser.add_argument("--provision-seconds", type=float, default=5.0, help="provisioning -> running time (default 5)")
     parser.add_argument("--transition-seconds", type=float, default=2.0, help="power transitions and deletion time (default 2)")
+    parser.add_argument("--snapshot-seconds", type=float, default=3.0, help="snapshot creating -> available time (default 3)")
     parser.add_argument("--clock-step", type=float, default=0.0, help="advance the emulator clock by S seconds after each /api request (default 0: off)")
     parser.add_argument("--seed-projects", type=seed_projects_option, default=0, metavar="P|NAME,NAME",
                         help="create project-01..project-P, or the named projects (production,staging), besides default")
@@ -72,10 +73,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--quiet", action="store_true", help="do not print the banner")
     parser.add_argument("--verbose", action="store_true", help="log every request (uvicorn access log)")
     args = parser.parse_args(argv)
-    at_least_zero = (args.provision_seconds, args.transition_seconds, args.clock_step, args.seed_instances)
+    at_least_zero = (args.provision_seconds, args.transition_seconds, args.snapshot_seconds, args.clock_step, args.seed_instances)
     if args.rate_limit < 1 or args.rate_window <= 0 or min(at_least_zero) < 0:
-        parser.error("--rate-limit must be >= 1, --rate-window > 0, and --provision-seconds, --transition-seconds, --clock-step "
-                     "and --seed-instances >= 0")
+        parser.error("--rate-limit must be >= 1, --rate-window > 0, and --provision-seconds, --transition-seconds, --snapshot-seconds, "
+                     "--clock-step and --seed-instances >= 0")
     if not args.reachable and (args.boot_seconds is not None or args.ssh_port is not None):
         parser.error("--boot-seconds and --ssh-port go with --reachable")
     args.boot_seconds = 3.0 if args.boot_seconds is None else args.boot_seconds
@@ -86,9 +87,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         args.variant = parse_variants(args.variant)
     except ValueError as exc:
         parser.error("--variant: %s" % exc)
-    durations = (args.rate_window, args.provision_seconds, args.transition_seconds, args.clock_step, args.boot_seconds)
+    durations = (args.rate_window, args.provision_seconds, args.transition_seconds, args.snapshot_seconds, args.clock_step, args.boot_seconds)
     if not all(math.isfinite(value) and value <= MAX_CLOCK_MOVE for value in durations):
-        parser.error("--rate-window, --provision-seconds, --transition-seconds, --clock-step and --boot-seconds must be finite and at most "
+        parser.error("--rate-window, --provision-seconds, --transition-seconds, --snapshot-seconds, --clock-step and --boot-seconds must be "
+                     "finite and at most "
                      "%d seconds (%d years)" % (MAX_CLOCK_MOVE, MAX_CLOCK_MOVE // YEAR_SECONDS))
     return args
 
@@ -165,6 +167,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         "provisionSeconds": args.provision_seconds,
         "transitionSeconds": args.transition_seconds,
         "clockStepSeconds": args.clock_step,
+        "snapshotSeconds": args.snapshot_seconds,
     }
     block = listeners = None
     if args.reachable:

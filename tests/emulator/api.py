@@ -1,7 +1,7 @@
 """Helpers shared by the routes: the store, request bodies, pagination, envelopes, validation details, new records."""
 
 import math
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Callable, Dict, Iterable, List, Optional
 
 from fastapi import Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -23,6 +23,7 @@ TYPE_MESSAGES = {
     "string_type": "must be a string",
     "list_type": "must be a list",
     "dict_type": "must be an object",
+    "model_type": "must be an object",
     "bool_type": "must be a boolean",
     "float_type": "must be a number",
     "float_parsing": "must be a number",
@@ -53,8 +54,10 @@ def details_of(errors: Iterable[Dict[str, Any]], skip: int = 0) -> Dict[str, str
     return details
 
 
-async def parse_body(request: Request, model: type, store: Store, **context: Any) -> BaseModel:
-    """The request's JSON object validated by model: 400 when it is not a JSON object, 422 naming every bad field."""
+async def parse_body(request: Request, model: type, store: Store, check: Optional[Callable[[Dict[str, Any]], Dict[str, str]]] = None,
+                     **context: Any) -> BaseModel:
+    """The request's JSON object validated by model: 400 when it is not a JSON object, 422 naming every bad field.
+    check(data) gives more details on the raw object (a rule across fields), reported with the model's own."""
     raw = await request.body()
     if not raw.strip():
         raise bad_request("a JSON object body is required")
@@ -68,10 +71,14 @@ async def parse_body(request: Request, model: type, store: Store, **context: Any
         raise bad_request("the request body must be a JSON object")
     full_context = {"store": store, "now": store.now()}
     full_context.update(context)
+    details = check(data) if check else {}
     try:
-        return model.model_validate(data, context=full_context)
+        parsed = model.model_validate(data, context=full_context)
     except ValidationError as exc:
-        raise validation(details_of(exc.errors()))
+        details = dict(details_of(exc.errors()), **details)  # the rule across fields says more than a field's own check
+    if details:
+        raise validation(details)
+    return parsed
 
 
 def body_doc(model: type) -> Dict[str, Any]:

@@ -9,8 +9,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from . import (routes_catalogue, routes_control, routes_floating_ips, routes_instances, routes_keys, routes_networks, routes_ssh_keys,
-               routes_volumes)
+from . import (routes_catalogue, routes_control, routes_floating_ips, routes_instances, routes_keys, routes_networks, routes_snapshots,
+               routes_ssh_keys, routes_volumes)
 from .api import details_of
 from .errors import ApiError, code_for_status, error_body, validation
 from .gateway import Gateway
@@ -79,7 +79,7 @@ def create_app(store: Store, variants: Sequence[str] = (), listeners: Optional[A
     )
     app.state.store = store
     for module in (routes_catalogue, routes_instances, routes_keys, routes_ssh_keys, routes_floating_ips, routes_volumes, routes_networks,
-                   routes_control):
+                   routes_snapshots, routes_control):
         app.include_router(module.router)
     app.add_exception_handler(ApiError, api_error)
     app.add_exception_handler(RequestValidationError, request_validation_error)

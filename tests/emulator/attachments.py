@@ -6,6 +6,7 @@ from fastapi.responses import Response
 
 from .api import delete_record
 from .errors import conflict, validation
+from .lifecycle import refuse_protected
 from .state import Store
 
 
@@ -35,8 +36,9 @@ def attach(store: Store, kind: str, record: Dict[str, Any], instance_id: Optiona
 
 
 def delete_detached(store: Store, kind: str, label: str, resource_id: str) -> Response:
-    """Delete a floating IP or volume; 409 while it is attached."""
+    """Delete a floating IP or volume; 409 while it is protected, or attached."""
     record = store.get(kind, resource_id)
+    refuse_protected(record, "delete", label, "PATCH /api/%s/%s" % ("volumes" if kind == "volumes" else "floating-ips", resource_id))
     if record["instanceId"]:
         raise conflict("%s %s is attached to instance %s; detach it first" % (label, resource_id, record["instanceId"]))
     return delete_record(store, kind, resource_id)

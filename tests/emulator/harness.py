@@ -143,7 +143,7 @@ class ForkServer:
 class Emulator:
     """One emulator process on a free port of 127.0.0.1."""
 
-    def __init__(self, *, rate_limit=60, rate_window=60, provision_seconds=5, transition_seconds=2, clock_step=0,
+    def __init__(self, *, rate_limit=60, rate_window=60, provision_seconds=5, transition_seconds=2, snapshot_seconds=3, clock_step=0,
                  seed_projects=0, seed_instances=0, state_file=None, variants=(), reachable=False, boot_seconds=3, ssh_port=0,
                  extra_args=(), python=sys.executable):
         self.options = {
@@ -151,6 +151,7 @@ class Emulator:
             "--rate-window": rate_window,
             "--provision-seconds": provision_seconds,
             "--transition-seconds": transition_seconds,
+            "--snapshot-seconds": snapshot_seconds,
             "--clock-step": clock_step,
             # a count (project-01..project-P) or project names: "production,staging" or ["production", "staging"]
             "--seed-projects": seed_projects if isinstance(seed_projects, (int, str)) else ",".join(seed_projects),
@@ -361,6 +362,10 @@ class Emulator:
         """Force status and/or ignoreShutdown of an instance."""
         return self.control("PATCH", "/instances/" + instance_id, fields)
 
+    def make_backup(self, instance_id: str) -> Dict[str, Any]:
+        """Make a backup of an instance at once (the instance's UUID, as control routes speak); the backup."""
+        return self.control("POST", "/instances/%s/backups" % instance_id)
+
     def create_key(self, **fields: Any) -> Dict[str, Any]:
         """Create an API key directly (name, permissions, expiresAt, status); the answer holds its secret in key."""
         return self.control("POST", "/api-keys", fields)
@@ -377,7 +382,7 @@ class Emulator:
         raise EmulatorError("no project named %s" % name)
 
     def config(self, **fields: Any) -> Dict[str, Any]:
-        """Change runtime settings (rateLimit, rateWindow, provisionSeconds, transitionSeconds, clockStepSeconds); no fields: read them
+        """Change runtime settings (rateLimit, rateWindow, provisionSeconds, transitionSeconds, clockStepSeconds, snapshotSeconds); no fields: read them
         (in reachable mode also reachable, bootSeconds and sshPort, which cannot be changed)."""
         if not fields:
             return self.control("GET", "/config")

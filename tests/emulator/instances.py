@@ -17,12 +17,13 @@ POWER_RULES = {
 }
 
 # transitional status -> the status it turns into (None: the instance is gone)
-TRANSITIONS = {"provisioning": "running", "stopping": "stopped", "starting": "running", "rebooting": "running", "deleting": None}
+TRANSITIONS = {"provisioning": "running", "stopping": "stopped", "starting": "running", "rebooting": "running", "rebuilding": "running",
+               "deleting": None}
 
 
 def duration(store: Store, status: str) -> float:
     """How long a transitional status lasts."""
-    key = "provisionSeconds" if status == "provisioning" else "transitionSeconds"
+    key = "provisionSeconds" if status in ("provisioning", "rebuilding") else "transitionSeconds"  # a rebuild takes as long as a create
     return float(store.settings[key])
 
 
@@ -30,6 +31,20 @@ def name_conflict(label: str, name: str) -> ApiError:
     """409 for a taken name."""
     article = "an" if label[:1] in "aeiou" else "a"
     return conflict("%s %s named %s already exists in this project" % (article, label, name), {"name": "is already taken in this project"})
+
+
+def given_flags(model: Any) -> Dict[str, bool]:
+    """The protection flags a body really carried ({} for none)."""
+    return {} if model is None else {name: value for name, value in model.model_dump(exclude_unset=True).items() if value is not None}
+
+
+def merge_protection(record: Dict[str, Any], flags: Dict[str, bool]) -> bool:
+    """Set the given protection flags of a record; whether anything changed."""
+    merged = dict(record["protection"], **flags)
+    if merged == record["protection"]:
+        return False
+    record["protection"] = merged
+    return True
 
 
 def create(store: Store, spec: Dict[str, Any]) -> Dict[str, Any]:
@@ -54,6 +69,8 @@ def refuse_while_deleting(inst: Dict[str, Any], what: str) -> None:
 def update(store: Store, inst: Dict[str, Any], changes: Dict[str, Any]) -> Dict[str, Any]:
     """Apply a PATCH; only fields that really change count."""
     refuse_while_deleting(inst, "change")
+    changes = dict(changes)
+    flags, backups = changes.pop("protection", None), changes.pop("backups", None)  # switches, compared on their own
     real = {name: value for name, value in changes.items() if name != "ipv6" and inst.get(name) != value}
     if "ipv6" in changes and changes["ipv6"] != (inst["ipv6"] is not None):
         real["ipv6"] = changes["ipv6"]  # ipv6 is a switch in a PATCH and an address in the object
@@ -67,7 +84,11 @@ def update(store: Store, inst: Dict[str, Any], changes: Dict[str, Any]) -> Dict[
         raise name_conflict("instance", real["name"])
     if "ipv6" in real:
         switch_ipv6(store, inst, real.pop("ipv6"))
-    if real:
+    switched = merge_protection(inst, flags or {})
+    if backups is not None and backups != inst["backups"]:
+        store.switch_backups(inst, backups)
+        switched = True
+    if real or switched:
         inst.update(real)
         inst["updatedAt"] = iso(store.now())
     return inst

@@ -121,6 +121,39 @@ def check_public_key(value: str) -> str:
     return value.strip()
 
 
+def check_snapshot(value: str, info: ValidationInfo) -> str:
+    """snapshotId: a snapshot of the project (of the instance's, for a rebuild) no larger than the disk."""
+    snapshot = info.context["store"].find("snapshots", value)
+    inst = info.context.get("instance") or {}
+    project_id = inst.get("projectId", info.data.get("projectId"))
+    if snapshot is None or (project_id is not None and snapshot["projectId"] != project_id):
+        raise ValueError("unknown snapshot %s in this project" % value)
+    disk = inst.get("diskGb", info.data.get("diskGb"))
+    if disk is not None and snapshot["sizeGb"] > disk:
+        raise ValueError("snapshot %s needs a disk of at least %d GB, not %d" % (value, snapshot["sizeGb"], disk))
+    return value
+
+
+def check_backup(value: str, info: ValidationInfo) -> str:
+    """backupId: a backup of the instance being rebuilt."""
+    backup = info.context["store"].find("backups", value)
+    inst = info.context["instance"]
+    if backup is None or backup["instanceId"] != inst["id"]:
+        raise ValueError("unknown backup %s of instance %s" % (value, inst["id"]))
+    return value
+
+
+def exactly_one(*names: str) -> Callable[[Dict[str, Any]], Dict[str, str]]:
+    """A check of the raw body (parse_body's check): exactly one of names is given (null counts as absent)."""
+    def check(data: Dict[str, Any]) -> Dict[str, str]:
+        given_names = [name for name in names if data.get(name) is not None]
+        if not given_names:
+            return {names[0]: "is required (or %s)" % " or ".join(names[1:])}
+        wording = "give exactly one of %s" % ", ".join(names)
+        return {name: wording for name in given_names[1:]}
+    return check
+
+
 def one_of(choices: tuple) -> Callable[[str], str]:
     """A check that a string is one of choices."""
     def check(value: str) -> str:
@@ -148,6 +181,8 @@ KeyName = Annotated[StrictStr, AfterValidator(length(1, 100))]
 Permissions = Annotated[List[StrictStr], AfterValidator(check_permissions)]
 Expiry = Annotated[StrictStr, AfterValidator(check_expiry)]
 Ptr = Annotated[StrictStr, AfterValidator(normalize_ptr)]
+SnapshotId = Annotated[StrictStr, AfterValidator(check_snapshot)]
+BackupId = Annotated[StrictStr, AfterValidator(check_backup)]
 
 
 class Body(BaseModel):
@@ -158,16 +193,32 @@ class Body(BaseModel):
 
 # -- API bodies ------------------------------------------------------------------------------------
 
+class Protection(Body):
+    """protection of an instance: either flag alone changes only that one."""
+
+    delete: StrictBool = Field(None, description="true: DELETE is refused (409 protected)")
+    rebuild: StrictBool = Field(None, description="true: a rebuild is refused (409 protected)")
+
+
+class DeleteProtection(Body):
+    """protection of a volume or floating IP."""
+
+    delete: StrictBool = Field(None, description="true: DELETE is refused (409 protected)")
+
+
 class InstanceCreate(Body):
-    """POST /api/instances (the seven documented fields and three optional ones)."""
+    """POST /api/instances (the seven documented fields and the optional ones; osTemplate or snapshotId, exactly one)."""
 
     projectId: ProjectId = Field(description="id of a project")
     name: Name = Field(description="1-63 of [a-z0-9-], starting with a letter; unique in the project")
     nodeId: NodeId = Field(description="id of a node from GET /api/nodes")
-    osTemplate: OsTemplate = Field(description="name of an OS template, e.g. Ubuntu 24.04")
+    osTemplate: Optional[OsTemplate] = Field(None, description="name of an OS template, e.g. Ubuntu 24.04 (or snapshotId)")
     vcpus: Vcpus = Field(description="1-64")
     memoryMb: MemoryMb = Field(description="512-262144, a multiple of 512")
     diskGb: DiskGb = Field(description="10-4096")
+    snapshotId: Optional[SnapshotId] = Field(None, description="[assumed] id of an available snapshot of the project, instead of osTemplate")
+    backups: Optional[StrictBool] = Field(None, description="[assumed] true: daily backups (default false)")
+    protection: Optional[Protection] = Field(None, description="[assumed] {delete, rebuild}, both false by default")
     sshKeyIds: Optional[SshKeyIds] = Field(None, description="ids of SSH keys of the same project")
     labels: Optional[Labels] = Field(None, description="string keys (1-63 characters) to string values")
     userData: Optional[UserData] = Field(None, description="cloud-init user data, at most 64 KiB")
@@ -183,6 +234,25 @@ class InstanceUpdate(Body):
     memoryMb: MemoryMb = None
     diskGb: DiskGb = None
     ipv6: StrictBool = None
+    backups: StrictBool = None
+    protection: Protection = None
+
+
+class RebuildBody(Body):
+    """POST /api/instances/{id}/rebuild: exactly one of the three."""
+
+    osTemplate: Optional[OsTemplate] = Field(None, description="name of an OS template")
+    snapshotId: Optional[SnapshotId] = Field(None, description="id of an available snapshot of the project, no larger than the disk")
+    backupId: Optional[BackupId] = Field(None, description="id of a backup of this instance")
+
+
+class SnapshotCreate(Body):
+    """POST /api/snapshots."""
+
+    projectId: ProjectId
+    instanceId: InstanceId = Field(description="the instance to snapshot, of the same project")
+    name: Name = Field(description="1-63 of [a-z0-9-], starting with a letter; unique in the project")
+    labels: Optional[Labels] = Field(None, description="string keys (1-63 characters) to string values")
 
 
 class ReverseDnsBody(Body):
@@ -227,6 +297,13 @@ class FloatingIpCreate(Body):
     projectId: ProjectId
     nodeId: NodeId
     labels: Optional[Labels] = Field(None, description="string keys (1-63 characters) to string values")
+    protection: Optional[DeleteProtection] = Field(None, description="[assumed] {delete}, false by default")
+
+
+class FloatingIpUpdate(Body):
+    """PATCH /api/floating-ips/{id} [assumed]: protection."""
+
+    protection: DeleteProtection = None
 
 
 class AttachBody(Body):
@@ -242,12 +319,14 @@ class VolumeCreate(Body):
     name: Name = Field(description="1-63 of [a-z0-9-], starting with a letter; unique in the project")
     sizeGb: VolumeSize = Field(description="1-10240")
     nodeId: NodeId
+    protection: Optional[DeleteProtection] = Field(None, description="[assumed] {delete}, false by default")
 
 
 class VolumeUpdate(Body):
-    """PATCH /api/volumes/{id}: sizeGb only grows."""
+    """PATCH /api/volumes/{id}: sizeGb only grows; protection [assumed]."""
 
     sizeGb: VolumeSize = None
+    protection: DeleteProtection = None
 
 
 # -- control bodies --------------------------------------------------------------------------------
@@ -305,6 +384,7 @@ class ConfigUpdate(Body):
     provisionSeconds: Optional[Annotated[float, Field(ge=0.0), Seconds]] = None
     transitionSeconds: Optional[Annotated[float, Field(ge=0.0), Seconds]] = None
     clockStepSeconds: Optional[Annotated[float, Field(ge=0.0), Seconds]] = None
+    snapshotSeconds: Optional[Annotated[float, Field(ge=0.0), Seconds]] = None
 
 
 def given(model: BaseModel) -> Dict[str, Any]:

@@ -27,7 +27,7 @@ JSON_NESTING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[{]|[\]}]')
 KEY_ALPHABET = string.ascii_letters + string.digits
 KEY_PREFIX_LENGTH = 8
 
-STATUSES = ("provisioning", "running", "stopping", "stopped", "starting", "rebooting", "deleting", "error")
+STATUSES = ("provisioning", "running", "stopping", "stopped", "starting", "rebooting", "rebuilding", "deleting", "error")
 
 NODES = (
     {"name": "fra1-n1", "location": "fra1", "availableVcpus": 128, "availableMemoryMb": 524288, "availableDiskGb": 16384},

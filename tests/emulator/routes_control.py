@@ -92,6 +92,15 @@ async def control_instance(instance_id: str, request: Request, store: Store = De
     return instance_view(inst)
 
 
+@router.post("/instances/{instance_id}/backups", status_code=201, summary="Make a backup of an instance at once (whether or not its backups are on)")
+async def control_backup(instance_id: str, store: Store = Depends(get_store)):
+    inst = store.get("instances", instance_id)
+    store.due_backups(inst)
+    backup = store.make_backup(inst, store.now())
+    store.save()
+    return JSONResponse(public(backup), status_code=201)
+
+
 @router.post("/api-keys", status_code=201, summary="Create an API key directly (any expiry, any status)", openapi_extra=body_doc(ControlApiKey))
 async def control_key(request: Request, store: Store = Depends(get_store)):
     body = await parse_body(request, ControlApiKey, store, allow_past=True)

@@ -8,7 +8,8 @@ from .api import PROJECT_QUERY, Page, body_doc, get_store, many, new_record, one
 from .attachments import attach, delete_detached
 from .errors import conflict
 from .label_selectors import LABEL_SELECTOR_QUERY, select
-from .models import AttachBody, FloatingIpCreate, FloatingIpReverseDns
+from .instances import given_flags, merge_protection
+from .models import AttachBody, FloatingIpCreate, FloatingIpReverseDns, FloatingIpUpdate, given
 from .records import free_floating_address
 from .state import Store
 
@@ -31,13 +32,22 @@ async def create_floating_ip(request: Request, store: Store = Depends(get_store)
     if address is None:
         raise conflict("no floating IP address is left", code="addresses_exhausted")
     record = new_record(store, dict(body.model_dump(), labels=body.labels or {}, address=address, instanceId=None,
-                                    reverseDns=None))
+                                    reverseDns=None, protection=dict({"delete": False}, **given_flags(body.protection))))
     return one(stored(store, "floatingIps", record), 201)
 
 
 @router.get("/{ip_id}", summary="Show a floating IP")
 async def show_floating_ip(ip_id: str, store: Store = Depends(get_store)):
     return one(store.get("floatingIps", ip_id))
+
+
+@router.patch("/{ip_id}", summary="Change a floating IP's protection [assumed]", openapi_extra=body_doc(FloatingIpUpdate))
+async def update_floating_ip(ip_id: str, request: Request, store: Store = Depends(get_store)):
+    record = store.get("floatingIps", ip_id)
+    changes = given(await parse_body(request, FloatingIpUpdate, store))
+    if merge_protection(record, changes.get("protection") or {}):
+        store.save()
+    return one(record)
 
 
 @router.post("/{ip_id}/attach", summary="Attach a floating IP", openapi_extra=body_doc(AttachBody))

@@ -1,14 +1,14 @@
-"""Instance routes: list, create, show, change, delete, power."""
+"""Instance routes: list, create, show, change, delete, power, reverse DNS, rebuild and backups."""
 
 from typing import Optional
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from . import instances
+from . import instances, lifecycle
 from .api import Page, body_doc, get_store, many, one, page_params, parse_body
 from .errors import validation
 from .label_selectors import LABEL_SELECTOR_QUERY, select
-from .models import InstanceCreate, InstanceUpdate, PowerAction, ReverseDnsBody, given
+from .models import InstanceCreate, InstanceUpdate, PowerAction, RebuildBody, ReverseDnsBody, exactly_one, given
 from .records import STATUSES
 from .state import Store
 
@@ -32,8 +32,12 @@ async def list_instances(
 
 @router.post("", status_code=201, summary="Create an instance", openapi_extra=body_doc(InstanceCreate))
 async def create_instance(request: Request, store: Store = Depends(get_store)):
-    body = await parse_body(request, InstanceCreate, store)
-    inst = instances.create(store, body.model_dump())
+    body = await parse_body(request, InstanceCreate, store, check=exactly_one("osTemplate", "snapshotId"))
+    spec = dict(body.model_dump(), protection=instances.given_flags(body.protection))
+    snapshot = lifecycle.refuse_unready_snapshot(store, body.snapshotId)
+    if snapshot is not None:  # the disk is the snapshot's, and so is the template
+        spec["osTemplate"] = snapshot["osTemplate"]
+    inst = instances.create(store, spec)
     store.save()
     return one(inst, 201, store.next_request_at())
 
@@ -54,7 +58,9 @@ async def update_instance(instance_id: str, request: Request, store: Store = Dep
 
 @router.delete("/{instance_id}", status_code=202, summary="Delete an instance")
 async def delete_instance(instance_id: str, store: Store = Depends(get_store)):
-    inst = instances.delete(store, store.get("instances", instance_id))
+    inst = store.get("instances", instance_id)
+    lifecycle.refuse_protected(inst, "delete", "instance", "PATCH /api/instances/%s" % instance_id)
+    instances.delete(store, inst)
     store.save()
     return one(inst, 202, store.next_request_at())
 
@@ -75,3 +81,19 @@ async def reverse_dns_instance(instance_id: str, request: Request, store: Store 
     instances.set_reverse_dns(store, inst, body.address, body.ptr)
     store.save()
     return one(inst, now=store.next_request_at())
+
+
+@router.post("/{instance_id}/rebuild", status_code=202, summary="Rebuild: write the disk anew [assumed]", openapi_extra=body_doc(RebuildBody))
+async def rebuild_instance(instance_id: str, request: Request, store: Store = Depends(get_store)):
+    inst = store.get("instances", instance_id)
+    store.due_backups(inst)
+    body = await parse_body(request, RebuildBody, store, check=exactly_one("osTemplate", "snapshotId", "backupId"), instance=inst)
+    lifecycle.rebuild(store, inst, body.model_dump())
+    store.save()
+    return one(inst, 202, store.next_request_at())
+
+
+@router.get("/{instance_id}/backups", summary="The instance's backups, oldest first [assumed]")
+async def list_backups(instance_id: str, page: Page = Depends(page_params), store: Store = Depends(get_store)):
+    store.due_backups(store.get("instances", instance_id))
+    return many(store.select("backups", instanceId=instance_id), page)

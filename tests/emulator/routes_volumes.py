@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Request
 from .api import NAME_QUERY, PROJECT_QUERY, Page, body_doc, get_store, many, new_record, one, page_params, parse_body, stored
 from .attachments import attach, delete_detached
 from .errors import validation
-from .instances import name_conflict
+from .instances import given_flags, merge_protection, name_conflict
 from .models import AttachBody, VolumeCreate, VolumeUpdate, given
 from .state import Store
 
@@ -25,7 +25,8 @@ async def create_volume(request: Request, store: Store = Depends(get_store)):
     body = await parse_body(request, VolumeCreate, store)
     if store.name_taken("volumes", body.projectId, body.name):
         raise name_conflict("volume", body.name)
-    record = new_record(store, dict(body.model_dump(), instanceId=None, status="available"))
+    record = new_record(store, dict(body.model_dump(), instanceId=None, status="available",
+                                    protection=dict({"delete": False}, **given_flags(body.protection))))
     return one(stored(store, "volumes", record), 201)
 
 
@@ -34,13 +35,14 @@ async def show_volume(volume_id: str, store: Store = Depends(get_store)):
     return one(store.get("volumes", volume_id))
 
 
-@router.patch("/{volume_id}", summary="Grow a volume", openapi_extra=body_doc(VolumeUpdate))
+@router.patch("/{volume_id}", summary="Grow a volume, change its protection", openapi_extra=body_doc(VolumeUpdate))
 async def update_volume(volume_id: str, request: Request, store: Store = Depends(get_store)):
     record = store.get("volumes", volume_id)
-    size = given(await parse_body(request, VolumeUpdate, store)).get("sizeGb", record["sizeGb"])
+    changes = given(await parse_body(request, VolumeUpdate, store))
+    size = changes.get("sizeGb", record["sizeGb"])
     if size < record["sizeGb"]:
         raise validation({"sizeGb": "can only grow (currently %d)" % record["sizeGb"]})
-    if size != record["sizeGb"]:
+    if merge_protection(record, changes.get("protection") or {}) or size != record["sizeGb"]:
         record["sizeGb"] = size
         store.save()
     return one(record)

@@ -10,6 +10,7 @@ PROJECT_NAME = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 ROLES = ("web", "db", "cache")
 ENVS = ("prod", "staging")
 SIZES = ((1, 1024, 20), (2, 2048, 40), (4, 4096, 80))
+DEFAULT_PROTECTION = {"delete": False, "rebuild": False}
 
 
 def project_record(name: str, created: float) -> Dict[str, Any]:
@@ -70,6 +71,10 @@ def instance_record(data: Dict[str, Any], spec: Dict[str, Any], status: str, cre
         "name": spec["name"],
         "nodeId": spec["nodeId"],
         "osTemplate": spec["osTemplate"],
+        "snapshotId": spec.get("snapshotId"),
+        "backupId": None,
+        "backups": bool(spec.get("backups")),
+        "protection": dict(DEFAULT_PROTECTION, **(spec.get("protection") or {})),
         "vcpus": spec["vcpus"],
         "memoryMb": spec["memoryMb"],
         "diskGb": spec["diskGb"],
@@ -86,6 +91,7 @@ def instance_record(data: Dict[str, Any], spec: Dict[str, Any], status: str, cre
         "_transition": None,
         "_ignoreShutdown": False,
         "_userData": spec.get("userData"),
+        "_backupsFrom": created if spec.get("backups") else None,
     }
 
 
@@ -134,6 +140,8 @@ def build(now: float, projects: Union[int, str, Sequence[str]] = 0, instances: i
         "volumes": {},
         "firewalls": {},
         "networks": {},
+        "snapshots": {},
+        "backups": {},
         "counters": {},
     }
     for number, name in enumerate(seed_project_names(projects), start=1):

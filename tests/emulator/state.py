@@ -12,7 +12,7 @@ from .errors import ApiError, not_found
 from .faults import FaultBook
 from .networks import forget_instance
 from .reachable import addresses_in
-from .records import MAX_CLOCK_MOVE, MAX_CLOCK_OFFSET, YEAR_SECONDS, hash_key, iso, next_ipv4, public, write_json_atomic
+from .records import MAX_CLOCK_MOVE, MAX_CLOCK_OFFSET, YEAR_SECONDS, hash_key, iso, new_id, next_ipv4, public, write_json_atomic
 
 KINDS = {
     "projects": "project",
@@ -24,10 +24,15 @@ KINDS = {
     "volumes": "volume",
     "firewalls": "firewall",
     "networks": "private network",
+    "snapshots": "snapshot",
+    "backups": "backup",
 }
 
-DEFAULT_SETTINGS = {"rateLimit": 60, "rateWindow": 60.0, "provisionSeconds": 5.0, "transitionSeconds": 2.0, "clockStepSeconds": 0.0}
+DEFAULT_SETTINGS = {"rateLimit": 60, "rateWindow": 60.0, "provisionSeconds": 5.0, "transitionSeconds": 2.0, "clockStepSeconds": 0.0,
+                    "snapshotSeconds": 3.0}
 LOG_LIMIT = 200000
+DAY = 86400.0
+BACKUP_RETENTION = 7  # daily backups kept per instance, as hcloud keeps 7
 STATE_VERSION = 1
 
 
@@ -129,8 +134,15 @@ class Store:
                 loopback.used.update(addresses_in(self.data))
         else:
             self.data, self.bootstrap = seed.build(self.clock.now(), seed_projects, seed_instances, self.next_ipv4)
-        for kind in ("firewalls", "networks"):  # kinds newer than state files written before them
+        for kind in ("firewalls", "networks", "snapshots", "backups"):  # kinds newer than state files written before them
             self.data.setdefault(kind, {})
+        for inst in self.data["instances"].values():  # fields newer than such state files (issue 28)
+            for name, value in (("snapshotId", None), ("backupId", None), ("backups", False), ("_backupsFrom", None)):
+                inst.setdefault(name, value)
+            inst.setdefault("protection", {"delete": False, "rebuild": False})
+        for kind in ("volumes", "floatingIps"):
+            for record in self.data[kind].values():
+                record.setdefault("protection", {"delete": False})
         self._snapshot = json.dumps(self._persisted())
         self._index_pending()
         self.save()
@@ -242,7 +254,11 @@ class Store:
         self.pending.add(inst["id"])
 
     def settle(self) -> None:
-        """Complete every transition whose time has come on the emulator clock."""
+        """Complete every transition whose time has come on the emulator clock (snapshots: creating -> available)."""
+        for snapshot in self.data["snapshots"].values():
+            transition = snapshot.get("_transition")
+            if transition and transition["at"] <= self.now():
+                snapshot.update(status=transition["target"], _transition=None)
         if not self.pending:
             return
         now = self.now()
@@ -261,6 +277,8 @@ class Store:
             self.booted.pop(inst["id"], None)
             self.remove("instances", inst["id"])
             self.detach_all(inst["id"])
+            for backup in self.select("backups", instanceId=inst["id"]):  # a backup goes with its instance
+                self.remove("backups", backup["id"])
             return
         inst["status"] = transition["target"]
         inst["updatedAt"] = iso(transition["at"])
@@ -275,6 +293,35 @@ class Store:
                 if kind == "volumes":
                     record["status"] = "available"
         forget_instance(self.data, instance_id)
+
+    # -- backups ----------------------------------------------------------------------------------
+
+    def make_backup(self, inst: Dict[str, Any], at: float) -> Dict[str, Any]:
+        """A backup of an instance taken at emulator time at; only the newest BACKUP_RETENTION of it are kept."""
+        backup = self.add("backups", {"id": new_id(), "instanceId": inst["id"], "sizeGb": inst["diskGb"], "status": "available",
+                                      "createdAt": iso(at), "_t": at, "_osTemplate": inst["osTemplate"]})
+        for old in self.select("backups", instanceId=inst["id"])[:-BACKUP_RETENTION]:
+            self.remove("backups", old["id"])
+        return backup
+
+    def due_backups(self, inst: Dict[str, Any]) -> None:
+        """Make the daily backups that fell due since backups were turned on (every DAY of the emulator clock from then).
+        Lazy: called before anything reads an instance's backups, so a clock jump of years makes the last few only."""
+        start = inst.get("_backupsFrom")
+        if start is None:
+            return
+        due = int((self.now() - start) // DAY)
+        made = inst.get("_backupsMade", 0)
+        for number in range(max(made + 1, due - BACKUP_RETENTION + 1), due + 1):
+            self.make_backup(inst, start + number * DAY)
+        inst["_backupsMade"] = max(made, due)
+
+    def switch_backups(self, inst: Dict[str, Any], enabled: bool) -> None:
+        """Turn daily backups on (counted from now) or off (the ones due until now are made first)."""
+        self.due_backups(inst)
+        inst["backups"] = enabled
+        inst["_backupsFrom"] = self.now() if enabled else None
+        inst["_backupsMade"] = 0
 
     # -- API keys -------------------------------------------------------------------------------
 
@@ -306,6 +353,8 @@ class Store:
     def dump(self) -> Dict[str, Any]:
         """Everything the emulator holds, secrets and hashes left out."""
         self.settle()
+        for inst in self.data["instances"].values():
+            self.due_backups(inst)
         out = {kind: [public(record) for record in self.select(kind)] for kind in KINDS}  # type: Dict[str, Any]
         out["instances"] = [instance_view(record) for record in self.select("instances")]
         out["osTemplates"] = list(self.data["osTemplates"])

@@ -369,8 +369,9 @@ def test_readme_verbatim_from_the_tarball_in_a_fresh_venv(tmp_path):
         exports = "\n".join(line for line in run.splitlines() if line.startswith("export "))
         provision = bash(exports + "\n" + playbooks[0], work, env)
         output = provision.stdout + provision.stderr
-        # The example fleet gives no ssh_keys (the README says so): only that warning, once per instance.
-        assert [line for line in warnings_in(output) if "is created with no SSH key" not in line] == [], output
+        # The example fleet gives no ssh_keys (the README says so): only that warning, once, naming the instances.
+        assert [line for line in warnings_in(output) if "created with no SSH key" not in line] == [], output
+        assert len([line for line in warnings_in(output) if "created with no SSH key" in line]) == 1, output
         with open(os.path.join(ROOT, "playbooks", "vars", "fleet.yml")) as handle:
             fleet = {item["name"] for item in yaml.safe_load(handle)["instances_list"]}
         production = emulator.project("production")["id"]

@@ -20,7 +20,7 @@ MODULES = ["huc_project_info", "huc_node_info", "huc_os_template_info", "huc_ins
            "huc_power", "huc_api_key", "huc_api_key_info", "huc_volume", "huc_volume_info", "huc_floating_ip",
            "huc_floating_ip_info", "huc_ssh_key", "huc_ssh_key_info",
            "huc_firewall", "huc_firewall_info", "huc_private_network", "huc_private_network_info", "huc_api_request",
-           "huc_fleet"]
+           "huc_fleet", "huc_snapshot", "huc_snapshot_info", "huc_backup_info"]
 
 
 def documented(module):
@@ -62,6 +62,10 @@ def every_module_tasks(node, os_template, instance, dump):
         {"name": "huc_instance_info", "hostupcloud.cloud.huc_instance_info": {}},
         {"name": "huc_volume", "hostupcloud.cloud.huc_volume": {"name": "data", "size_gb": 10, "instance": instance}},
         {"name": "huc_volume_info", "hostupcloud.cloud.huc_volume_info": {}},
+        {"name": "huc_snapshot", "hostupcloud.cloud.huc_snapshot": {"name": "snap", "instance": instance, "labels": {"a": "b"},
+                                                                    "wait": False}},
+        {"name": "huc_snapshot_info", "hostupcloud.cloud.huc_snapshot_info": {}},
+        {"name": "huc_backup_info", "hostupcloud.cloud.huc_backup_info": {"instance": instance}},
         {"name": "huc_floating_ip", "hostupcloud.cloud.huc_floating_ip": {"instance": instance}},
         {"name": "huc_floating_ip_info", "hostupcloud.cloud.huc_floating_ip_info": {}},
         {"name": "huc_ssh_key", "hostupcloud.cloud.huc_ssh_key": {"name": "deploy", "public_key": PUBLIC_KEY}},
@@ -88,6 +92,7 @@ def every_module_tasks(node, os_template, instance, dump):
 
 def test_return_docs_match_real_results(play, emulator, tmp_path):
     ids = make_instances(emulator, ["doc-1"])
+    emulator.make_backup(ids["doc-1"])  # huc_backup_info has one to return
     # huc_api_key results that carry a secret are censored before any callback sees them, so
     # the registered variable is written to a file (without logging it) and read from there.
     dump = tmp_path / "api_key.json"

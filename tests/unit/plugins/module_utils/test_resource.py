@@ -317,6 +317,20 @@ def test_delete_treats_404_as_done_and_absent_as_unchanged():
     assert self.result == {"changed": False, "widget": None} and self.client.writes() == []
 
 
+class DoneWhenAnswered(Widget):
+    delete_wait = None  # as snapshots: a DELETE answers 204, the resource is gone
+
+
+@pytest.mark.parametrize("cls, polls", [(Widget, [("GET", "/widgets/w-id")]), (DoneWhenAnswered, [])])
+def test_delete_waits_unless_a_delete_is_declared_done_when_answered(cls, polls):
+    self = driver(cls, {"state": "absent", "wait": True}, data={"/widgets": [widget()]},
+                  errors={("GET", "/widgets/w-id"): HucApiError("gone", status=404, code="not_found")})
+    self.client.clock = FakeClock()
+    self.run()
+    assert self.result["changed"] is True
+    assert [call for call in self.client.calls if call[0] != "LIST"] == [("DELETE", "/widgets/w-id")] + polls
+
+
 def test_wait_fails_at_once_on_a_broken_status():
     self = driver(Widget, {}, data={"/widgets": [widget(status="error")]})
     self.client.clock = FakeClock()
