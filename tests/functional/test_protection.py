@@ -107,12 +107,16 @@ def test_fleet_prune_and_the_instances_role_prune_skip_protected_instances_with_
             "protection": {"delete": name == "old-2"}})
         assert status == 201, body
     fleet_task = "hostupcloud.cloud.huc_fleet"
+    project = {"instances_project": emulator.project_id, "instances_managed_by": "new"}
+    protected = dict(size, name="new-1", node=node, os_template=emulator.os_template, protection={"delete": True})
     run = run_playbook([
         task("make", dict(fleet, instances=[{"name": "web-1"}, {"name": "web-2", "protection": {"delete": True}},
                                             {"name": "web-3"}]), fleet_task),
         dict(task("check prune", dict(fleet, instances=[], prune=True), fleet_task), check_mode=True),
         task("prune", dict(fleet, instances=[], prune=True), fleet_task),
         role,
+        dict(role, name="role protects", vars=dict(project, instances_list=[protected])),
+        dict(role, name="role prunes", vars=dict(project, instances_prune=True, instances_list=[])),
     ], emulator=emulator)
     assert run.rc == 0, [(r["task"], r["result"].get("msg")) for r in run.records]
     assert run.task("make")["instances"][1]["protection"] == {"delete": True, "rebuild": False}
@@ -122,4 +126,6 @@ def test_fleet_prune_and_the_instances_role_prune_skip_protected_instances_with_
         assert warning in run.task(name)["warnings"], run.task(name)
         assert [obj["name"] for obj in run.task(name)["pruned"]] == ["web-1", "web-3"], name
     assert "prune skipped this instance protected against deletion (protection.delete): old-2;" in run.output
-    assert names(emulator) == ["old-2", "web-2"]
+    # The role passes an item's protection to huc_fleet, whose prune then skips it.
+    assert "prune skipped this instance protected against deletion (protection.delete): new-1;" in run.output
+    assert names(emulator) == ["new-1", "old-2", "web-2"]
