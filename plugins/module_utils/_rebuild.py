@@ -71,6 +71,13 @@ class Rebuild(Endpoint):
                         "snapshot to create it" % (inputs["backup"], inputs.get("name")), code="not_found")
         if wanted is None:
             return NOT_SET
+        if current is not None and "osTemplate" in wanted and not inputs.get("allow_rebuild") and self.differs(current, wanted):
+            # Before 1.1.0 a different os_template on an existing instance was ignored with a warning; it still is
+            # (SemVer), saying how to rebuild. A snapshot or backup, new options, is refused in refuse().
+            module.module.warn("instance %s was made from %s; os_template %s was ignored: it applies at creation, or with "
+                               "allow_rebuild: true, which rebuilds the instance from it (wiping its disk)"
+                               % (module.name_of(current), describe(made_from(current)), inputs["os_template"]))
+            return NOT_SET
         return Source(wanted, created=current is None, waited=bool(inputs.get("wait")))
 
     def derives(self, field, inputs):

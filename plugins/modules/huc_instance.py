@@ -54,7 +54,8 @@ options:
       - Required to create an instance, unless O(snapshot) is given instead (the two are mutually exclusive, and so is
         O(backup)).
       - On an existing instance a different template, or one made from a snapshot or a backup (see
-        RV(instance.snapshot_id) and RV(instance.backup_id)), is a rebuild, refused unless O(allow_rebuild=true).
+        RV(instance.snapshot_id) and RV(instance.backup_id)), is a rebuild, done only with O(allow_rebuild=true);
+        without it the template is ignored with a warning saying so, as before 1.1.0.
         An instance made from this template is never rebuilt for it, also by the run right after its creation.
       - In check mode a create looks O(os_template) and O(node) up in their catalogues (one listing each, only in
         check mode), so that it fails where the real run would.
@@ -80,7 +81,8 @@ options:
       - Allow the module to rebuild an existing instance in place when O(os_template), O(snapshot) or O(backup) differ
         from what it was made from. A rebuild B(wipes the disk) and writes it anew; the instance keeps its id, its
         addresses, volumes, floating IPs, networks, labels and size.
-      - Without it such a task fails before anything is changed, saying what it would rebuild from.
+      - Without it such a task fails before anything is changed, saying what it would rebuild from (for a different
+        O(os_template) alone, as before 1.1.0, the template is ignored with a warning instead).
       - An instance with O(protection.rebuild) on is not rebuilt either way; O(protection.rebuild=false) in the same
         task lifts the protection first (it is written before the rebuild), and then the rebuild is allowed.
       - The task waits until the rebuilt instance is C(running) (see O(wait)); check mode predicts it.

@@ -77,7 +77,7 @@ def test_lifecycle(emulator_factory):
         task("rerun project name", dict(by_ids, project="default")),
         task("rerun node name", args),
         task("labels", dict(args, labels={"role": "web", "tier": "a"})),
-        failing("other template refused", dict(args, os_template="Debian 12")),
+        failing("other template refused", dict(args, os_template="Debian 12", labels={"role": "web", "tier": "a"})),
         failing("resize refused", dict(args, vcpus=2, memory_mb=2048)),
         failing("shrink refused", dict(args, disk_gb=10)),
         failing("resize invalid", dict(args, vcpus=0, allow_restart=True)),
@@ -119,8 +119,10 @@ def test_lifecycle(emulator_factory):
     assert result["changed"] is True and result["instance"]["labels"] == {"role": "web", "tier": "a"}
     assert (result["diff"]["before"]["labels"], result["diff"]["after"]["labels"]) == ({"role": "web"}, {"role": "web", "tier": "a"})
     assert "warnings" not in result
-    assert run.status("other template refused") == "failed"
-    assert run.task("other template refused")["failure"]["code"] == "rebuild_not_allowed"
+    # The template is not touched: ignored with a warning, as before 1.1.0, and nothing written (the log below).
+    ignored = run.task("other template refused")
+    assert run.status("other template refused") == "ok" and ignored["instance"]["os_template"] == emulator.os_template
+    assert "allow_rebuild: true" in ignored["warnings"][0]
 
     # Resize without allow_restart and a disk shrink fail before any write.
     assert run.status("resize refused") == "failed" and run.status("shrink refused") == "failed"

@@ -16,6 +16,7 @@ PROJECT = "7d3c2a4e-0b1f-4c55-9a51-2f6a1c0e8b90"
 I1 = "11111111-1111-4111-8111-111111111111"
 S1 = "22222222-2222-4222-8222-222222222222"
 B1 = "33333333-3333-4333-8333-333333333333"
+S2 = "44444444-4444-4444-8444-444444444444"
 SNAPSHOT = {"id": S1, "projectId": PROJECT, "name": "golden", "osTemplate": "Debian 12", "status": "available"}
 
 
@@ -142,14 +143,22 @@ def test_the_same_task_again_never_rebuilds_an_instance_made_from_a_snapshot_or_
 
 
 def test_a_rebuild_is_refused_before_any_request_that_writes_unless_allowed():
+    # A different os_template is ignored with a warning, as before 1.1.0 (SemVer); nothing is written.
     self = build({"os_template": "Debian 12"}, [instance()])
-    result = failure(self)
-    assert result["failure"]["code"] == "rebuild_not_allowed" and self.client.writes() == []
-    assert result["msg"] == ("instance web-1 was made from OS template Ubuntu 24.04; rebuilding it from OS template "
-                             "Debian 12 wipes its disk: set allow_rebuild: true to let the module rebuild it")
+    self.run()
+    assert self.result["changed"] is False and self.client.writes() == []
+    assert self.module.warnings == ["instance web-1 was made from OS template Ubuntu 24.04; os_template Debian 12 was "
+                                    "ignored: it applies at creation, or with allow_rebuild: true, which rebuilds the "
+                                    "instance from it (wiping its disk)"]
     # An instance made from a snapshot, asked for a template: a rebuild, even when it is the snapshot's template.
     self = build({"os_template": "Debian 12"}, [instance(snapshotId=S1, osTemplate="Debian 12")])
-    assert failure(self)["failure"]["code"] == "rebuild_not_allowed"
+    self.run()
+    assert self.client.writes() == [] and "allow_rebuild: true" in self.module.warnings[0]
+    # A snapshot (a new option) is refused.
+    self = build({"snapshot": S2}, [instance(snapshotId=S1)])
+    result = failure(self)
+    assert result["failure"]["code"] == "rebuild_not_allowed" and self.client.writes() == []
+    assert "wipes its disk: set allow_rebuild: true to let the module rebuild it" in result["msg"]
 
 
 def test_a_rebuild_with_allow_rebuild_posts_once_and_check_mode_predicts_it():
