@@ -250,5 +250,31 @@ class RestorePower(Endpoint):
         return relabel(module, obj, user_and_own(obj, keep=False))
 
 
+class RestoreSource(Endpoint):
+    """huc_snapshot with stop_first: the power state a killed run recorded on the snapshot's source instance, put back
+    by the rerun, which finds the snapshot made (one GET of the source, only with stop_first)."""
+
+    def value(self, module, inputs, current):
+        if current is None or not inputs.get("stop_first") or current.get("instanceId") is None:
+            return NOT_SET
+        source = module.client.get_or_none(item_path(INSTANCES, current["instanceId"]))
+        recorded = own_labels(source or {}).get(RESTORE_LABEL)
+        return (source, recorded) if recorded else NOT_SET
+
+    def differs(self, current, value):
+        return True
+
+    def predict(self, obj, value):
+        return obj
+
+    def write(self, module, obj, value):
+        source, recorded = value
+        started = restore(module, module.refs, source, recorded)
+        relabel(module, started, user_and_own(started, keep=False))
+        return obj
+
+
 # The field of a module that puts back the power state a killed restart recorded (huc_instance, huc_fleet's items).
 RESTORE_POWER = Field("restore_power", api="restorePower", via=RestorePower(), argument=False)
+# huc_snapshot's: the same record, on the instance a stop_first snapshot stopped.
+RESTORE_SOURCE = Field("restore_source", api="restoreSource", via=RestoreSource(), argument=False)

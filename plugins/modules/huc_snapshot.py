@@ -64,8 +64,9 @@ options:
       - The instance is shut down gracefully (powered off after O(shutdown_timeout) seconds if the guest ignores it),
         like the resize of M(hostupcloud.cloud.huc_instance) with O(hostupcloud.cloud.huc_instance#module:allow_restart).
         It is started again also when the API refuses the snapshot. If the snapshot enters C(error) or the wait for
-        it times out, the instance is left stopped with a record of its power state, which the next run of
-        M(hostupcloud.cloud.huc_instance) on it puts back.
+        it times out, or the run is killed, the instance is left stopped with a record of its power state, which
+        the next run of this task (one request more, only with O(stop_first)) or of M(hostupcloud.cloud.huc_instance)
+        on the instance puts back.
       - Setting it is the consent to the stop; it waits for the snapshot even with O(wait=false).
       - Without it, the snapshot of a running instance is taken while it runs, with a warning.
       - Only used at creation; an existing snapshot never stops its instance.
@@ -210,7 +211,7 @@ snapshot:
 
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._limits import resource_name, string_labels
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._module import Option, WaitSchedule
-from ansible_collections.hostupcloud.cloud.plugins.module_utils._power import power_cycle
+from ansible_collections.hostupcloud.cloud.plugins.module_utils._power import RESTORE_SOURCE, power_cycle
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._references import REFERENCES
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._declarations import Field
 from ansible_collections.hostupcloud.cloud.plugins.module_utils._resource import HucResourceModule
@@ -228,6 +229,7 @@ class HucSnapshot(HucResourceModule):
         Field("name", identity=True, check=resource_name),
         Field("instance", api="instanceId", ref="instance", required=True, existing="the snapshot is of instance id %s"),
         Field("labels", "dict", check=string_labels),
+        RESTORE_SOURCE,
     )
     options = (Option("stop_first", "bool", default=False), Option("shutdown_timeout", "int", default=120))
     diff_fields = ("name", "instance_id", "labels")

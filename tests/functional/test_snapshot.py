@@ -138,6 +138,30 @@ def test_running_instance_warns_or_is_stopped_first_and_started_again(emulator_f
     assert sorted(s["name"] for s in snapshots(emulator)) == ["cold", "hot", "off"]
 
 
+def test_a_rerun_starts_the_instance_a_killed_stop_first_left_stopped(emulator_factory):
+    """A stop_first run killed after its snapshot was made, before the start: the instance is stopped, carrying the
+    power state to put back. The rerun of the task finds the snapshot and starts the instance again (one GET of
+    it more, only with stop_first); the run after that changes nothing."""
+    emulator = emulator_factory(snapshot_seconds=1, transition_seconds=0.5)
+    ids = make_instances(emulator, ["web-1"], status="running")
+    path = "/instances/%s" % ids["web-1"]
+    status, _headers, body = emulator.call("PATCH", path, body={"labels": {"hostupcloud.cloud/restore-power": "running"}})
+    assert status == 200, body
+    emulator.set_instance(ids["web-1"], status="stopped")
+    make_snapshot(emulator, "cold", ids["web-1"])
+    args = dict(project=emulator.project_id, name="cold", instance="web-1", stop_first=True)
+    run, logs, _keys = keyed_run(emulator, [checked("check rerun", args), task("rerun", args), task("again", args)])
+    assert run.rc == 0, [(r["task"], r["result"].get("msg")) for r in run.records]
+    web_1 = [i for i in emulator.state()["instances"] if i["name"] == "web-1"][0]
+    assert web_1["status"] in ("starting", "running") and web_1["labels"] == {}
+    assert run.task("check rerun")["changed"] and all(method == "GET" for method, _p, _q in logs["check rerun"])
+    assert run.task("rerun")["changed"] and run.task("rerun")["snapshot"]["name"] == "cold"
+    assert [(m, p) for m, p, _q in logs["rerun"] if m != "GET"] == [
+        ("POST", "/api" + path + "/power"), ("PATCH", "/api" + path)]
+    assert not run.task("again")["changed"]
+    assert logs["again"] == [listing(emulator, name="cold"), ("GET", "/api" + path, {})]
+
+
 def test_a_rerun_waits_for_the_snapshot_being_made(emulator_factory):
     """A snapshot still creating (an hour's ETA) when a rerun with wait finds it: the rerun changes nothing and
     waits for it. The emulator's clock steps an hour after each request, so the one poll sees it available."""
