@@ -443,14 +443,20 @@ def finish_playbook(started, timeout=300):
     return Run(proc.returncode, stdout, stderr, records)
 
 
-def wait_for_request(emulator, method, path, timeout=60):
-    """Poll the request log until a request (method, path) has arrived (it is logged on arrival)."""
+def wait_until(done, what, timeout=60):
+    """Poll done() until it is true (the emulator answers at once; the timeout only ends a broken test)."""
     deadline = time.time() + timeout
     while time.time() < deadline:
-        if any((r["method"], r["path"]) == (method, path) for r in emulator.requests()):
+        if done():
             return
         time.sleep(0.02)
-    raise AssertionError("no %s %s within %s s: %s" % (method, path, timeout, calls(emulator)))
+    raise AssertionError("%s never came within %s s" % (what() if callable(what) else what, timeout))
+
+
+def wait_for_request(emulator, method, path, timeout=60):
+    """Wait until a request (method, path) has arrived (it is logged on arrival, before it acts)."""
+    wait_until(lambda: any((r["method"], r["path"]) == (method, path) for r in emulator.requests()),
+               lambda: "%s %s (log: %s)" % (method, path, calls(emulator)), timeout)
 
 
 def active_named(emulator, name):
@@ -515,7 +521,8 @@ def test_a_key_issued_meanwhile_wins_when_older_and_is_left_alone_when_younger(p
     emulator.fault(status=None, delaySeconds=10, methods=["POST"], pathPrefix="/api/api-keys", count=1)
     key_file = tmp_path / "race.key"
     started = start_playbook([key_task("issue", name="race", key_file=str(key_file))], emulator)
-    wait_for_request(emulator, *LIST)
+    # Not at the list's arrival (it is logged before it reads): at the create's, so the list missed the rival.
+    wait_for_request(emulator, *CREATE)
     rival = emulator.create_key(name="race", permissions=["read"])
     run = finish_playbook(started)
     assert run.rc == 0, run
@@ -532,7 +539,8 @@ def test_a_key_issued_meanwhile_wins_when_older_and_is_left_alone_when_younger(p
     emulator.fault(status=None, delaySeconds=0.01, methods=["GET"], pathPrefix="/api/api-keys", count=1)
     emulator.fault(status=None, delaySeconds=10, methods=["GET"], pathPrefix="/api/api-keys", count=1)
     started = start_playbook([key_task("issue", name="late", key_file=str(key_file))], emulator)
-    wait_for_request(emulator, *CREATE)
+    # Not at the create's arrival (logged before it acts): once this run's key exists, so the rival is younger.
+    wait_until(lambda: keys_named(emulator, "late"), "this run's key")
     emulator.advance(2)  # the rival is younger on the API's (second) clock, with no wait
     younger = emulator.create_key(name="late", permissions=["read"])
     run = finish_playbook(started)
