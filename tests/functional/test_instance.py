@@ -243,11 +243,13 @@ def test_lost_create_answers_never_make_two_instances(emulator_factory):
     the instance up by name before resending the same Idempotency-Key, and one instance is made."""
     emulator = fast(emulator_factory)
     emulator.fault(count=1, methods=["POST"], pathPrefix="/api/instances", drop=True)
-    emulator.fault(count=1, methods=["POST"], pathPrefix="/api/instances", delaySeconds=3)
+    # Held 10 s, long past the 1 s api_timeout, the retry's back-off and its lookup on any machine: the lookup
+    # finds nothing, the resent POST makes the instance, and the held one is a replay of its Idempotency-Key.
+    emulator.fault(count=1, methods=["POST"], pathPrefix="/api/instances", delaySeconds=10)
     run = run_ok(run_playbook, [task("create", spec(emulator, node=emulator.node_id, api_timeout=1))], emulator=emulator)
     log = emulator.requests()
     posts = [r for r in log if r["method"] == "POST"]
-    assert [(r.get("fault"), r.get("delaySeconds")) for r in posts] == [(True, None), (None, 3), (None, None)]
+    assert [(r.get("fault"), r.get("delaySeconds")) for r in posts] == [(True, None), (None, 10), (None, None)]
     assert posts[0]["idempotencyKey"] and len(set(r["idempotencyKey"] for r in posts)) == 1
     lookup = ("GET", "/api/instances", "name=web-1")
     assert [(r["method"], r["path"], "name=web-1" if "name=web-1" in r["query"] else "") for r in log[:5]] == [
