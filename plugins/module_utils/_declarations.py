@@ -114,20 +114,22 @@ class Plan:
 
     current: the object found (None: it is to be made); listing: the project's objects when the
     find listed them all; body: what a create sends; changes: API field -> value to PATCH;
-    writes: API field -> value written through the field's endpoint (after the create, or the PATCH).
+    writes: API field -> value written through the field's endpoint (after the create, or the PATCH);
+    leftovers: objects of this kind that a stopped run left behind for this one, to be deleted.
     """
 
-    def __init__(self, inputs, current=None, listing=None):
+    def __init__(self, inputs, current=None, listing=None, leftovers=()):
         self.inputs = inputs
         self.current = current
         self.listing = listing
+        self.leftovers = list(leftovers)
         self.body = {}
         self.changes = {}
         self.writes = {}
 
     @property
     def changed(self):
-        return self.current is None or bool(self.changes or self.writes)
+        return self.current is None or bool(self.changes or self.writes or self.leftovers)
 
 
 class Endpoint:

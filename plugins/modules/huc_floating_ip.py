@@ -105,6 +105,10 @@ notes:
     has allocated, attached, detached or released the floating IP.
   - The allocation is sent with an C(Idempotency-Key), so a retry after a lost answer gets the first allocation
     back instead of a second floating IP.
+  - A new floating IP carries the label C(hostupcloud.cloud/allocated-for) with the id of its instance. Two runs
+    that allocate one for the same instance at once keep the first allocated and release the other; when a run is
+    stopped before its release, the next run for that instance releases it, with a warning (check mode only
+    says so). A protected one is left alone.
 extends_documentation_fragment:
   - hostupcloud.cloud.api
   - hostupcloud.cloud.api.ATTRIBUTES
@@ -245,11 +249,25 @@ def claims(ip, instance_id):
     return ip.get("instanceId") == instance_id or allocated
 
 
-def oldest(ips):
-    """The first allocated: the oldest createdAt, and of those of one second (its resolution) the first listed.
+def ranked(ips):
+    """ips in allocation order: the oldest createdAt first, and of one second (its resolution) the first listed.
     The API lists in creation order, so two racing runs agree on it (a tie broken by id could make each keep
     its own)."""
-    return min(enumerate(ips), key=lambda pair: (pair[1].get("createdAt") or "", pair[0]))[1]
+    return sorted(ips, key=lambda ip: ip.get("createdAt") or "")  # stable: listing order within a second
+
+
+def oldest(ips):
+    return ranked(ips)[0]
+
+
+def leftovers(spare, keep):
+    """What a run stopped between its allocation and the release of its duplicate left: the floating IPs
+    allocated for the instance after the one kept, attached to nothing and not protected. Only when the one kept
+    is the first allocated, as every racing run keeps it; otherwise someone chose another by hand."""
+    order = ranked(spare)
+    if keep is None or order[0]["id"] != keep["id"]:
+        return []
+    return [ip for ip in order[1:] if not ip.get("instanceId") and not (ip.get("protection") or {}).get("delete")]
 
 
 class HucFloatingIp(HucResourceModule):
@@ -292,7 +310,20 @@ class HucFloatingIp(HucResourceModule):
             self.fail("%d floating IPs are attached to instance %s: %s; give id or address to choose one" % (
                 len(found), inputs["instance"], ", ".join(sorted(obj["address"] for obj in found))), code="ambiguous")
         spare = [ip for ip in listing if claims(ip, instance_id)]
-        return Plan(inputs, found[0] if found else oldest(spare) if spare else None, listing)
+        keep = found[0] if found else oldest(spare) if spare else None
+        left = leftovers(spare, keep) if inputs["state"] != "absent" else []
+        if left:
+            self.module.warn("floating IPs %s were allocated for instance %s by a run that stopped before it released "
+                             "them (two runs raced for it); %s" % (", ".join(ip.get("address") or ip["id"] for ip in left),
+                                                                   inputs["instance"], "they would be released (check mode)"
+                                                                   if self.check_mode else "they are released"))
+        return Plan(inputs, keep, listing, left)
+
+    def write(self, plan, obj):
+        """Release what a stopped run left (find) before the attach."""
+        for ip in plan.leftovers:
+            self.client.delete_if_exists(self.item_path(ip))
+        return super(HucFloatingIp, self).write(plan, obj)
 
     def post_create(self, plan):
         """The new floating IP, or the oldest one a racing run allocated for the same instance (ours released)."""

@@ -208,6 +208,81 @@ def test_two_runs_for_one_instance_at_once_keep_one_floating_ip(emulator):
     assert run.rc == 0 and run.task("later")["changed"] is False
 
 
+def allocate_for(emulator, instance_id, **extra):
+    """A floating IP as the module allocates it for instance_id (labelled, attached to nothing): its id."""
+    body = dict(projectId=emulator.project_id, nodeId=emulator.node_id,
+                labels={"hostupcloud.cloud/allocated-for": instance_id}, **extra)
+    status, _headers, answer = emulator.call("POST", "/floating-ips", body=body)
+    assert status == 201, answer
+    return answer["data"]["id"]
+
+
+def test_a_run_killed_before_it_released_its_duplicate_leaves_it_to_the_rerun(emulator):
+    """Two runs raced for one instance's floating IP; the younger one's run was killed before it released its own."""
+    own = make_instances(emulator, ["web-1"])
+    args = dict(project=emulator.project_id, instance="web-1")
+    # The run's allocation waits 10 s before it acts: the rival's is made meanwhile, so it is the older one.
+    # Its find's listing passes; the listing after its allocation (the rivals) is held until the kill.
+    emulator.fault(status=None, delaySeconds=10, methods=["POST"], pathPrefix="/api/floating-ips", count=1)
+    emulator.fault(status=None, delaySeconds=0.01, methods=["GET"], pathPrefix="/api/floating-ips", count=1)
+    emulator.fault(status=None, delaySeconds=300, methods=["GET"], pathPrefix="/api/floating-ips", count=1)
+    rival = []
+
+    def moment():
+        log = [(r["method"], r["path"]) for r in emulator.requests()]
+        if not rival and ("POST", "/api/floating-ips") in log:
+            rival.append(allocate_for(emulator, own["web-1"]))
+            emulator.advance(2)
+        return log.count(("GET", "/api/floating-ips")) == 2
+
+    killed_while([{"name": "allocate", FIP: args}], emulator, moment)
+    emulator.clear_faults()
+    left = [ip["id"] for ip in floating_ips(emulator)]
+    assert len(left) == 2 and left[0] == rival[0] and not any(ip["instanceId"] for ip in floating_ips(emulator))
+    emulator.clear_requests()
+    check = dict(args)
+    run = run_playbook([{"name": "check", FIP: check, "check_mode": True, "register": "out"},
+                        {"name": "rerun", FIP: args, "register": "out"}, {"name": "again", FIP: args, "register": "out"}],
+                       emulator=emulator)
+    assert run.rc == 0, run
+    address = [ip["address"] for ip in floating_ips(emulator) if ip["id"] == rival[0]][0]
+    for title, text in (("check", "would be released (check mode)"), ("rerun", "they are released")):
+        assert run.task(title)["changed"] is True and run.task(title)["floating_ip"]["id"] == rival[0]
+        assert [w for w in run.task(title)["warnings"] if "stopped before it released them" in w and text in w], run.task(title)
+    assert run.task("again")["changed"] is False and not run.task("again").get("warnings")
+    assert [(ip["id"], ip["instanceId"]) for ip in floating_ips(emulator)] == [(rival[0], own["web-1"])]
+    assert run.task("rerun")["floating_ip"]["address"] == address
+    # check mode wrote nothing; the rerun released the duplicate and attached the rival; the last run only listed
+    assert writes(emulator) == [("DELETE", "/api/floating-ips/%s" % left[1]), ("POST", "/api/floating-ips/%s/attach" % rival[0])]
+    assert [path for _method, path, _query in calls(emulator)].count("/api/floating-ips") == 3
+
+
+def test_a_spare_chosen_by_hand_or_protected_is_never_released_as_a_leftover(emulator):
+    """Only what racing runs would release goes: not when another is attached than the first allocated, nor a protected one."""
+    own = make_instances(emulator, ["web-1", "web-2"])
+    older = allocate_for(emulator, own["web-1"])
+    emulator.advance(2)
+    chosen = allocate_for(emulator, own["web-1"])
+    emulator.call("POST", "/floating-ips/%s/attach" % chosen, body={"instanceId": own["web-1"]})
+    emulator.advance(2)
+    allocate_for(emulator, own["web-1"])  # younger than the one attached, but that one is not the first allocated
+    kept = allocate_for(emulator, own["web-2"], protection={"delete": True})
+    emulator.advance(2)
+    emulator.call("POST", "/floating-ips/%s/attach" % kept, body={"instanceId": own["web-2"]})
+    emulator.call("POST", "/floating-ips/%s/detach" % kept)
+    allocate_for(emulator, own["web-2"], protection={"delete": True})
+    before = floating_ips(emulator)
+    emulator.clear_requests()
+    run = run_playbook([{"name": "web-1", FIP: dict(project=emulator.project_id, instance="web-1"), "register": "out"},
+                        {"name": "web-2", FIP: dict(project=emulator.project_id, instance="web-2"), "register": "out"}],
+                       emulator=emulator)
+    assert run.rc == 0 and run.task("web-1")["changed"] is False and not run.task("web-1").get("warnings"), run
+    assert run.task("web-2")["changed"] is True and not run.task("web-2").get("warnings")  # the first one, attached
+    assert run.task("web-2")["floating_ip"]["id"] == kept and older in [ip["id"] for ip in floating_ips(emulator)]
+    assert writes(emulator) == [("POST", "/api/floating-ips/%s/attach" % kept)]
+    assert len(floating_ips(emulator)) == len(before) == 5
+
+
 def test_a_private_key_is_never_echoed_even_when_the_arguments_fail(emulator):
     """Item 12, before the module runs: an argument error printed the pasted private key in its invocation."""
     body = "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZWQyNTUxOQ"
