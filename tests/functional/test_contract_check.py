@@ -48,6 +48,14 @@ def populate(emulator):
                        ("/networks", {"projectId": project, "name": "seeded", "cidr": "10.0.0.0/24"})):
         status, _headers, answer = emulator.call("POST", path, body=body)
         assert status == 201, (path, status, answer)
+    # A snapshot and a backup of the first instance (by its id as the API answers it, a number under numeric-ids).
+    if emulator.state()["instances"]:
+        _status, _headers, listed = emulator.call("GET", "/instances", query={"projectId": project})
+        instance = (listed["data"] if isinstance(listed, dict) else listed)[0]["id"]
+        status, _headers, answer = emulator.call("POST", "/snapshots", body={"projectId": project, "instanceId": instance,
+                                                                             "name": "seeded"})
+        assert status == 201, ("/snapshots", status, answer)
+        emulator.make_backup(emulator.state()["instances"][0]["id"])
     emulator.clear_requests()
 
 
