@@ -27,12 +27,17 @@ SITECUSTOMIZE = os.path.join(ROOT, "tests", "functional", "code_cache")
 _WORK_ROOT = []
 
 
-def work_dir(prefix):
-    """A new directory for one run, under this test process's own root, which goes when the process does."""
+def work_root():
+    """This test process's own directory, which goes when the process does."""
     if not _WORK_ROOT:
         _WORK_ROOT.append(tempfile.mkdtemp(prefix="huc-tests-"))
         atexit.register(shutil.rmtree, _WORK_ROOT[0], True)
-    return tempfile.mkdtemp(prefix=prefix, dir=_WORK_ROOT[0])
+    return _WORK_ROOT[0]
+
+
+def work_dir(prefix):
+    """A new directory for one run, under this test process's own root."""
+    return tempfile.mkdtemp(prefix=prefix, dir=work_root())
 
 
 def collections_path():
@@ -93,6 +98,10 @@ def base_env(emulator=None, key=None, extra=None):
         "PYTHONPYCACHEPREFIX": os.path.join(CODE_CACHE, "pycache"),
         "PYTHONPATH": os.pathsep.join(p for p in (SITECUSTOMIZE, env.get("PYTHONPATH")) if p),
         "HUC_TEST_CODE_CACHE": os.path.join(CODE_CACHE, "modules"),
+        # Ansible's temporary directories (~/.ansible/tmp by default): a run the test kills leaves its own
+        # behind, and they go with this process's directory instead of piling up in the home directory.
+        "ANSIBLE_LOCAL_TEMP": os.path.join(work_root(), "ansible-local"),
+        "ANSIBLE_REMOTE_TEMP": os.path.join(work_root(), "ansible-remote"),
     })
     if emulator is not None:
         env["HUC_API_URL"] = emulator.api_url
