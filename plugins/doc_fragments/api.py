@@ -61,8 +61,8 @@ options:
     description:
       - Requests a minute the API allows this key; V(0) turns pacing off.
       - Every module run, inventory run and fork of this controller that uses the key takes its
-        requests from one shared budget of this size (a token comes back a minute after it was
-        spent, like the API's own window), so forks queue instead of running into C(429) answers.
+        requests from one shared budget of this size (a token comes back a minute after its
+        request was answered, like the API's own window), so forks queue instead of running into C(429) answers.
         The API's C(Retry-After) and C(X-RateLimit-Remaining)/C(X-RateLimit-Reset) headers slow it
         down further, so several controllers sharing a key also settle without C(429) storms.
       - If not set, the value of the E(HUC_RATE_LIMIT) environment variable is used.

@@ -296,9 +296,13 @@ class HucClient:
     def _send(self, method, url, params, body, headers):
         self.budget.acquire()
         self.request_count += 1
-        response = self.session.request(
-            method, url, params=params, data=json.dumps(body) if body is not None else None,
-            headers=headers, timeout=self.timeout, verify=self.validate_certs, allow_redirects=False)
+        try:
+            response = self.session.request(
+                method, url, params=params, data=json.dumps(body) if body is not None else None,
+                headers=headers, timeout=self.timeout, verify=self.validate_certs, allow_redirects=False)
+        except requests.exceptions.RequestException:
+            self.budget.observe_response({})  # no answer: the request's token counts from now all the same
+            raise
         self.server_time = server_date(response.headers) or self.server_time
         self.budget.observe_response(response.headers, self.server_time)
         # A success that says when to look again (the ETA of a transition): the waits poll then.

@@ -9,7 +9,7 @@ again and again; here every module run, inventory run and fork of one controller
 requests from one token bucket per key, kept in a small state file under a per-user directory and
 guarded by fcntl locks (the kernel drops a lock with its process, so a killed process never holds
 it). The bucket holds `rate` tokens and each token spent comes back `window` seconds (plus a small
-margin for network jitter) after it was spent: the server's own sliding window, so a short run
+margin) after its request's answer came: the server's own sliding window, so a short run
 is never slowed, and no window of the server ever sees more than `rate` requests from this
 controller. The server's signals make it slower still: a Retry-After pauses every process of the
 key, and X-RateLimit-Remaining below what the bucket holds (another controller uses the key)
@@ -55,11 +55,7 @@ STATE_MAX = 64 * 1024
 
 
 class Clock:
-    """Where the collection takes its time from: now() (epoch seconds) and sleep(seconds).
-
-    The client, its budget and the modules' waits share one; tests inject their own instead of
-    patching the time module.
-    """
+    """Where the client, its budget and the modules' waits take their time from (tests inject their own)."""
 
     def now(self):
         return time.time()
@@ -219,7 +215,7 @@ class Bucket:
         self.window = finite(window)
         if self.window is None or not 0 < self.window <= WINDOW_MAX:
             raise ValueError("the window must be a number of seconds above 0 and at most %d: %r" % (WINDOW_MAX, window))
-        # A token comes back a little after the window: the server counts arrivals, we count sends.
+        # A token comes back a little after the window from its answer: the clocks and the rounding of the server differ.
         self.refill_after = self.window * 1.02
         # No pause (Retry-After, X-RateLimit-Reset, the state file's) outlasts the window or max_pause.
         max_pause = finite(max_pause)
@@ -251,20 +247,23 @@ class Bucket:
         return max(1, min(self.rate, state.get("limit") or self.rate))
 
     def take(self, state, now):
-        """(new state, seconds to wait first): 0 seconds means a token was taken."""
+        """(new state, (seconds to wait first, None)), or (new state, (0, now)) when a token was taken now."""
         state = self.clean(state, now)
         spent = self._live(state, now)
         pause = max(0.0, float(state.get("pause_until") or 0.0) - now)
         size = self.size(state)
         if pause <= 0 and len(spent) < size:
-            return dict(state, spent=spent + [now], pause_until=0.0), 0.0
+            return dict(state, spent=spent + [now], pause_until=0.0), (0.0, now)
         wait = pause if pause > 0 else spent[-size] + self.refill_after - now
-        return dict(state, spent=spent), max(wait, 0.001)
+        return dict(state, spent=spent), (max(wait, 0.001), None)
 
-    def observe(self, state, now, remaining=None, reset_in=None, pause=None, limit=None):
-        """The state after the server spoke: tokens the server has not got are taken out; none left pauses."""
+    def observe(self, state, now, remaining=None, reset_in=None, pause=None, limit=None, token=None):
+        """The state after the server spoke: tokens the server has not got are taken out; none left pauses. The
+        token of the request answered now counts from now: the server counted it by now, however slow it was."""
         state = self.clean(state, now)
         spent = self._live(state, now)
+        if token in spent:
+            spent = sorted(spent[:spent.index(token)] + spent[spent.index(token) + 1:] + [now])
         until = state["pause_until"]
         if limit:
             state = dict(state, limit=limit)
@@ -292,9 +291,8 @@ class RateBudget:
         self.warn = warn or (lambda text: None)
         paced = rate and int(rate) > 0
         self.bucket = Bucket(rate, window or window_seconds(self.warn), timeout) if paced else None
-        self.path = self._directory = None
+        self.path = self._directory = self._local = self._token = None
         self._name = "%s.json" % key_digest(api_key)
-        self._local = None
         if self.bucket is None:
             return
         if shared and HAS_FCNTL:
@@ -371,24 +369,26 @@ class RateBudget:
             return 0.0
         waited = 0.0
         while True:
-            wait = self._update(self.bucket.take)
+            wait, self._token = self._update(self.bucket.take)
             if wait <= 0:
                 return waited
             self.clock.sleep(wait)
             waited += wait
 
-    def observe(self, remaining=None, reset_in=None, pause=None, limit=None):
+    def observe(self, remaining=None, reset_in=None, pause=None, limit=None, token=None):
         """Tell every process of this key what the server said (remaining, seconds to reset, a pause, its limit)."""
-        if self.bucket is None or (remaining is None and not pause):
+        if self.bucket is None or (remaining is None and not pause and token is None):
             return
-        self._update(lambda state, now: (self.bucket.observe(state, now, remaining, reset_in, pause, limit), None))
+        self._update(lambda state, now: (self.bucket.observe(state, now, remaining, reset_in, pause, limit, token), None))
 
     def observe_response(self, headers, server_time=None):
-        """Tell the budget what an answer's rate headers said; server_time is the server's last Date."""
+        """After each request: what its answer's rate headers said ({}: no answer came); server_time is the
+        server's last Date. The request's token counts from now (Bucket.observe)."""
         if self.bucket is None:
             return
         remaining, reset_in = rate_limit_signals(headers, server_time, self.clock)
-        self.observe(remaining=remaining, reset_in=reset_in, limit=server_limit(headers))
+        token, self._token = self._token, None
+        self.observe(remaining=remaining, reset_in=reset_in, limit=server_limit(headers), token=token)
 
     def delay_after_429(self, headers, attempt, server_time=None):
         """Seconds to wait after the attempt-th 429 in a row (0 for the first) of one request."""

@@ -281,14 +281,19 @@ def test_bad_key_url_or_project_fail_cleanly_without_secrets(emulator):
 
 
 def test_the_shared_budget_keeps_the_inventory_under_the_limit_and_unpaced_429s_are_waited_out(emulator_factory, tmp_path):
-    """Paced at the emulator's scaled limit, the inventory draws no 429 at all; without pacing
-    (rate_limit 0) the plugin runs into the limit and waits out its 429s."""
+    """Paced at the emulator's scaled limit, the inventory draws no 429 at all, even when the API counts a request
+    late; without pacing (rate_limit 0) the plugin runs into the limit and waits out its 429s."""
     limited = emulator_factory(rate_limit=4, rate_window=2, **SEED)
+    # The first request reaches the API's count 1 s after it was sent, as on a busy server or a slow network (a
+    # loaded CI machine did it by ~0.1 s): its token comes back a window after its answer, not after its send,
+    # else the fifth request would meet four in the API's window.
+    limited.fault(status=None, delaySeconds=1, methods=["GET"], pathPrefix="/api/", count=1)
     run = inventory(limited, {"rate_limit": 4}, env={"HUC_RATE_LIMIT_WINDOW": "2", "HUC_RATE_LIMIT_DIR": str(tmp_path)})
     assert run.rc == 0, run
     assert len(run.data["_meta"]["hostvars"]) == 300
     assert [r["status"] for r in limited.requests()] == [200] * 6
 
+    assert limited.requests()[0].get("delaySeconds") == 1
     limited.advance(2)  # the paced run's requests leave the API's window: the unpaced run starts as on a fresh one
     limited.clear_requests()
     run = inventory(limited, {"rate_limit": 0})

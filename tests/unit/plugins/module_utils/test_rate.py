@@ -168,11 +168,30 @@ def test_the_window_can_be_scaled_for_an_emulator(monkeypatch):
 
 def test_bucket_arithmetic_is_pure():
     bucket = Bucket(2, 10)
-    state, wait = bucket.take(bucket.fresh(), 0)
-    state, wait = bucket.take(state, 1)
-    assert wait == 0 and state["spent"] == [0, 1]
-    _state, wait = bucket.take(state, 2)
-    assert wait == pytest.approx(8.2)
+    state, (wait, token) = bucket.take(bucket.fresh(), 0)
+    assert (wait, token) == (0, 0)
+    state, (wait, token) = bucket.take(state, 1)
+    assert (wait, token) == (0, 1) and state["spent"] == [0, 1]
+    _state, (wait, token) = bucket.take(state, 2)
+    assert wait == pytest.approx(8.2) and token is None
+    # The answer to the first request came at 3: its token counts from then (the server counted it by then).
+    state = bucket.observe(state, 3, token=0)
+    assert state["spent"] == [1, 3]
+    assert bucket.take(state, 4)[1][0] == pytest.approx(7.2)  # the second token, a window after its send
+
+
+def test_a_slow_answer_holds_its_token_until_a_window_after_it_came(tmp_path):
+    """The server counts a request when it gets to it, which on a busy server or a slow network is well after
+    the send: the token comes back a window after the answer, or after the request failed, never before."""
+    clock = FakeClock()
+    paced = budget(tmp_path, clock, rate=2)
+    for answered_after in (3.0, 5.0):
+        assert paced.acquire() == 0
+        clock.time += answered_after
+        paced.observe_response({} if answered_after == 5.0 else {"Date": "x"})
+    # Sent at 0 and 3, answered at 3 and (no answer) 8: the tokens come back at 13.2 and 18.2, not at 10.2 and 13.2.
+    assert paced.acquire() == pytest.approx(13.2 - 8.0)
+    assert budget(tmp_path, clock, rate=2).acquire() == pytest.approx(18.2 - 13.2)  # another process of the key
 
 
 # -- the server's rate signals (moved here from the client) ------------------------------------------
