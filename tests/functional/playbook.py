@@ -1,6 +1,7 @@
 """Run real ansible-playbook / ansible-inventory processes against an emulator, for the tests."""
 
 import atexit
+import hashlib
 import json
 import os
 import shutil
@@ -25,6 +26,23 @@ RATE_DIR = os.path.join(tempfile.gettempdir(), "huc-test-rate-budget")
 CODE_CACHE = os.path.join(ROOT, ".cache", "code")
 SITECUSTOMIZE = os.path.join(ROOT, "tests", "functional", "code_cache")
 _WORK_ROOT = []
+_PAYLOAD_DIR = []
+
+
+def payload_cache():
+    """Where ansible-playbook runs share their AnsiballZ payloads (code_cache/sitecustomize.py): a directory named
+    by a digest of the collection's plugins, so that a changed source never meets a payload of the old one."""
+    if not _PAYLOAD_DIR:
+        digest = hashlib.sha256()
+        plugins = os.path.join(ROOT, "plugins")
+        for top, dirs, files in os.walk(plugins):
+            dirs[:] = sorted(name for name in dirs if name != "__pycache__")
+            for name in sorted(files):
+                path = os.path.join(top, name)
+                with open(path, "rb") as handle:
+                    digest.update(os.path.relpath(path, plugins).encode() + b"\0" + handle.read() + b"\0")
+        _PAYLOAD_DIR.append(os.path.join(CODE_CACHE, "ansiballz", digest.hexdigest()[:16]))
+    return _PAYLOAD_DIR[0]
 
 
 def work_root():
@@ -98,6 +116,8 @@ def base_env(emulator=None, key=None, extra=None):
         "PYTHONPYCACHEPREFIX": os.path.join(CODE_CACHE, "pycache"),
         "PYTHONPATH": os.pathsep.join(p for p in (SITECUSTOMIZE, env.get("PYTHONPATH")) if p),
         "HUC_TEST_CODE_CACHE": os.path.join(CODE_CACHE, "modules"),
+        "HUC_TEST_ANSIBALLZ_CACHE": payload_cache(),
+        "HUC_TEST_ANSIBALLZ_SOURCES": os.path.realpath(os.path.join(ROOT, "plugins")) + os.sep,
         # Ansible's temporary directories (~/.ansible/tmp by default): a run the test kills leaves its own
         # behind, and they go with this process's directory instead of piling up in the home directory.
         "ANSIBLE_LOCAL_TEMP": os.path.join(work_root(), "ansible-local"),
