@@ -467,6 +467,7 @@ def oldest(keys):
     return min(keys, key=lambda key: (key["createdAt"], key["id"]))
 
 
+@pytest.mark.heavy
 def test_two_runs_issuing_one_name_at_once_converge_on_one_key(emulator, tmp_path):
     """Two playbooks issue "race" at once: both list (no key), both create; the younger key is deleted again."""
     # Both runs wait at a barrier until both have started, and every create waits 15 s before the API

@@ -152,6 +152,7 @@ def run_job(tmp_path, emulator, inputs):
     return runner, found, stdout
 
 
+@pytest.mark.heavy
 def test_jobs_without_a_project_and_with_a_default_project(clean_environ, emulator_factory, tmp_path):
     """Two jobs on one emulator: first without a project (which writes nothing, asserted before the
     second job runs), then with the default project."""

@@ -4,6 +4,8 @@ diff only with --diff, and the one wait (timeouts, an instance entering error)."
 import threading
 import time
 
+import pytest
+
 from tests.emulator.harness import make_instances
 from tests.functional.playbook import run_playbook
 
@@ -119,6 +121,7 @@ def test_a_wait_that_times_out_fails(play, emulator_factory):
     assert [i["status"] for i in emulator.state()["instances"]] == ["provisioning"]
 
 
+@pytest.mark.heavy
 def test_an_instance_entering_error_fails_the_wait_at_once(emulator_factory):
     """The first poll is held by the emulator while the test breaks the instance: the module sees error and stops."""
     emulator = emulator_factory(provision_seconds=4)  # the create says Retry-After: 4; the poll then is held

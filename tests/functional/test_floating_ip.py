@@ -186,6 +186,7 @@ def test_noop_budget(emulator):
     assert [(f["id"], f["instanceId"]) for f in floating_ips(emulator)] == [(fip["id"], ids["web-1"])]
 
 
+@pytest.mark.heavy
 def test_refusals_fail_before_any_write(emulator_factory):
     """Every refusal names the problem, carries failure, sends no write and leaves the floating IPs as they were."""
     emulator = emulator_factory(seed_projects=1, transition_seconds=3600)

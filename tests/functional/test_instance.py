@@ -5,6 +5,8 @@ import json
 from datetime import datetime
 from urllib.parse import parse_qsl
 
+import pytest
+
 from tests.functional.clockwork import Clockwork
 from tests.functional.playbook import run_playbook
 
@@ -60,6 +62,7 @@ def run_ok(play, tasks, **kwargs):
     return run
 
 
+@pytest.mark.heavy
 def test_lifecycle(emulator_factory):
     """check create -> create -> reruns unchanged (budgets) -> labels -> resize refused / allowed -> shrink -> absent.
 

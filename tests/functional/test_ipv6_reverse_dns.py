@@ -1,6 +1,8 @@
 """IPv6 (off by default, enabled at creation or with a restart) and reverse DNS through huc_instance,
 huc_floating_ip and the inventory: check mode writes nothing, reruns change nothing, diffs, refusals, budgets."""
 
+import pytest
+
 from tests.emulator.harness import make_instances
 from tests.functional.playbook import run_playbook
 from tests.functional.test_instance import calls, failing, fast, run_ok, spec, task
@@ -35,6 +37,7 @@ def test_create_with_ipv6_and_reverse_dns(emulator_factory):
     assert state_of(emulator, "web-1")["reverseDns"] == created["reverse_dns"]
 
 
+@pytest.mark.heavy
 def test_enable_ipv6_and_reverse_dns_on_an_existing_instance(emulator_factory):
     emulator = fast(emulator_factory)
     make_instances(emulator, ["web-1"])  # running, no IPv6 (made through the API: the module's create is tested above)

@@ -77,6 +77,7 @@ def test_instance(fast):
     held(run, "instance", cases)
 
 
+@pytest.mark.heavy
 def test_volume_floating_ip_firewall_network_ssh_key(emulator_factory):
     """One playbook for the setup and one for every module's pairs (each module's task names carry its key);
     the rate budget is lifted: this test is not about pacing."""

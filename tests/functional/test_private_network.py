@@ -153,6 +153,7 @@ def test_a_cidr_is_used_in_its_canonical_form(emulator):
         ("backend", "10.10.0.0/24"), ("spaced", "10.20.0.0/24"), ("netmask", "10.30.0.0/24")]
 
 
+@pytest.mark.heavy
 def test_refusals_are_clear_and_write_nothing(emulator, world):
     """Network backend made through the API, then one playbook: every refusal for real and in check mode, then a
     bad cidr alone."""

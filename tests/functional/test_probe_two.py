@@ -10,6 +10,7 @@ import signal
 import subprocess
 import time
 
+import pytest
 import yaml
 
 from tests.emulator.harness import make_instances
@@ -189,6 +190,7 @@ def test_a_floating_ip_allocation_killed_before_the_attach_is_adopted_by_the_rer
     assert [ip["instanceId"] for ip in floating_ips(emulator)] == [own["web-1"]]
 
 
+@pytest.mark.heavy
 def test_two_runs_for_one_instance_at_once_keep_one_floating_ip(emulator):
     """Item 2: with listings answered late both runs allocated and attached; every later run then failed."""
     own = make_instances(emulator, ["web-1"])
@@ -217,6 +219,7 @@ def allocate_for(emulator, instance_id, **extra):
     return answer["data"]["id"]
 
 
+@pytest.mark.heavy
 def test_a_run_killed_before_it_released_its_duplicate_leaves_it_to_the_rerun(emulator):
     """Two runs raced for one instance's floating IP; the younger one's run was killed before it released its own."""
     own = make_instances(emulator, ["web-1"])

@@ -312,6 +312,7 @@ def test_rotation_role_issues_keeps_and_rotates(play, emulator, tmp_path):
     assert not SECRET.findall(rotated.output)
 
 
+@pytest.mark.heavy
 def test_rotation_role_hands_secrets_to_a_task_file(play, emulator, tmp_path):
     store = tmp_path / "store.yml"
     vault = tmp_path / "vault"

@@ -79,6 +79,7 @@ def transit_dirs(home):
     return glob.glob(os.path.join(str(home), ".cache/hostupcloud/key-transit/ansible.*.huc-keys"))
 
 
+@pytest.mark.heavy
 def test_a_rotation_killed_after_the_issue_converges_on_the_rerun(emulator_factory, tmp_path):
     emulator = emulator_factory()
     key_dir = tmp_path / "keys"

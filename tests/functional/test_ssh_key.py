@@ -439,6 +439,7 @@ def secret_parts(text):
     return [line for line in text.splitlines() if len(line) >= 16 and not line.startswith(headers)]
 
 
+@pytest.mark.heavy
 def test_a_private_key_of_any_format_is_refused_and_never_shown(emulator):
     """A private key given as public_key, whatever its format, is refused before any request with the private key
     message, and neither the -vvv output (which shows the invocation) nor the registered result holds any of it."""
