@@ -56,8 +56,10 @@ def run(path):
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel; their status is in their exit file
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path + ".tmp")
-    os.rename(path + ".tmp", path)  # the client waits for this name: it appears ready to accept
     listener.listen(16)
+    # The client connects as soon as this name appears: it must name a socket that listens already (renamed
+    # between bind and listen, a client on a loaded machine got there first and was refused).
+    os.rename(path + ".tmp", path)
     listener.settimeout(1.0)
     while os.getppid() == parent:
         try:
