@@ -1,8 +1,11 @@
-"""The emulators' fork server (tests/emulator/forkserver.py): its socket appears only once it listens."""
+"""The emulators' fork server (tests/emulator/forkserver.py): its socket appears only once it listens, and a thread
+is handed it only once it exists."""
 
+import os
 import shutil
 import socket
 import tempfile
+import threading
 
 import pytest
 
@@ -36,3 +39,37 @@ def test_the_socket_appears_only_once_it_listens(monkeypatch):
     finally:
         shutil.rmtree(directory, ignore_errors=True)
     assert seen == ["accepted"]
+
+
+def test_a_thread_gets_the_socket_only_once_it_exists(monkeypatch):
+    """Two threads starting emulators at once: the second asks while the first still waits for the new server's
+    socket. It must wait too, not be handed a path that does not exist yet (FileNotFoundError at connect)."""
+    from tests.emulator import harness
+
+    class Fresh(harness.ForkServer):
+        server = None
+        path = None
+
+    got = []
+
+    def second():
+        path = Fresh.ensure()
+        got.append(os.path.exists(path))
+
+    sleep, started = harness.time.sleep, []
+
+    def first_wait(seconds):
+        if not started:  # the first thread is waiting for the socket: the second asks now
+            started.append(threading.Thread(target=second))
+            started[0].start()
+            started[0].join(0.5)  # returns at once without the lock, and then with a path that does not exist
+        sleep(seconds)
+
+    monkeypatch.setattr(harness.time, "sleep", first_wait)
+    try:
+        assert os.path.exists(Fresh.ensure())
+        started[0].join(30)
+        assert got == [True]
+    finally:
+        if Fresh.server is not None:
+            Fresh.stop(Fresh.server, os.path.dirname(Fresh.path))

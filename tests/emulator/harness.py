@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -98,6 +99,8 @@ class ForkServer:
 
     server = None  # type: Optional[subprocess.Popen]
     path = None  # type: Optional[str]
+    # Threads that start emulators at once: one starts the server, the others wait for its socket.
+    lock = threading.Lock()
 
     @classmethod
     def usable(cls, python: str) -> bool:
@@ -106,6 +109,11 @@ class ForkServer:
 
     @classmethod
     def ensure(cls) -> str:
+        with cls.lock:
+            return cls._ensure()
+
+    @classmethod
+    def _ensure(cls) -> str:
         if cls.server is not None and cls.server.poll() is None:
             return cls.path
         directory = tempfile.mkdtemp(prefix="huc-forkserver-")
