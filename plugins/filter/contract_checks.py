@@ -174,6 +174,12 @@ def _unique(values):
     return seen
 
 
+def _good_rate(rate):
+    """Rate-limit headers as integers, the reset in epoch seconds."""
+    integers = isinstance(rate, Mapping) and all(_integer(rate.get(key)) for key in ("limit", "remaining", "reset"))
+    return integers and rate["reset"] >= 1000000000
+
+
 def _check(ident, item, verdict, saw):
     return {"id": ident, "item": item, "verdict": verdict, "saw": "%s" % (saw,)}
 
@@ -268,8 +274,7 @@ def shape_checks(seen, listed, project_id):
     odd_times = [value for value in times if not isinstance(value, str)]
     odd_times += [value for value in times if isinstance(value, str) and not TIMESTAMP.match(value)]
     rates = [each["rate_limit"] for each in seen.values() if each["rate_limit"]]
-    good_rates = [rate for rate in rates if isinstance(rate, Mapping) and all(_integer(rate.get(key)) for key in ("limit", "remaining", "reset"))
-                  and rate["reset"] >= 1000000000]
+    good_rates = [rate for rate in rates if _good_rate(rate)]
     nodes = seen["nodes"]["objects"]
 
     def joined(values, sep=", "):
@@ -328,8 +333,8 @@ def shape_checks(seen, listed, project_id):
     if unknown["status"] is None:
         verdict = UNKNOWN
     else:
-        verdict = HOLDS if (unknown["status"] == 404 and _get(error, "code", "") == "not_found"
-                            and isinstance(_get(error, "message"), str)) else FAILS
+        enveloped_error = _get(error, "code", "") == "not_found" and isinstance(_get(error, "message"), str)
+        verdict = HOLDS if unknown["status"] == 404 and enveloped_error else FAILS
     shown = json.dumps(unknown["body"]) if unknown["body"] is not None else unknown["content_type"] + " " + _shorten(unknown["text"])
     checks.append(_check("C-ERROR-ENVELOPE", 'an error answers {"error": {"code", "message"}}; an unknown id: 404 not_found', verdict,
                          "%s %s" % (unknown["status"], shown)))
