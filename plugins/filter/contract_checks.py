@@ -135,6 +135,8 @@ import re
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
+from jinja2 import Environment
+from jinja2.filters import do_truncate
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 TIMESTAMP = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$")
@@ -142,6 +144,7 @@ PAGINATION = ("page", "perPage", "total", "totalPages")
 ID_KEYS = ("id", "projectId", "nodeId", "instanceId")
 TIME_KEYS = ("createdAt", "updatedAt", "expiresAt", "lastUsedAt")
 MISSING = object()
+_JINJA = Environment()  # for its truncate filter, with Jinja's default leeway
 HOLDS = "✓"
 FAILS = "✗"
 UNKNOWN = "?"
@@ -149,13 +152,6 @@ UNKNOWN = "?"
 
 def _one_line(text):
     return re.sub(r"\s+", " ", "%s" % (text,)).strip()
-
-
-def _shorten(text, length=80, end="..."):
-    """At most about length characters, cut at a word, as Jinja's truncate filter does."""
-    if len(text) <= length + 5:
-        return text
-    return text[:length - len(end)].rsplit(" ", 1)[0] + end
 
 
 def _integer(value):
@@ -335,7 +331,7 @@ def shape_checks(seen, listed, project_id):
     else:
         enveloped_error = _get(error, "code", "") == "not_found" and isinstance(_get(error, "message"), str)
         verdict = HOLDS if unknown["status"] == 404 and enveloped_error else FAILS
-    shown = json.dumps(unknown["body"]) if unknown["body"] is not None else unknown["content_type"] + " " + _shorten(unknown["text"])
+    shown = json.dumps(unknown["body"]) if unknown["body"] is not None else unknown["content_type"] + " " + do_truncate(_JINJA, unknown["text"], 80)
     checks.append(_check("C-ERROR-ENVELOPE", 'an error answers {"error": {"code", "message"}}; an unknown id: 404 not_found', verdict,
                          "%s %s" % (unknown["status"], shown)))
 
