@@ -9,6 +9,7 @@ and the project by name, which works under every variant.
 import pytest
 
 from tests.emulator.harness import make_instances
+from tests.functional.faultkit import SCALED_ENV, SCALED_LIMIT
 from tests.functional.playbook import run_playbook
 from tests.functional.test_return_docs import every_module_tasks
 
@@ -30,13 +31,13 @@ def test_the_groups_hold_every_tolerated_variant_once():
 @pytest.mark.parametrize("variants", GROUPS, ids="+".join)
 def test_every_module_under_a_variant(emulator_factory, tmp_path, variants):
     # The playbook sends ~60 requests in seconds: in a 60 s window the shared budget rightly waits the window
-    # out (52 s idle, measured), which this test is not about (test_rate_budget is). A 6 s window keeps that
-    # wait a short one, in the emulator and the budget alike.
-    emulator = emulator_factory(variants=variants, rate_window=6)
+    # out (52 s idle, measured), which this test is not about (test_rate_budget is). The fault tests' scaled
+    # limit, in the emulator and the budget alike, keeps those waits short.
+    emulator = emulator_factory(variants=variants, **SCALED_LIMIT)
     assert emulator.bootstrap["variants"] == variants
     ids = make_instances(emulator, ["doc-1"])
     tasks = every_module_tasks(emulator.node_name, emulator.os_template, ids["doc-1"], tmp_path / "api_key.json")
-    run = run_playbook(tasks, emulator=emulator, env={"HUC_PROJECT": emulator.project_name, "HUC_RATE_LIMIT_WINDOW": "6"})
+    run = run_playbook(tasks, emulator=emulator, env=dict(SCALED_ENV, HUC_PROJECT=emulator.project_name))
     assert run.rc == 0 and "Traceback" not in run.output, run
     assert [record["task"] for record in run.records if record["status"] == "failed"] == [], run
     assert len(run.records) == len(tasks)
